@@ -1,0 +1,209 @@
+//! `headroom compress`: compress files or stdin for a model to read.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::ValueEnum;
+use headroom::compress::Context;
+use headroom::config::Config;
+use headroom::pipeline::{self, Kind, Outcome};
+use headroom::relevance::Query;
+use headroom::tokens::{self, Encoding};
+
+use super::Exit;
+use super::store::LazySink;
+
+/// Compress tool output (JSON, logs, search hits, diffs, code, HTML, text).
+///
+/// Reads each FILE (or stdin when there is none, or for `-`) and prints the
+/// compressed text. Anything omitted is stored first; the marker in its place
+/// names the hash to retrieve it with. Input that cannot be compressed or
+/// would not get smaller is printed unchanged.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files to compress; `-` or none reads stdin.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Content kind; `auto` detects it from the first few KB.
+    #[arg(short = 't', long = "type", value_enum, default_value_t = TypeArg::Auto)]
+    pub kind: TypeArg,
+
+    /// What the reader is looking for; matching items, lines and functions are kept whole.
+    #[arg(short, long, value_name = "TEXT")]
+    pub query: Option<String>,
+
+    /// Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated).
+    #[arg(short, long, value_name = "NAME", env = "HEADROOM_MODEL")]
+    pub model: Option<String>,
+
+    /// Output format: the compressed text, or one JSON object per input.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Print one summary line per input on stderr.
+    #[arg(short, long)]
+    pub stats: bool,
+
+    /// Never drop anything: lossless encodings only.
+    #[arg(long)]
+    pub lossless: bool,
+
+    /// Do not write to the store (implies --lossless).
+    #[arg(long)]
+    pub no_store: bool,
+
+    /// Keep JSON output valid JSON (no tables), for programs that parse it.
+    #[arg(long)]
+    pub valid_json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TypeArg {
+    Auto,
+    Json,
+    Log,
+    Search,
+    Diff,
+    Code,
+    Html,
+    Text,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+impl TypeArg {
+    fn kind(self) -> Option<Kind> {
+        match self {
+            TypeArg::Auto => None,
+            TypeArg::Json => Some(Kind::Json),
+            TypeArg::Log => Some(Kind::Log),
+            TypeArg::Search => Some(Kind::Search),
+            TypeArg::Diff => Some(Kind::Diff),
+            TypeArg::Code => Some(Kind::Code),
+            TypeArg::Html => Some(Kind::Html),
+            TypeArg::Text => Some(Kind::Text),
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let mut config = Config::load()?;
+    if let Some(m) = &args.model {
+        config.model = m.clone();
+    }
+    let (encoding, exact) = Encoding::for_model(&config.model);
+    let cost = move |s: &str| tokens::count(s, encoding);
+    let sink = LazySink::new(&config);
+    let lossless = args.lossless || args.no_store;
+    let ctx = Context {
+        query: args.query.as_deref().map(Query::parse).unwrap_or_default(),
+        lossless,
+        valid_json: args.valid_json,
+        sink: if lossless { None } else { Some(&sink) },
+        via: Default::default(),
+        cost: &cost,
+        lossy_min_tokens: config.lossy_min_tokens,
+    };
+
+    let inputs: Vec<Option<PathBuf>> = if args.files.is_empty() {
+        vec![None]
+    } else {
+        args.files.iter().map(|p| (p.as_os_str() != "-").then(|| p.clone())).collect()
+    };
+    let many = inputs.len() > 1;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut status = Exit::Success;
+    for (i, input) in inputs.iter().enumerate() {
+        let name = input.as_ref().map_or("-".to_string(), |p| p.display().to_string());
+        let bytes = match read_input(input.as_ref()) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("headroom: error: {e:#}");
+                status = Exit::Failure;
+                continue;
+            }
+        };
+        let outcome = pipeline::run(&bytes, args.kind.kind(), &ctx);
+        match args.format {
+            Format::Text => {
+                if many {
+                    let sep = if i > 0 { "\n" } else { "" };
+                    writeln!(out, "{sep}==> {name} <==")?;
+                }
+                out.write_all(&outcome.output)?;
+                if many && !outcome.output.ends_with(b"\n") {
+                    out.write_all(b"\n")?;
+                }
+            }
+            Format::Json => {
+                let mut obj = report(&outcome, encoding, exact);
+                if many {
+                    obj.insert("file".into(), name.clone().into());
+                }
+                serde_json::to_writer(&mut out, &obj)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()?;
+        if args.stats {
+            eprintln!("headroom: {}", stats_line(&name, &outcome, exact));
+        }
+    }
+    Ok(status)
+}
+
+fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    match path {
+        None => {
+            std::io::stdin().lock().read_to_end(&mut buf).context("cannot read stdin")?;
+        }
+        Some(p) => {
+            buf = std::fs::read(p).with_context(|| format!("cannot read '{}'", p.display()))?;
+        }
+    }
+    Ok(buf)
+}
+
+fn report(o: &Outcome, enc: Encoding, exact: bool) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::json;
+    let mut m = serde_json::Map::new();
+    m.insert("output".into(), String::from_utf8_lossy(&o.output).into_owned().into());
+    m.insert("kind".into(), o.kind.map_or(serde_json::Value::Null, |k| k.name().into()));
+    m.insert("tokens_before".into(), o.tokens_before.into());
+    m.insert("tokens_after".into(), o.tokens_after.into());
+    m.insert("saved_pct".into(), json!((o.saved_pct() * 10.0).round() / 10.0));
+    m.insert("hashes".into(), json!(o.hashes));
+    m.insert("transforms".into(), json!(o.transforms));
+    m.insert("ms".into(), json!((o.millis * 100.0).round() / 100.0));
+    m.insert("encoding".into(), enc.name().into());
+    m.insert("estimated".into(), (!exact).into());
+    m.insert("passthrough".into(), o.passthrough.map_or(serde_json::Value::Null, Into::into));
+    m
+}
+
+fn stats_line(name: &str, o: &Outcome, exact: bool) -> String {
+    let kind = o.kind.map_or("binary", |k| k.name());
+    let est = if exact { "" } else { " (estimated)" };
+    let mut s = format!(
+        "{name}: {kind}, {} -> {} tokens{est}, {:.1}% saved, {:.1} ms",
+        o.tokens_before,
+        o.tokens_after,
+        o.saved_pct(),
+        o.millis
+    );
+    if let Some(why) = o.passthrough {
+        s.push_str(&format!(", unchanged ({why})"));
+    }
+    if !o.hashes.is_empty() {
+        s.push_str(&format!(", stored {}", o.hashes.join(" ")));
+    }
+    s
+}

@@ -1,0 +1,57 @@
+//! The command line: flags in one place, one file per subcommand.
+
+mod compress;
+mod exit;
+mod generate;
+mod retrieve;
+mod store;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use self::exit::Exit;
+
+/// Cut the tokens AI agents send to LLMs, without losing a fact.
+///
+/// headroom compresses tool output (JSON, logs, search hits, diffs, code,
+/// HTML) for a model to read. Anything it omits is stored first and can be
+/// retrieved exactly with `headroom retrieve HASH`.
+#[derive(Parser, Debug)]
+#[command(name = "headroom", version, max_term_width = 100, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Compress(compress::Args),
+    Retrieve(retrieve::Args),
+    Completions(generate::CompletionsArgs),
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Compress(args) => compress::run(args),
+        Command::Retrieve(args) => retrieve::run(args),
+        Command::Completions(args) => generate::completions(args),
+        Command::Generate(args) => generate::run(args),
+    };
+    match result {
+        Ok(code) => code.into(),
+        Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("headroom: error: {err:#}");
+            Exit::Failure.into()
+        }
+    }
+}
+
+/// The clap command, for completions and man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

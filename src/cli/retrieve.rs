@@ -1,0 +1,208 @@
+//! `headroom retrieve`: the exact original behind a marker, or the part of it that matches.
+
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Result;
+use clap::ValueEnum;
+use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
+use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
+use headroom::ccr::is_hash;
+use headroom::compress::json::value::{self, Value};
+use headroom::config::Config;
+use headroom::relevance::{self, Query};
+
+use super::Exit;
+use super::store::options;
+
+/// Print the original that a marker omitted.
+///
+/// With no other flag, writes the exact original bytes to stdout. With
+/// --query, only the items (JSON) or lines (text) that match, in their
+/// original order, with a count on stderr.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The hash a marker names (16 hex digits; `hash=` prefix accepted).
+    #[arg(value_name = "HASH", required_unless_present = "list")]
+    pub hash: Option<String>,
+
+    /// Only the items or lines matching TEXT (BM25 plus exact ids and numbers).
+    #[arg(short, long, value_name = "TEXT")]
+    pub query: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// List recent entries: hash, kind, size, age, expiry.
+    #[arg(short, long, conflicts_with_all = ["hash", "query"])]
+    pub list: bool,
+
+    /// How many entries --list shows.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let config = Config::load()?;
+    if args.list {
+        return list(&config, &args);
+    }
+    let raw = args.hash.as_deref().unwrap_or_default();
+    let hash = raw.trim().trim_start_matches("hash=").to_ascii_lowercase();
+    if !is_hash(&hash) {
+        eprintln!("headroom: error: invalid hash '{raw}': expected the 16 hex digits a marker prints");
+        return Ok(Exit::Usage);
+    }
+    let path = config.store_path();
+    if !path.exists() {
+        eprintln!(
+            "headroom: error: no original stored under {hash}: there is no store at {} (set HEADROOM_HOME if it lives elsewhere); re-run the command that produced the marker",
+            path.display()
+        );
+        return Ok(Exit::Failure);
+    }
+    let store = SqliteStore::open(&path, options(&config))?;
+    let entry = match store.get(&hash)? {
+        Lookup::Found(e) => e,
+        Lookup::Gone { reason, at } => {
+            let why = match reason {
+                GoneReason::Expired => "expired",
+                GoneReason::Evicted => "was evicted to keep the store under its size cap",
+            };
+            eprintln!(
+                "headroom: error: the original for {hash} {why} {} ago; re-run the command that produced it (HEADROOM_TTL sets how long originals are kept)",
+                age(now() - at)
+            );
+            return Ok(Exit::Failure);
+        }
+        Lookup::Missing => {
+            eprintln!(
+                "headroom: error: no original stored under {hash} in {}; it was never stored here — re-run the command that produced the marker",
+                path.display()
+            );
+            return Ok(Exit::Failure);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let Some(q) = args.query.as_deref() else {
+        match args.format {
+            Format::Text => out.write_all(&entry.original)?,
+            Format::Json => {
+                let obj = serde_json::json!({
+                    "hash": entry.hash,
+                    "kind": entry.kind,
+                    "size": entry.original.len(),
+                    "stored_at": entry.stored_at,
+                    "expires_at": entry.expires_at,
+                    "original": String::from_utf8_lossy(&entry.original),
+                });
+                writeln!(out, "{obj}")?;
+            }
+        }
+        return Ok(Exit::Success);
+    };
+    let query = Query::parse(q);
+    let text = String::from_utf8_lossy(&entry.original);
+    let (unit, total, hits) = match json_items(&text) {
+        Some(items) => {
+            let docs: Vec<String> = items.iter().map(Value::to_json).collect();
+            let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+            let idx = relevance::matches(&refs, &query, usize::MAX);
+            ("items", docs.len(), idx.into_iter().map(|i| docs[i].clone()).collect::<Vec<_>>())
+        }
+        None => {
+            let lines: Vec<&str> = text.lines().collect();
+            let idx = relevance::matches(&lines, &query, usize::MAX);
+            ("lines", lines.len(), idx.into_iter().map(|i| format!("{}:{}", i + 1, lines[i])).collect())
+        }
+    };
+    match args.format {
+        Format::Text => {
+            for h in &hits {
+                writeln!(out, "{h}")?;
+            }
+            eprintln!("headroom: {} of {total} {unit} match '{q}'", hits.len());
+        }
+        Format::Json => {
+            let obj = serde_json::json!({"hash": hash, "kind": entry.kind, "unit": unit, "total": total, "matches": hits});
+            writeln!(out, "{obj}")?;
+        }
+    }
+    Ok(if hits.is_empty() { Exit::Failure } else { Exit::Success })
+}
+
+/// The items of the largest array in a JSON document (the document itself if it is one).
+fn json_items(text: &str) -> Option<Vec<Value>> {
+    fn largest(v: &Value) -> Option<&Vec<Value>> {
+        let children: Vec<&Vec<Value>> = match v {
+            Value::Arr(items) => std::iter::once(items).chain(items.iter().filter_map(largest)).collect(),
+            Value::Obj(pairs) => pairs.iter().filter_map(|(_, v)| largest(v)).collect(),
+            _ => Vec::new(),
+        };
+        // The first of the longest: the outer array wins a tie with its items.
+        children.into_iter().rev().max_by_key(|a| a.len())
+    }
+    let root = value::parse(text).ok()?;
+    largest(&root).filter(|a| a.len() > 1).cloned()
+}
+
+fn list(config: &Config, args: &Args) -> Result<Exit> {
+    let path = config.store_path();
+    let entries = if path.exists() { SqliteStore::open(&path, options(config))?.list(args.limit)? } else { Vec::new() };
+    let now = now();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Json => {
+            let rows: Vec<_> = entries
+                .iter()
+                .map(|e| serde_json::json!({"hash": e.hash, "kind": e.kind, "size": e.size, "stored_at": e.stored_at, "expires_at": e.expires_at}))
+                .collect();
+            writeln!(out, "{}", serde_json::Value::Array(rows))?;
+        }
+        Format::Text => {
+            if entries.is_empty() {
+                eprintln!("headroom: the store at {} is empty", path.display());
+                return Ok(Exit::Success);
+            }
+            let mut table = Table::new();
+            table.load_style(UTF8_BORDERS_ONLY).set_header(["hash", "kind", "size", "age", "expires in"]);
+            for e in &entries {
+                table.add_row([e.hash.clone(), e.kind.clone(), size(e.size), age(now - e.stored_at), age(e.expires_at - now)]);
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn age(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+fn size(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1048576 => format!("{:.1} KB", n as f64 / 1024.0),
+        _ => format!("{:.1} MB", n as f64 / 1048576.0),
+    }
+}
+

@@ -1,0 +1,44 @@
+//! Opening the store from the CLI: lazily, and never fatal to compression.
+
+use std::cell::OnceCell;
+
+use headroom::ccr::Sink;
+use headroom::ccr::store::{OriginalStore, SqliteStore, StoreOptions};
+use headroom::config::Config;
+
+pub fn options(config: &Config) -> StoreOptions {
+    StoreOptions { ttl_secs: config.ttl_secs, max_bytes: config.max_store_bytes }
+}
+
+/// A sink that opens the store on first use, so compressions that omit
+/// nothing never touch the disk. If the store cannot be opened, it says so
+/// once and compression falls back to lossless output.
+pub struct LazySink<'a> {
+    config: &'a Config,
+    store: OnceCell<Option<SqliteStore>>,
+}
+
+impl<'a> LazySink<'a> {
+    pub fn new(config: &'a Config) -> Self {
+        LazySink { config, store: OnceCell::new() }
+    }
+}
+
+impl Sink for LazySink<'_> {
+    fn store(&self, original: &[u8], kind: &str) -> Option<String> {
+        let store = self.store.get_or_init(|| match SqliteStore::open(&self.config.store_path(), options(self.config)) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("headroom: warning: {e}; keeping output lossless");
+                None
+            }
+        });
+        match store.as_ref()?.put(original, kind) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                eprintln!("headroom: warning: {e}; keeping this output lossless");
+                None
+            }
+        }
+    }
+}

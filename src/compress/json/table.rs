@@ -1,0 +1,662 @@
+//! The table form: JSON in which arrays of similar objects become tables.
+//!
+//! Models read a header once and then one line per item far more cheaply than
+//! the same keys repeated in every object. The grammar is exact, so a table
+//! can always be decoded back to the JSON it came from ([`decode`]):
+//!
+//! ```text
+//! [3]{id,user{login,site_admin=false},state=open,title}
+//! 1,octocat,"Found a bug, again"
+//! 2,hubot,Fix typo
+//! [headroom: 1 of 3 items omitted; retrieve: headroom retrieve 3f9a1c2b7d4e8a01]
+//! ```
+//!
+//! * `[N]` is the number of rows that follow; marker lines (`[headroom: …]`)
+//!   stand where rows were omitted and are not counted.
+//! * `{…}` lists the columns in key order. `name=cell` is a column with the
+//!   same value in every row, printed once. `name{…}` is an object present in
+//!   every row, flattened into its own columns.
+//! * A cell is JSON (`"quoted"`, `12`, `true`, `null`, `[…]`, `{…}`) or a bare
+//!   string, which is taken literally; an empty cell means the key is absent.
+//!   Strings that could be mistaken for anything else are quoted.
+//! * Outside tables the text is compact JSON; a table stands where its array
+//!   stood, on lines of its own.
+
+use super::value::{self, Value, write_json, write_str};
+
+/// The key of the sentinel object that stands for omitted items in JSON form.
+pub const SENTINEL_KEY: &str = "_headroom";
+
+/// Nested objects deeper than this stay inline JSON cells.
+const MAX_FLATTEN_DEPTH: usize = 3;
+
+/// If `v` is a sentinel `{"_headroom": "…"}`, the marker text it carries.
+pub fn sentinel_text(v: &Value) -> Option<&str> {
+    match v {
+        Value::Obj(pairs) if pairs.len() == 1 && pairs[0].0 == SENTINEL_KEY => pairs[0].1.as_str(),
+        _ => None,
+    }
+}
+
+/// Renders `v` in table form. `cost` measures a candidate text (in tokens) so
+/// that each array becomes a table only when that is smaller.
+pub fn render(v: &Value, cost: &dyn Fn(&str) -> usize) -> String {
+    let mut out = String::new();
+    render_value(v, &mut out, cost);
+    while out.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+fn render_value(v: &Value, out: &mut String, cost: &dyn Fn(&str) -> usize) {
+    match v {
+        Value::Arr(items) => {
+            if let Some(table) = Table::build(items) {
+                let mut text = String::new();
+                table.write(items, &mut text);
+                let mut json = String::new();
+                write_json(v, &mut json);
+                if cost(&text) < cost(&json) {
+                    if !out.is_empty() && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push_str(&text);
+                    return;
+                }
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                render_value(item, out, cost);
+            }
+            out.push(']');
+        }
+        Value::Obj(pairs) => {
+            out.push('{');
+            for (i, (k, item)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(k, out);
+                out.push(':');
+                render_value(item, out, cost);
+            }
+            out.push('}');
+        }
+        scalar => write_json(scalar, out),
+    }
+}
+
+#[derive(Debug)]
+struct Table {
+    cols: Vec<Column>,
+}
+
+#[derive(Debug)]
+struct Column {
+    name: String,
+    kind: ColumnKind,
+}
+
+#[derive(Debug)]
+enum ColumnKind {
+    Plain,
+    Constant(Value),
+    Nested(Table),
+}
+
+impl Table {
+    /// A table for `items` if they are all objects (or sentinels) whose keys
+    /// fit one column order; `None` if the array cannot be a table exactly.
+    fn build(items: &[Value]) -> Option<Table> {
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                _ if sentinel_text(item).is_some() => {}
+                Value::Obj(pairs) => rows.push(pairs.as_slice()),
+                _ => return None,
+            }
+        }
+        if rows.len() < 2 {
+            return None;
+        }
+        // A table whose every column is constant would print rows as empty
+        // lines; identical items are the lossy stage's job, not a table's.
+        Table::from_rows(&rows, 0).filter(Table::has_varying_column)
+    }
+
+    fn has_varying_column(&self) -> bool {
+        self.cols.iter().any(|c| match &c.kind {
+            ColumnKind::Plain => true,
+            ColumnKind::Constant(_) => false,
+            ColumnKind::Nested(t) => t.has_varying_column(),
+        })
+    }
+
+    fn from_rows(rows: &[&[(String, Value)]], depth: usize) -> Option<Table> {
+        let names = column_order(rows)?;
+        let mut cols = Vec::with_capacity(names.len());
+        for name in names {
+            let cells: Vec<Option<&Value>> = rows.iter().map(|r| lookup(r, &name)).collect();
+            let kind = if cells.iter().all(Option::is_some) {
+                let first = cells[0].unwrap();
+                if cells.iter().all(|c| *c == Some(first)) {
+                    ColumnKind::Constant(first.clone())
+                } else {
+                    nested(&cells, depth).unwrap_or(ColumnKind::Plain)
+                }
+            } else {
+                ColumnKind::Plain
+            };
+            cols.push(Column { name, kind });
+        }
+        Some(Table { cols })
+    }
+
+    fn write(&self, items: &[Value], out: &mut String) {
+        let rows = items.iter().filter(|v| sentinel_text(v).is_none()).count();
+        out.push_str(&format!("[{rows}]"));
+        self.write_header(out);
+        out.push('\n');
+        for item in items {
+            if let Some(marker) = sentinel_text(item) {
+                out.push_str(&crate::ccr::marker_line(marker));
+            } else if let Value::Obj(pairs) = item {
+                let mut first = true;
+                self.write_cells(pairs, &mut first, out);
+            }
+            out.push('\n');
+        }
+    }
+
+    fn write_header(&self, out: &mut String) {
+        out.push('{');
+        for (i, col) in self.cols.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_name(&col.name, out);
+            match &col.kind {
+                ColumnKind::Plain => {}
+                ColumnKind::Constant(v) => {
+                    out.push('=');
+                    write_cell(Some(v), out);
+                }
+                ColumnKind::Nested(t) => t.write_header(out),
+            }
+        }
+        out.push('}');
+    }
+
+    fn write_cells(&self, pairs: &[(String, Value)], first: &mut bool, out: &mut String) {
+        for col in &self.cols {
+            match &col.kind {
+                ColumnKind::Constant(_) => {}
+                ColumnKind::Nested(t) => {
+                    if let Some(Value::Obj(inner)) = lookup(pairs, &col.name) {
+                        t.write_cells(inner, first, out);
+                    }
+                }
+                ColumnKind::Plain => {
+                    if !*first {
+                        out.push(',');
+                    }
+                    *first = false;
+                    write_cell(lookup(pairs, &col.name), out);
+                }
+            }
+        }
+    }
+}
+
+fn lookup<'a>(pairs: &'a [(String, Value)], key: &str) -> Option<&'a Value> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// A column of objects present in every row flattens into a nested table
+/// when their keys fit one order and at least one sub-column varies.
+fn nested(cells: &[Option<&Value>], depth: usize) -> Option<ColumnKind> {
+    if depth + 1 >= MAX_FLATTEN_DEPTH {
+        return None;
+    }
+    let mut rows = Vec::with_capacity(cells.len());
+    for c in cells {
+        match c {
+            Some(Value::Obj(pairs)) if !pairs.is_empty() && sentinel_text(c.unwrap()).is_none() => {
+                rows.push(pairs.as_slice())
+            }
+            _ => return None,
+        }
+    }
+    // Empty objects are excluded above: flattened, `{}` would read back as
+    // an object with every sub-column absent, which is the same thing, but
+    // a column of only empty objects has no sub-columns to print.
+    Table::from_rows(&rows, depth + 1).map(ColumnKind::Nested)
+}
+
+/// One column order that every row's keys follow, in first-seen order;
+/// `None` when rows disagree on order or repeat a key.
+fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
+    let mut order: Vec<String> = Vec::new();
+    for row in rows {
+        let mut prev: Option<usize> = None;
+        for (k, _) in row.iter() {
+            let pos = match order.iter().position(|c| c == k) {
+                Some(p) => {
+                    if prev.is_some_and(|q| p <= q) {
+                        return None;
+                    }
+                    p
+                }
+                None => {
+                    // Right after this row's previous key keeps every row
+                    // seen so far in order (they lack this key).
+                    let at = prev.map_or(0, |q| q + 1);
+                    order.insert(at, k.clone());
+                    at
+                }
+            };
+            prev = Some(pos);
+        }
+    }
+    // Inserting can reorder columns seen earlier; confirm every row fits.
+    for row in rows {
+        let mut last = None;
+        for (k, _) in row.iter() {
+            let p = order.iter().position(|c| c == k)?;
+            if last.is_some_and(|q| p <= q) {
+                return None;
+            }
+            last = Some(p);
+        }
+    }
+    Some(order)
+}
+
+fn write_name(name: &str, out: &mut String) {
+    let bare = !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '@' | '/'))
+        && !name.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    if bare {
+        out.push_str(name);
+    } else {
+        write_str(name, out);
+    }
+}
+
+fn write_cell(v: Option<&Value>, out: &mut String) {
+    match v {
+        None => {}
+        Some(Value::Str(s)) if is_bare(s) => out.push_str(s),
+        Some(v) => write_json(v, out),
+    }
+}
+
+/// Whether `s` can be written without quotes and read back as the same string.
+fn is_bare(s: &str) -> bool {
+    let (Some(first), Some(last)) = (s.chars().next(), s.chars().last()) else {
+        return false;
+    };
+    !first.is_whitespace()
+        && !last.is_whitespace()
+        && !matches!(first, '"' | '[' | '{')
+        && !s.contains(|c: char| matches!(c, ',' | '}') || c.is_control())
+        && !matches!(s, "true" | "false" | "null")
+        && !looks_like_number(s)
+}
+
+fn looks_like_number(s: &str) -> bool {
+    matches!(value::parse(s), Ok(Value::Num(_)))
+}
+
+/// Reads table-form text back into JSON: the inverse of [`render`] for
+/// lossless output. Marker lines become sentinel objects.
+pub fn decode(text: &str) -> Result<Value, String> {
+    let mut d = Decoder { s: text, i: 0 };
+    let v = d.value()?;
+    d.ws();
+    if d.i != d.s.len() {
+        return Err(format!("trailing text at {}", d.i));
+    }
+    Ok(v)
+}
+
+struct Decoder<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl Decoder<'_> {
+    fn rest(&self) -> &str {
+        &self.s[self.i..]
+    }
+
+    fn ws(&mut self) {
+        let t = self.rest().trim_start_matches([' ', '\t', '\n', '\r']);
+        self.i = self.s.len() - t.len();
+    }
+
+    fn value(&mut self) -> Result<Value, String> {
+        self.ws();
+        let r = self.rest();
+        if let Some(rows) = table_header_rows(r) {
+            return self.table(rows);
+        }
+        match r.as_bytes().first() {
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.rest().starts_with(']') {
+                    self.i += 1;
+                    return Ok(Value::Arr(items));
+                }
+                loop {
+                    items.push(self.value()?);
+                    self.ws();
+                    if self.eat(",") {
+                        continue;
+                    }
+                    if self.eat("]") {
+                        return Ok(Value::Arr(items));
+                    }
+                    return Err(format!("expected , or ] at {}", self.i));
+                }
+            }
+            Some(b'{') => {
+                self.i += 1;
+                let mut pairs = Vec::new();
+                self.ws();
+                if self.eat("}") {
+                    return Ok(Value::Obj(pairs));
+                }
+                loop {
+                    self.ws();
+                    let Value::Str(k) = self.json_prefix()? else {
+                        return Err("expected a key".into());
+                    };
+                    self.ws();
+                    if !self.eat(":") {
+                        return Err(format!("expected : at {}", self.i));
+                    }
+                    let v = self.value()?;
+                    pairs.push((k, v));
+                    self.ws();
+                    if self.eat(",") {
+                        continue;
+                    }
+                    if self.eat("}") {
+                        return Ok(Value::Obj(pairs));
+                    }
+                    return Err(format!("expected , or }} at {}", self.i));
+                }
+            }
+            _ => self.json_prefix(),
+        }
+    }
+
+    fn eat(&mut self, lit: &str) -> bool {
+        if self.rest().starts_with(lit) {
+            self.i += lit.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Parses the longest JSON scalar/container at the cursor.
+    fn json_prefix(&mut self) -> Result<Value, String> {
+        let r = self.rest();
+        let end = json_value_len(r).ok_or_else(|| format!("bad value at {}", self.i))?;
+        let v = value::parse(&r[..end]).map_err(|e| format!("{} at {}", e.reason, self.i))?;
+        self.i += end;
+        Ok(v)
+    }
+
+    fn table(&mut self, rows: usize) -> Result<Value, String> {
+        self.i += self.rest().find(']').unwrap() + 1;
+        let schema = self.header()?;
+        if !self.eat("\n") {
+            return Err("expected a newline after the header".into());
+        }
+        let mut items = Vec::new();
+        let mut seen = 0;
+        while seen < rows || self.rest().starts_with("[headroom: ") {
+            let line_end = self.rest().find('\n').unwrap_or(self.rest().len());
+            let line = &self.s[self.i..self.i + line_end];
+            if let Some(text) = crate::ccr::parse_marker_line(line) {
+                items.push(Value::Obj(vec![(SENTINEL_KEY.into(), Value::Str(text.into()))]));
+            } else {
+                let mut cells = CellReader { s: line, i: 0, first: true };
+                items.push(Value::Obj(schema.read_row(&mut cells)?));
+                if cells.i != line.len() {
+                    return Err(format!("row has extra cells: {line:?}"));
+                }
+                seen += 1;
+            }
+            self.i += line_end;
+            if !self.eat("\n") {
+                break;
+            }
+        }
+        Ok(Value::Arr(items))
+    }
+
+    fn header(&mut self) -> Result<DecodedTable, String> {
+        if !self.eat("{") {
+            return Err("expected { in a table header".into());
+        }
+        let mut cols = Vec::new();
+        if self.eat("}") {
+            return Ok(DecodedTable { cols });
+        }
+        loop {
+            let name = if self.rest().starts_with('"') {
+                match self.json_prefix()? {
+                    Value::Str(s) => s,
+                    _ => return Err("bad column name".into()),
+                }
+            } else {
+                let r = self.rest();
+                let end = r.find(['=', '{', ',', '}']).ok_or("unterminated header")?;
+                let name = r[..end].to_string();
+                self.i += end;
+                name
+            };
+            let kind = if self.eat("=") {
+                let mut cr = CellReader { s: self.s, i: self.i, first: true };
+                let v = cr.cell(&['}', ','])?.ok_or("empty constant")?;
+                self.i = cr.i;
+                DecodedKind::Constant(v)
+            } else if self.rest().starts_with('{') {
+                DecodedKind::Nested(self.header()?)
+            } else {
+                DecodedKind::Plain
+            };
+            cols.push((name, kind));
+            if self.eat(",") {
+                continue;
+            }
+            if self.eat("}") {
+                return Ok(DecodedTable { cols });
+            }
+            return Err(format!("bad header at {}", self.i));
+        }
+    }
+}
+
+struct DecodedTable {
+    cols: Vec<(String, DecodedKind)>,
+}
+
+enum DecodedKind {
+    Plain,
+    Constant(Value),
+    Nested(DecodedTable),
+}
+
+impl DecodedTable {
+    fn read_row(&self, cells: &mut CellReader) -> Result<Vec<(String, Value)>, String> {
+        let mut pairs = Vec::new();
+        for (name, kind) in &self.cols {
+            match kind {
+                DecodedKind::Constant(v) => pairs.push((name.clone(), v.clone())),
+                DecodedKind::Nested(t) => pairs.push((name.clone(), Value::Obj(t.read_row(cells)?))),
+                DecodedKind::Plain => {
+                    if !cells.first && !cells.s[cells.i..].starts_with(',') {
+                        return Err(format!("missing cell for {name}"));
+                    }
+                    if !cells.first {
+                        cells.i += 1;
+                    }
+                    cells.first = false;
+                    if let Some(v) = cells.cell(&[','])? {
+                        pairs.push((name.clone(), v));
+                    }
+                }
+            }
+        }
+        Ok(pairs)
+    }
+}
+
+struct CellReader<'a> {
+    s: &'a str,
+    i: usize,
+    first: bool,
+}
+
+impl CellReader<'_> {
+    /// One cell ending before any of `stops` or the end of the line.
+    fn cell(&mut self, stops: &[char]) -> Result<Option<Value>, String> {
+        let r = &self.s[self.i..];
+        if r.starts_with(['"', '[', '{']) {
+            let end = json_value_len(r).ok_or("bad JSON cell")?;
+            let v = value::parse(&r[..end]).map_err(|e| e.reason.to_string())?;
+            self.i += end;
+            return Ok(Some(v));
+        }
+        let end = r.find(|c: char| stops.contains(&c) || c == '\n').unwrap_or(r.len());
+        let raw = &r[..end];
+        self.i += end;
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(match value::parse(raw) {
+            Ok(v) if v.is_scalar() => v,
+            _ => Value::Str(raw.to_string()),
+        }))
+    }
+}
+
+/// If `r` starts with a table header `[N]{`, the row count N.
+fn table_header_rows(r: &str) -> Option<usize> {
+    let rest = r.strip_prefix('[')?;
+    let end = rest.find(']')?;
+    let digits = &rest[..end];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    rest[end + 1..].starts_with('{').then(|| digits.parse().ok())?
+}
+
+/// Length of the JSON value at the start of `r` (strings, containers,
+/// literals and numbers), found by scanning brackets outside strings.
+fn json_value_len(r: &str) -> Option<usize> {
+    let b = r.as_bytes();
+    match b.first()? {
+        b'"' => {
+            let mut i = 1;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' => i += 2,
+                    b'"' => return Some(i + 1),
+                    _ => i += 1,
+                }
+            }
+            None
+        }
+        b'[' | b'{' => {
+            let mut depth = 0usize;
+            let mut i = 0;
+            while i < b.len() {
+                match b[i] {
+                    b'"' => i += json_value_len(&r[i..])? - 1,
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => Some(r.find([',', ']', '}', '\n', ' ']).unwrap_or(r.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(s: &str) -> usize {
+        s.len()
+    }
+
+    fn roundtrip(src: &str) -> String {
+        let v = value::parse(src).unwrap();
+        let text = render(&v, &bytes);
+        assert_eq!(decode(&text).unwrap(), v, "table text:\n{text}");
+        text
+    }
+
+    #[test]
+    fn uniform_objects_become_a_table() {
+        let text = roundtrip(
+            r#"[{"id":1,"name":"alice","ok":true},{"id":2,"name":"bob","ok":false},{"id":3,"name":"carol, jr","ok":true}]"#,
+        );
+        assert_eq!(text, "[3]{id,name,ok}\n1,alice,true\n2,bob,false\n3,\"carol, jr\",true");
+    }
+
+    #[test]
+    fn constants_nesting_and_absent_keys() {
+        let text = roundtrip(
+            r#"{"total":3,"items":[{"id":1,"user":{"login":"a","admin":false},"state":"open","note":"x"},{"id":2,"user":{"login":"b","admin":false},"state":"open"},{"id":3,"user":{"login":"c","admin":false},"state":"open","note":null}]}"#,
+        );
+        assert_eq!(
+            text,
+            "{\"total\":3,\"items\":\n[3]{id,user{login,admin=false},state=open,note}\n1,a,x\n2,b,\n3,c,null\n}"
+        );
+    }
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        roundtrip(
+            r#"[{"a":"1","b":"true","c":"","d":" x","e":"[y]","f":"a}b","g":"null"},{"a":"2","b":"false","c":"q","d":"y ","e":"{z","f":"é","g":"nul"}]"#,
+        );
+    }
+
+    #[test]
+    fn inconsistent_key_order_stays_json() {
+        let src = r#"[{"a":1,"b":2},{"b":3,"a":4}]"#;
+        let v = value::parse(src).unwrap();
+        assert_eq!(render(&v, &bytes), src);
+    }
+
+    #[test]
+    fn markers_stand_on_their_own_lines() {
+        let src = r#"[{"a":1,"b":"x"},{"_headroom":"5 of 7 items omitted; retrieve: headroom retrieve 0123456789abcdef"},{"a":7,"b":"y"}]"#;
+        let text = roundtrip(src);
+        assert_eq!(
+            text,
+            "[2]{a,b}\n1,x\n[headroom: 5 of 7 items omitted; retrieve: headroom retrieve 0123456789abcdef]\n7,y"
+        );
+    }
+}

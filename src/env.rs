@@ -1,0 +1,27 @@
+//! Every environment variable headroom reads, in one documented list.
+//!
+//! The README's table and the tests' environment scrubbing both come from
+//! [`ALL`], so a new variable is documented and isolated by adding it here.
+
+/// Directory holding the store (`headroom.db`) and `config.toml`. Default: `~/.headroom`.
+pub const HOME: &str = "HEADROOM_HOME";
+/// How long stored originals stay retrievable: `7d`, `12h`, `30m` or seconds. Default: `7d`.
+pub const TTL: &str = "HEADROOM_TTL";
+/// Size cap of the store in MiB; least recently used originals go first. Default: 512.
+pub const MAX_STORE_MB: &str = "HEADROOM_MAX_STORE_MB";
+/// Model whose tokenizer counts tokens. Default: `gpt-4o` (o200k_base).
+pub const MODEL: &str = "HEADROOM_MODEL";
+/// Lossless results at or below this many tokens are never thinned. Default: 500.
+pub const LOSSY_MIN_TOKENS: &str = "HEADROOM_LOSSY_MIN_TOKENS";
+/// Benchmark corpus directory (layout of `shared/bench`), for `cargo bench`.
+pub const BENCH_DIR: &str = "HEADROOM_BENCH_DIR";
+
+/// Name and one-line description of each variable.
+pub const ALL: &[(&str, &str)] = &[
+    (HOME, "directory of the store (headroom.db) and config.toml; default ~/.headroom"),
+    (TTL, "how long originals stay retrievable: 7d, 12h, 30m or seconds; default 7d"),
+    (MAX_STORE_MB, "size cap of the store in MiB, least recently used evicted first; default 512"),
+    (MODEL, "model whose tokenizer counts tokens; default gpt-4o (o200k_base)"),
+    (LOSSY_MIN_TOKENS, "lossless results at or below this many tokens are never thinned; default 500"),
+    (BENCH_DIR, "benchmark corpus for cargo bench (layout of shared/bench)"),
+];

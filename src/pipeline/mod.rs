@@ -1,0 +1,101 @@
+//! The pipeline every front end shares: detect → compress → measure → gate.
+//!
+//! It owns the invariants that no compressor should have to remember: input
+//! that is not UTF-8 text passes through byte for byte, a result that is not
+//! smaller in tokens is discarded, and the outcome reports what happened.
+
+pub mod detect;
+
+use std::time::Instant;
+
+pub use self::detect::{Kind, detect};
+use crate::compress::{self, Context};
+
+/// The result of running the pipeline on one input.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The bytes to hand on: the compressed text, or the input unchanged.
+    pub output: Vec<u8>,
+    /// The detected (or forced) kind; `None` for binary or non-UTF-8 input.
+    pub kind: Option<Kind>,
+    pub tokens_before: usize,
+    pub tokens_after: usize,
+    pub hashes: Vec<String>,
+    pub transforms: Vec<String>,
+    /// Why the input was passed through unchanged, if it was.
+    pub passthrough: Option<&'static str>,
+    pub millis: f64,
+}
+
+impl Outcome {
+    pub fn saved_pct(&self) -> f64 {
+        if self.tokens_before == 0 {
+            0.0
+        } else {
+            100.0 * (self.tokens_before - self.tokens_after) as f64 / self.tokens_before as f64
+        }
+    }
+}
+
+/// Compresses `input`. `forced` overrides detection (`--type`).
+pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
+    let start = Instant::now();
+    let mut outcome = Outcome {
+        output: Vec::new(),
+        kind: None,
+        tokens_before: 0,
+        tokens_after: 0,
+        hashes: Vec::new(),
+        transforms: Vec::new(),
+        passthrough: None,
+        millis: 0.0,
+    };
+    let text = match std::str::from_utf8(input) {
+        Ok(t) if !t.as_bytes()[..t.len().min(8192)].contains(&0) => t,
+        _ => {
+            outcome.output = input.to_vec();
+            outcome.passthrough = Some("binary or not UTF-8");
+            outcome.millis = start.elapsed().as_secs_f64() * 1e3;
+            return outcome;
+        }
+    };
+    let kind = forced.unwrap_or_else(|| detect(text));
+    outcome.kind = Some(kind);
+    // Count the input on a second core while the compressor works: on large
+    // inputs the count costs as much as the compression.
+    let cost = ctx.cost;
+    let (before, compressed) = std::thread::scope(|s| {
+        let counter = s.spawn(move || cost(text));
+        let compressed = compress_kind(kind, text, ctx);
+        (counter.join().unwrap_or(usize::MAX), compressed)
+    });
+    outcome.tokens_before = before;
+    match compressed {
+        Some(c) if c.text.as_bytes() != input => {
+            let after = (ctx.cost)(&c.text);
+            if after < before {
+                outcome.tokens_after = after;
+                outcome.output = c.text.into_bytes();
+                outcome.hashes = c.hashes;
+                outcome.transforms = c.transforms;
+            } else {
+                outcome.passthrough = Some("not smaller");
+            }
+        }
+        Some(_) => outcome.passthrough = Some("already compact"),
+        None => outcome.passthrough = Some(if kind == Kind::Json { "not compressible" } else { "no compressor for this kind yet" }),
+    }
+    if outcome.passthrough.is_some() {
+        outcome.output = input.to_vec();
+        outcome.tokens_after = before;
+    }
+    outcome.millis = start.elapsed().as_secs_f64() * 1e3;
+    outcome
+}
+
+fn compress_kind(kind: Kind, text: &str, ctx: &Context) -> Option<compress::Compressed> {
+    match kind {
+        Kind::Json => compress::json::compress(text, ctx),
+        _ => None,
+    }
+}

@@ -1,0 +1,231 @@
+//! Query relevance: BM25 over items or lines, plus exact anchors.
+//!
+//! Every compressor keeps what matches the user's question. Prose tokenizers
+//! stem and drop symbols; tool output is identifiers, paths and numbers, so
+//! terms here are split on punctuation and camelCase with no stemming, and the
+//! query's ids, numbers and quoted strings must match exactly.
+
+use std::collections::HashMap;
+
+/// Words that carry no signal in a question about tool output.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "did", "do", "does",
+    "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me",
+    "my", "of", "on", "or", "our", "should", "so", "that", "the", "their", "them", "there",
+    "these", "they", "this", "those", "to", "us", "was", "we", "were", "what", "when", "where",
+    "which", "who", "whom", "why", "will", "with", "would", "you", "your", "about", "all", "get",
+    "show", "find", "tell", "list", "give", "than", "then", "also", "not", "no", "yes",
+];
+
+/// A parsed `--query`: scoring terms and exact anchors.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    /// Lower-cased terms for BM25, stopwords removed.
+    pub terms: Vec<String>,
+    /// Exact strings to look for: quoted phrases, ids, numbers, identifiers.
+    pub anchors: Vec<Anchor>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Anchor {
+    /// Lower-cased text.
+    pub text: String,
+    /// Numbers must match a whole token (`5` must not match `15`).
+    pub whole_token: bool,
+}
+
+impl Query {
+    pub fn parse(q: &str) -> Query {
+        let mut anchors = Vec::new();
+        // Quoted phrases are exact anchors.
+        for quote in ['"', '\'', '`'] {
+            let parts: Vec<&str> = q.split(quote).collect();
+            for (i, part) in parts.iter().enumerate() {
+                if i % 2 == 1 && i + 1 < parts.len() && part.trim().len() >= 2 {
+                    anchors.push(Anchor { text: part.trim().to_lowercase(), whole_token: false });
+                }
+            }
+        }
+        for raw in q.split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | '!' | ';' | '(' | ')')) {
+            let w = raw.trim_matches(|c: char| matches!(c, '.' | ':' | '"' | '\'' | '`'));
+            if w.is_empty() {
+                continue;
+            }
+            let has_digit = w.chars().any(|c| c.is_ascii_digit());
+            let all_digits = w.chars().all(|c| c.is_ascii_digit() || c == '.');
+            let identifier = w.len() >= 3
+                && w.contains(['_', '-', '.', '/', ':', '#', '@'])
+                && w.chars().any(char::is_alphanumeric);
+            if has_digit || identifier {
+                let text = w.to_lowercase();
+                if !anchors.iter().any(|a| a.text == text) {
+                    anchors.push(Anchor { text, whole_token: all_digits });
+                }
+            }
+        }
+        let mut terms: Vec<String> = Vec::new();
+        for t in terms_of(q) {
+            if !STOPWORDS.contains(&t.as_str()) && !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+        Query { terms, anchors }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty() && self.anchors.is_empty()
+    }
+
+    /// Whether `doc` contains one of the anchors exactly (case-insensitive).
+    pub fn anchor_hit(&self, doc: &str) -> bool {
+        if self.anchors.is_empty() {
+            return false;
+        }
+        let lower = doc.to_lowercase();
+        self.anchors.iter().any(|a| {
+            if !a.whole_token {
+                return lower.contains(&a.text);
+            }
+            lower.match_indices(&a.text).any(|(i, m)| {
+                let before = lower[..i].chars().next_back();
+                let after = lower[i + m.len()..].chars().next();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '.')
+                    && !after.is_some_and(|c| c.is_alphanumeric())
+            })
+        })
+    }
+}
+
+/// Lower-cased terms of `text`: alphanumeric runs, plus the parts of
+/// camelCase and snake_case identifiers.
+pub fn terms_of(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric() && c != '_') {
+        if word.is_empty() {
+            continue;
+        }
+        let lower = word.to_lowercase();
+        let parts = split_identifier(word);
+        if parts.len() > 1 {
+            out.extend(parts.into_iter().map(|p| p.to_lowercase()));
+        }
+        out.push(lower);
+    }
+    out
+}
+
+fn split_identifier(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    for piece in word.split('_').filter(|p| !p.is_empty()) {
+        let mut start = 0;
+        let mut prev_lower = false;
+        for (i, c) in piece.char_indices() {
+            if c.is_uppercase() && prev_lower {
+                parts.push(&piece[start..i]);
+                start = i;
+            }
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        }
+        parts.push(&piece[start..]);
+    }
+    parts
+}
+
+/// BM25 score of each document for the query's terms (k1 = 1.2, b = 0.75).
+pub fn bm25(docs: &[&str], query: &Query) -> Vec<f64> {
+    if query.terms.is_empty() || docs.is_empty() {
+        return vec![0.0; docs.len()];
+    }
+    let doc_terms: Vec<Vec<String>> = docs.iter().map(|d| terms_of(d)).collect();
+    let n = docs.len() as f64;
+    let avg_len = doc_terms.iter().map(Vec::len).sum::<usize>() as f64 / n;
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for terms in &doc_terms {
+        let mut seen: Vec<&str> = Vec::new();
+        for t in terms {
+            if query.terms.iter().any(|q| q == t) && !seen.contains(&t.as_str()) {
+                seen.push(t);
+                *df.entry(t).or_default() += 1;
+            }
+        }
+    }
+    let (k1, b) = (1.2, 0.75);
+    doc_terms
+        .iter()
+        .map(|terms| {
+            let len = terms.len() as f64;
+            query
+                .terms
+                .iter()
+                .map(|q| {
+                    let tf = terms.iter().filter(|t| *t == q).count() as f64;
+                    if tf == 0.0 {
+                        return 0.0;
+                    }
+                    let d = df.get(q.as_str()).copied().unwrap_or(0) as f64;
+                    let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
+                    idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * len / avg_len.max(1.0)))
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// Indices of the documents that answer the query: exact anchor hits, and
+/// the best BM25 matches (within half of the top score, at most `max_ranked`).
+pub fn matches(docs: &[&str], query: &Query, max_ranked: usize) -> Vec<usize> {
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let mut hits: Vec<usize> = (0..docs.len()).filter(|&i| query.anchor_hit(docs[i])).collect();
+    let scores = bm25(docs, query);
+    let top = scores.iter().cloned().fold(0.0, f64::max);
+    if top > 0.0 {
+        let mut ranked: Vec<usize> = (0..docs.len()).filter(|&i| scores[i] >= top * 0.5).collect();
+        ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        ranked.truncate(max_ranked);
+        hits.extend(ranked);
+    }
+    hits.sort_unstable();
+    hits.dedup();
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parsing_finds_terms_and_anchors() {
+        let q = Query::parse("why did checkout fail for order \"A-17\" at 10:32 in svc_payment?");
+        assert!(q.terms.contains(&"checkout".to_string()));
+        assert!(!q.terms.contains(&"why".to_string()));
+        let anchors: Vec<&str> = q.anchors.iter().map(|a| a.text.as_str()).collect();
+        assert!(anchors.contains(&"a-17"));
+        assert!(anchors.contains(&"svc_payment"));
+        assert!(anchors.contains(&"10:32"));
+    }
+
+    #[test]
+    fn numbers_match_whole_tokens_only() {
+        let q = Query::parse("issue number 5");
+        assert!(q.anchor_hit("Test issue 5"));
+        assert!(!q.anchor_hit("issue 15 and 51"));
+        assert!(!q.anchor_hit("version 2.5"));
+    }
+
+    #[test]
+    fn bm25_prefers_rarer_terms() {
+        let docs = ["payment failed", "login ok", "login ok", "payment ok"];
+        let q = Query::parse("failed payment");
+        let s = bm25(&docs, &q);
+        assert!(s[0] > s[3] && s[3] > s[1]);
+        assert_eq!(matches(&docs, &q, 10), vec![0]);
+    }
+
+    #[test]
+    fn identifiers_split_into_parts() {
+        assert_eq!(terms_of("saveSession"), ["save", "session", "savesession"]);
+        assert_eq!(terms_of("max_retry_count"), ["max", "retry", "count", "max_retry_count"]);
+    }
+}
