@@ -5,9 +5,15 @@
 //! to check the never-larger rule or store the whole input itself: the
 //! pipeline does both.
 
+pub mod code;
+pub mod diff;
+pub mod html;
 pub mod json;
+pub mod log;
+pub mod search;
+pub mod text;
 
-use crate::ccr::{RetrieveVia, Sink};
+use crate::ccr::{self, RetrieveVia, Sink, hash_of};
 use crate::relevance::Query;
 
 /// What every compressor needs to know about the request.
@@ -30,6 +36,30 @@ impl Context<'_> {
     /// Whether this request may drop content behind a marker.
     pub fn may_drop(&self) -> bool {
         !self.lossless && self.sink.is_some()
+    }
+
+    /// The marker text for an omission from the original whose hash is `hash`
+    /// (see [`ccr::marker_text`]); wrap it with [`ccr::marker_line`] for a line.
+    pub fn marker(&self, summary: &str, hash: &str) -> String {
+        ccr::marker_text(summary, hash, self.via)
+    }
+
+    /// A whole marker line, e.g. `[headroom: 12 of 40 lines omitted; retrieve: …]`.
+    pub fn marker_line(&self, summary: &str, hash: &str) -> String {
+        ccr::marker_line(&self.marker(summary, hash))
+    }
+
+    /// Stores `original` and returns its hash, or `None` if it could not be
+    /// stored (or this request may not drop content). Call it before
+    /// returning any output whose markers name the hash; on `None`, return a
+    /// lossless result or `None`.
+    pub fn store(&self, original: &str, kind: &str) -> Option<String> {
+        if !self.may_drop() {
+            return None;
+        }
+        let hash = self.sink?.store(original.as_bytes(), kind)?;
+        debug_assert_eq!(hash, hash_of(original.as_bytes()));
+        Some(hash)
     }
 }
 

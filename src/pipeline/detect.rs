@@ -94,15 +94,16 @@ pub fn detect(text: &str) -> Kind {
 }
 
 fn looks_like_json(t: &str) -> bool {
-    let mut chars = t.chars();
-    match chars.next() {
-        Some('{') => matches!(chars.find(|c| !c.is_whitespace()), Some('"' | '}')),
-        Some('[') => matches!(
-            chars.find(|c| !c.is_whitespace()),
-            Some('{' | '[' | '"' | ']' | '-' | '0'..='9' | 't' | 'f' | 'n')
-        ),
-        _ => false,
+    let Some(rest) = t.strip_prefix(['{', '[']) else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    if t.starts_with('{') {
+        return rest.starts_with(['"', '}']);
     }
+    rest.starts_with(['{', '[', '"', ']', '-'])
+        || rest.starts_with(|c: char| c.is_ascii_digit())
+        || ["true", "false", "null"].iter().any(|w| rest.starts_with(w))
 }
 
 fn is_diff(lines: &[&str]) -> bool {

@@ -83,7 +83,7 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
             }
         }
         Some(_) => outcome.passthrough = Some("already compact"),
-        None => outcome.passthrough = Some(if kind == Kind::Json { "not compressible" } else { "no compressor for this kind yet" }),
+        None => outcome.passthrough = Some("not compressible"),
     }
     if outcome.passthrough.is_some() {
         outcome.output = input.to_vec();
@@ -96,6 +96,11 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
 fn compress_kind(kind: Kind, text: &str, ctx: &Context) -> Option<compress::Compressed> {
     match kind {
         Kind::Json => compress::json::compress(text, ctx),
-        _ => None,
+        Kind::Log => compress::log::compress(text, ctx),
+        Kind::Search => compress::search::compress(text, ctx),
+        Kind::Diff => compress::diff::compress(text, ctx),
+        Kind::Code => compress::code::compress(text, ctx),
+        Kind::Html => compress::html::compress(text, ctx),
+        Kind::Text => compress::text::compress(text, ctx),
     }
 }

@@ -13,7 +13,8 @@
 //!
 //! * `[N]` is the number of rows that follow; marker lines (`[headroom: …]`)
 //!   stand where rows were omitted and are not counted.
-//! * `{…}` lists the columns in key order. `name=cell` is a column with the
+//! * `{…}` lists the columns in key order (JSON objects are unordered; a row
+//!   whose keys came in another order reads back with the column order). `name=cell` is a column with the
 //!   same value in every row, printed once. `name{…}` is an object present in
 //!   every row, flattened into its own columns.
 //! * A cell is JSON (`"quoted"`, `12`, `true`, `null`, `[…]`, `{…}`) or a bare
@@ -21,6 +22,8 @@
 //!   Strings that could be mistaken for anything else are quoted.
 //! * Outside tables the text is compact JSON; a table stands where its array
 //!   stood, on lines of its own.
+
+use std::collections::HashMap;
 
 use super::value::{self, Value, write_json, write_str};
 
@@ -237,41 +240,54 @@ fn nested(cells: &[Option<&Value>], depth: usize) -> Option<ColumnKind> {
     Table::from_rows(&rows, depth + 1).map(ColumnKind::Nested)
 }
 
-/// One column order that every row's keys follow, in first-seen order;
-/// `None` when rows disagree on order or repeat a key.
+/// The column order: one that every row's keys follow when there is one
+/// (keys ordered topologically by each row's "comes after" relation, ties
+/// broken by first appearance), else first appearance. JSON objects are
+/// unordered, so a row whose keys disagree still decodes to the same object,
+/// with its keys in column order. `None` when a row repeats a key.
 fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
-    let mut order: Vec<String> = Vec::new();
-    for row in rows {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut names: Vec<&str> = Vec::new();
+    let mut edges: Vec<Vec<usize>> = Vec::new();
+    let mut indegree: Vec<usize> = Vec::new();
+    let mut seen_in_row: Vec<usize> = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
         let mut prev: Option<usize> = None;
         for (k, _) in row.iter() {
-            let pos = match order.iter().position(|c| c == k) {
-                Some(p) => {
-                    if prev.is_some_and(|q| p <= q) {
-                        return None;
-                    }
-                    p
+            let id = *index.entry(k.as_str()).or_insert_with(|| {
+                names.push(k);
+                edges.push(Vec::new());
+                indegree.push(0);
+                seen_in_row.push(usize::MAX);
+                names.len() - 1
+            });
+            if seen_in_row[id] == r {
+                return None; // a duplicate key cannot be a column
+            }
+            seen_in_row[id] = r;
+            if let Some(p) = prev {
+                if !edges[p].contains(&id) {
+                    edges[p].push(id);
+                    indegree[id] += 1;
                 }
-                None => {
-                    // Right after this row's previous key keeps every row
-                    // seen so far in order (they lack this key).
-                    let at = prev.map_or(0, |q| q + 1);
-                    order.insert(at, k.clone());
-                    at
-                }
-            };
-            prev = Some(pos);
+            }
+            prev = Some(id);
         }
     }
-    // Inserting can reorder columns seen earlier; confirm every row fits.
-    for row in rows {
-        let mut last = None;
-        for (k, _) in row.iter() {
-            let p = order.iter().position(|c| c == k)?;
-            if last.is_some_and(|q| p <= q) {
-                return None;
+    // Kahn's algorithm; the ready set is kept sorted by first appearance.
+    let mut ready: std::collections::BTreeSet<usize> = (0..names.len()).filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(names.len());
+    while let Some(id) = ready.pop_first() {
+        order.push(names[id].to_string());
+        for &next in &edges[id] {
+            indegree[next] -= 1;
+            if indegree[next] == 0 {
+                ready.insert(next);
             }
-            last = Some(p);
         }
+    }
+    if order.len() < names.len() {
+        return Some(names.iter().map(|n| n.to_string()).collect());
     }
     Some(order)
 }
@@ -644,10 +660,28 @@ mod tests {
     }
 
     #[test]
-    fn inconsistent_key_order_stays_json() {
-        let src = r#"[{"a":1,"b":2},{"b":3,"a":4}]"#;
-        let v = value::parse(src).unwrap();
-        assert_eq!(render(&v, &bytes), src);
+    fn key_order_follows_rows_where_possible() {
+        // a,c / b,c / a,b: the order a,b,c fits every row.
+        let text = roundtrip(r#"[{"a":1,"c":2},{"b":3,"c":4},{"a":5,"b":6},{"a":7,"b":8,"c":9}]"#);
+        assert!(text.starts_with("[4]{a,b,c}"), "{text}");
+        // b,a after a,b: no order fits both; columns follow first appearance.
+        let v = value::parse(r#"[{"a":1,"b":2,"c":"x"},{"b":3,"a":4,"c":"y"},{"a":5,"b":6,"c":"z"}]"#).unwrap();
+        let text = render(&v, &bytes);
+        assert!(text.starts_with("[3]{a,b,c}"), "{text}");
+        assert_eq!(canonical(&decode(&text).unwrap()), canonical(&v));
+    }
+
+    /// The value with every object's keys sorted: equality as JSON defines it.
+    fn canonical(v: &Value) -> Value {
+        match v {
+            Value::Arr(items) => Value::Arr(items.iter().map(canonical).collect()),
+            Value::Obj(pairs) => {
+                let mut p: Vec<(String, Value)> = pairs.iter().map(|(k, v)| (k.clone(), canonical(v))).collect();
+                p.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Obj(p)
+            }
+            other => other.clone(),
+        }
     }
 
     #[test]

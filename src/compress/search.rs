@@ -1,0 +1,7 @@
+//! Search results (grep/ripgrep): not compressed yet; passes through.
+
+use super::{Compressed, Context};
+
+pub fn compress(_text: &str, _ctx: &Context) -> Option<Compressed> {
+    None
+}

@@ -1,0 +1,16 @@
+//! Integration tests: the real `headroom` binary on inputs the tests write.
+//!
+//! One test binary (compiled once); each module covers one subcommand or
+//! content kind.
+
+/// The harness: a temporary HEADROOM_HOME and a clean environment per test.
+mod support;
+
+/// `headroom compress` on JSON: invariants, flags, formats, bad input.
+mod compress;
+/// `headroom retrieve`: exact originals, --query, --list, misses.
+mod retrieve;
+/// Property tests over random JSON: determinism, never larger, round trips.
+mod properties;
+/// Committed completions/ and man/ match the clap definition.
+mod generated;
