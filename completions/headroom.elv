@@ -1,0 +1,95 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[headroom] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'headroom'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'headroom'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+            cand retrieve 'Print the original that a marker omitted'
+            cand completions 'Print a shell completion script to stdout'
+            cand generate 'Regenerate completions/ and man/ (for maintainers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'headroom;compress'= {
+            cand -t 'Content kind; `auto` detects it from the first few KB'
+            cand --type 'Content kind; `auto` detects it from the first few KB'
+            cand -q 'What the reader is looking for; matching items, lines and functions are kept whole'
+            cand --query 'What the reader is looking for; matching items, lines and functions are kept whole'
+            cand -m 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)'
+            cand --model 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)'
+            cand -f 'Output format: the compressed text, or one JSON object per input'
+            cand --format 'Output format: the compressed text, or one JSON object per input'
+            cand -s 'Print one summary line per input on stderr'
+            cand --stats 'Print one summary line per input on stderr'
+            cand --lossless 'Never drop anything: lossless encodings only'
+            cand --no-store 'Do not write to the store (implies --lossless)'
+            cand --valid-json 'Keep JSON output valid JSON (no tables), for programs that parse it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;retrieve'= {
+            cand -q 'Only the items or lines matching TEXT (BM25 plus exact ids and numbers)'
+            cand --query 'Only the items or lines matching TEXT (BM25 plus exact ids and numbers)'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --limit 'How many entries --list shows'
+            cand -l 'List recent entries: hash, kind, size, age, expiry'
+            cand --list 'List recent entries: hash, kind, size, age, expiry'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;generate'= {
+            cand --out 'Repository root to write into'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;help'= {
+            cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+            cand retrieve 'Print the original that a marker omitted'
+            cand completions 'Print a shell completion script to stdout'
+            cand generate 'Regenerate completions/ and man/ (for maintainers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'headroom;help;compress'= {
+        }
+        &'headroom;help;retrieve'= {
+        }
+        &'headroom;help;completions'= {
+        }
+        &'headroom;help;generate'= {
+        }
+        &'headroom;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

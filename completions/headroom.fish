@@ -1,0 +1,68 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_headroom_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_headroom_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_headroom_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_headroom_using_subcommand
+    set -l cmd (__fish_headroom_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c headroom -n "__fish_headroom_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_needs_command" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "generate" -d 'Regenerate completions/ and man/ (for maintainers)'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -s t -l type -d 'Content kind; `auto` detects it from the first few KB' -r -f -a "auto\t''
+json\t''
+log\t''
+search\t''
+diff\t''
+code\t''
+html\t''
+text\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -s q -l query -d 'What the reader is looking for; matching items, lines and functions are kept whole' -r
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -s m -l model -d 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -s f -l format -d 'Output format: the compressed text, or one JSON object per input' -r -f -a "text\t''
+json\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -s s -l stats -d 'Print one summary line per input on stderr'
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -l lossless -d 'Never drop anything: lossless encodings only'
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -l no-store -d 'Do not write to the store (implies --lossless)'
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -l valid-json -d 'Keep JSON output valid JSON (no tables), for programs that parse it'
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s q -l query -d 'Only the items or lines matching TEXT (BM25 plus exact ids and numbers)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s f -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l limit -d 'How many entries --list shows' -r
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s l -l list -d 'List recent entries: hash, kind, size, age, expiry'
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand generate" -l out -d 'Repository root to write into' -r -F
+complete -c headroom -n "__fish_headroom_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c headroom -n "__fish_headroom_using_subcommand generate" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "generate" -d 'Regenerate completions/ and man/ (for maintainers)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
