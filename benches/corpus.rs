@@ -31,21 +31,34 @@ fn main() {
     let mut runs = 3usize;
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--kinds" => kinds = args.next().unwrap_or_default().split(',').map(String::from).collect(),
+            "--kinds" => {
+                kinds = args
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(String::from)
+                    .collect()
+            }
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(3),
             _ if !a.starts_with('-') => dir = Some(PathBuf::from(a)),
             _ => {}
         }
     }
     let Some(dir) = dir.filter(|d| d.join("manifest.jsonl").exists()) else {
-        eprintln!("corpus bench skipped: pass a corpus directory or set {}", headroom::env::BENCH_DIR);
+        eprintln!(
+            "corpus bench skipped: pass a corpus directory or set {}",
+            headroom::env::BENCH_DIR
+        );
         return;
     };
     let bin = binary();
     let home = tempdir();
     let manifest = std::fs::read_to_string(dir.join("manifest.jsonl")).expect("read manifest");
     let mut rows: Vec<Row> = Vec::new();
-    println!("{:<8} {:<36} {:>8} {:>8} {:>7} {:>7} {:>8}", "kind", "case", "before", "after", "saved", "kept", "ms");
+    println!(
+        "{:<8} {:<36} {:>8} {:>8} {:>7} {:>7} {:>8}",
+        "kind", "case", "before", "after", "saved", "kept", "ms"
+    );
     for line in manifest.lines().filter(|l| !l.trim().is_empty()) {
         let case: serde_json::Value = serde_json::from_str(line).expect("manifest line is JSON");
         let kind = case["kind"].as_str().unwrap_or("?").to_string();
@@ -63,13 +76,20 @@ fn main() {
         let mut output = Vec::new();
         for _ in 0..runs.max(1) {
             let t = Instant::now();
-            let out = Command::new(&bin).args(&cmd_args).env(headroom::env::HOME, &home).output().expect("run headroom");
+            let out = Command::new(&bin)
+                .args(&cmd_args)
+                .env(headroom::env::HOME, &home)
+                .output()
+                .expect("run headroom");
             times.push(t.elapsed().as_secs_f64() * 1e3);
             output = out.stdout;
         }
         times.sort_by(f64::total_cmp);
         let text = String::from_utf8_lossy(&output);
-        let needles: Vec<&str> = case["needles"].as_array().map(|a| a.iter().filter_map(|n| n.as_str()).collect()).unwrap_or_default();
+        let needles: Vec<&str> = case["needles"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|n| n.as_str()).collect())
+            .unwrap_or_default();
         let row = Row {
             kind: kind.clone(),
             before: tokens::count(&input, Encoding::O200k),
@@ -96,7 +116,10 @@ fn main() {
         by_kind.entry(r.kind.as_str()).or_default().push(r);
         by_kind.entry("ALL").or_default().push(r);
     }
-    println!("\n{:<8} {:>6} {:>10} {:>10} {:>10}", "kind", "cases", "reduction", "retention", "median ms");
+    println!(
+        "\n{:<8} {:>6} {:>10} {:>10} {:>10}",
+        "kind", "cases", "reduction", "retention", "median ms"
+    );
     for (kind, rs) in by_kind {
         let before: usize = rs.iter().map(|r| r.before).sum();
         let after: usize = rs.iter().map(|r| r.after).sum();

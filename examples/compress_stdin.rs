@@ -25,6 +25,11 @@ fn main() -> std::io::Result<()> {
     };
     let out = pipeline::run(&input, None, &ctx);
     std::io::stdout().write_all(&out.output)?;
-    eprintln!("{} -> {} tokens ({:.1}% saved)", out.tokens_before, out.tokens_after, out.saved_pct());
+    eprintln!(
+        "{} -> {} tokens ({:.1}% saved)",
+        out.tokens_before,
+        out.tokens_after,
+        out.saved_pct()
+    );
     Ok(())
 }

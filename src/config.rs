@@ -24,9 +24,16 @@ pub struct Config {
 #[derive(thiserror::Error, Debug)]
 pub enum ConfigError {
     #[error("invalid {name} value '{value}': {reason}")]
-    Invalid { name: String, value: String, reason: &'static str },
+    Invalid {
+        name: String,
+        value: String,
+        reason: &'static str,
+    },
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {reason}")]
     File { path: PathBuf, reason: String },
     #[error("cannot find a home directory; set {}", env::HOME)]
@@ -43,10 +50,16 @@ impl Config {
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let home = match var(env::HOME).filter(|s| !s.is_empty()) {
             Some(h) => PathBuf::from(h),
-            None => std::env::home_dir().ok_or(ConfigError::NoHome)?.join(".headroom"),
+            None => std::env::home_dir()
+                .ok_or(ConfigError::NoHome)?
+                .join(".headroom"),
         };
         let file = read_file(&home.join("config.toml"))?;
-        let get = |name: &str, key: &str| var(name).filter(|s| !s.is_empty()).or_else(|| file_value(&file, key));
+        let get = |name: &str, key: &str| {
+            var(name)
+                .filter(|s| !s.is_empty())
+                .or_else(|| file_value(&file, key))
+        };
         let ttl_secs = match get(env::TTL, "ttl") {
             Some(v) => parse_duration(&v).ok_or(ConfigError::Invalid {
                 name: env::TTL.into(),
@@ -56,11 +69,15 @@ impl Config {
             None => DEFAULT_TTL_SECS,
         };
         let max_store_mb = match get(env::MAX_STORE_MB, "max_store_mb") {
-            Some(v) => v.parse::<u64>().ok().filter(|&n| n > 0).ok_or(ConfigError::Invalid {
-                name: env::MAX_STORE_MB.into(),
-                value: v,
-                reason: "expected a positive number of MiB",
-            })?,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(ConfigError::Invalid {
+                    name: env::MAX_STORE_MB.into(),
+                    value: v,
+                    reason: "expected a positive number of MiB",
+                })?,
             None => DEFAULT_MAX_STORE_MB,
         };
         let lossy_min_tokens = match get(env::LOSSY_MIN_TOKENS, "lossy_min_tokens") {
@@ -89,7 +106,12 @@ fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(ConfigError::Read { path: path.into(), source }),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.into(),
+                source,
+            });
+        }
     };
     // A flat `key = value` file: the few settings above need nothing more.
     let mut out = Vec::new();
@@ -99,7 +121,10 @@ fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
             continue;
         }
         let Some((k, v)) = line.split_once('=') else {
-            return Err(ConfigError::File { path: path.into(), reason: format!("line {}: expected key = value", i + 1) });
+            return Err(ConfigError::File {
+                path: path.into(),
+                reason: format!("line {}: expected key = value", i + 1),
+            });
         };
         let v = v.trim().trim_matches('"');
         out.push((k.trim().to_string(), v.to_string()));
@@ -108,7 +133,10 @@ fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
 }
 
 fn file_value(file: &[(String, String)], key: &str) -> Option<String> {
-    file.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    file.iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
 }
 
 /// Parses `7d`, `12h`, `30m`, `45s` or a plain number of seconds.
@@ -146,7 +174,11 @@ mod tests {
     #[test]
     fn env_overrides_file_and_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "ttl = \"2h\"\nmodel = \"gpt-4\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "ttl = \"2h\"\nmodel = \"gpt-4\"\n",
+        )
+        .unwrap();
         let home = dir.path().to_str().unwrap().to_string();
         let c = Config::from_lookup(|k| match k {
             "HEADROOM_HOME" => Some(home.clone()),

@@ -18,10 +18,28 @@ pub const BENCH_DIR: &str = "HEADROOM_BENCH_DIR";
 
 /// Name and one-line description of each variable.
 pub const ALL: &[(&str, &str)] = &[
-    (HOME, "directory of the store (headroom.db) and config.toml; default ~/.headroom"),
-    (TTL, "how long originals stay retrievable: 7d, 12h, 30m or seconds; default 7d"),
-    (MAX_STORE_MB, "size cap of the store in MiB, least recently used evicted first; default 512"),
-    (MODEL, "model whose tokenizer counts tokens; default gpt-4o (o200k_base)"),
-    (LOSSY_MIN_TOKENS, "lossless results at or below this many tokens are never thinned; default 500"),
-    (BENCH_DIR, "benchmark corpus for cargo bench (layout of shared/bench)"),
+    (
+        HOME,
+        "directory of the store (headroom.db) and config.toml; default ~/.headroom",
+    ),
+    (
+        TTL,
+        "how long originals stay retrievable: 7d, 12h, 30m or seconds; default 7d",
+    ),
+    (
+        MAX_STORE_MB,
+        "size cap of the store in MiB, least recently used evicted first; default 512",
+    ),
+    (
+        MODEL,
+        "model whose tokenizer counts tokens; default gpt-4o (o200k_base)",
+    ),
+    (
+        LOSSY_MIN_TOKENS,
+        "lossless results at or below this many tokens are never thinned; default 500",
+    ),
+    (
+        BENCH_DIR,
+        "benchmark corpus for cargo bench (layout of shared/bench)",
+    ),
 ];

@@ -42,11 +42,16 @@ impl Query {
             let parts: Vec<&str> = q.split(quote).collect();
             for (i, part) in parts.iter().enumerate() {
                 if i % 2 == 1 && i + 1 < parts.len() && part.trim().len() >= 2 {
-                    anchors.push(Anchor { text: part.trim().to_lowercase(), whole_token: false });
+                    anchors.push(Anchor {
+                        text: part.trim().to_lowercase(),
+                        whole_token: false,
+                    });
                 }
             }
         }
-        for raw in q.split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | '!' | ';' | '(' | ')')) {
+        for raw in
+            q.split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | '!' | ';' | '(' | ')'))
+        {
             let w = raw.trim_matches(|c: char| matches!(c, '.' | ':' | '"' | '\'' | '`'));
             if w.is_empty() {
                 continue;
@@ -59,7 +64,10 @@ impl Query {
             if has_digit || identifier {
                 let text = w.to_lowercase();
                 if !anchors.iter().any(|a| a.text == text) {
-                    anchors.push(Anchor { text, whole_token: all_digits });
+                    anchors.push(Anchor {
+                        text,
+                        whole_token: all_digits,
+                    });
                 }
             }
         }
@@ -177,11 +185,15 @@ pub fn matches(docs: &[&str], query: &Query, max_ranked: usize) -> Vec<usize> {
     if query.is_empty() {
         return Vec::new();
     }
-    let mut hits: Vec<usize> = (0..docs.len()).filter(|&i| query.anchor_hit(docs[i])).collect();
+    let mut hits: Vec<usize> = (0..docs.len())
+        .filter(|&i| query.anchor_hit(docs[i]))
+        .collect();
     let scores = bm25(docs, query);
     let top = scores.iter().cloned().fold(0.0, f64::max);
     if top > 0.0 {
-        let mut ranked: Vec<usize> = (0..docs.len()).filter(|&i| scores[i] >= top * 0.5).collect();
+        let mut ranked: Vec<usize> = (0..docs.len())
+            .filter(|&i| scores[i] >= top * 0.5)
+            .collect();
         ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         ranked.truncate(max_ranked);
         hits.extend(ranked);
@@ -226,6 +238,9 @@ mod tests {
     #[test]
     fn identifiers_split_into_parts() {
         assert_eq!(terms_of("saveSession"), ["save", "session", "savesession"]);
-        assert_eq!(terms_of("max_retry_count"), ["max", "retry", "count", "max_retry_count"]);
+        assert_eq!(
+            terms_of("max_retry_count"),
+            ["max", "retry", "count", "max_retry_count"]
+        );
     }
 }

@@ -9,10 +9,16 @@ pub enum Encoding {
 impl Encoding {
     pub fn for_model(model: &str) -> (Encoding, bool) {
         let m = model.to_ascii_lowercase();
-        if m.starts_with("gpt-4") && !m.starts_with("gpt-4o") && !m.starts_with("gpt-4.") || m.starts_with("gpt-3.5") || m.starts_with("gpt-35") || m.starts_with("text-embedding") {
+        if m.starts_with("gpt-4") && !m.starts_with("gpt-4o") && !m.starts_with("gpt-4.")
+            || m.starts_with("gpt-3.5")
+            || m.starts_with("gpt-35")
+            || m.starts_with("text-embedding")
+        {
             return (Encoding::Cl100k, true);
         }
-        let exact = ["gpt-", "chatgpt-", "o1", "o3", "o4", "ft:gpt"].iter().any(|p| m.starts_with(p));
+        let exact = ["gpt-", "chatgpt-", "o1", "o3", "o4", "ft:gpt"]
+            .iter()
+            .any(|p| m.starts_with(p));
         (Encoding::O200k, exact)
     }
 

@@ -85,11 +85,24 @@ mod tests {
 
     #[test]
     fn one_regex_finds_both_styles() {
-        let a = marker_line(&marker_text("3 of 9 lines omitted", "0123456789abcdef", RetrieveVia::Cli));
+        let a = marker_line(&marker_text(
+            "3 of 9 lines omitted",
+            "0123456789abcdef",
+            RetrieveVia::Cli,
+        ));
         let b = marker_text("x", "fedcba9876543210", RetrieveVia::Tool);
-        assert_eq!(a, "[headroom: 3 of 9 lines omitted; retrieve: headroom retrieve 0123456789abcdef]");
-        assert_eq!(hashes_in(&format!("{a}\n{b}")), ["0123456789abcdef", "fedcba9876543210"]);
-        assert_eq!(parse_marker_line(&a), Some("3 of 9 lines omitted; retrieve: headroom retrieve 0123456789abcdef"));
+        assert_eq!(
+            a,
+            "[headroom: 3 of 9 lines omitted; retrieve: headroom retrieve 0123456789abcdef]"
+        );
+        assert_eq!(
+            hashes_in(&format!("{a}\n{b}")),
+            ["0123456789abcdef", "fedcba9876543210"]
+        );
+        assert_eq!(
+            parse_marker_line(&a),
+            Some("3 of 9 lines omitted; retrieve: headroom retrieve 0123456789abcdef")
+        );
         assert_eq!(parse_marker_line("[headroom: no hash here]"), None);
     }
 }

@@ -114,14 +114,19 @@ pub fn run(args: Args) -> Result<Exit> {
     let inputs: Vec<Option<PathBuf>> = if args.files.is_empty() {
         vec![None]
     } else {
-        args.files.iter().map(|p| (p.as_os_str() != "-").then(|| p.clone())).collect()
+        args.files
+            .iter()
+            .map(|p| (p.as_os_str() != "-").then(|| p.clone()))
+            .collect()
     };
     let many = inputs.len() > 1;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut status = Exit::Success;
     for (i, input) in inputs.iter().enumerate() {
-        let name = input.as_ref().map_or("-".to_string(), |p| p.display().to_string());
+        let name = input
+            .as_ref()
+            .map_or("-".to_string(), |p| p.display().to_string());
         let bytes = match read_input(input.as_ref()) {
             Ok(b) => b,
             Err(e) => {
@@ -163,7 +168,10 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     match path {
         None => {
-            std::io::stdin().lock().read_to_end(&mut buf).context("cannot read stdin")?;
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .context("cannot read stdin")?;
         }
         Some(p) => {
             buf = std::fs::read(p).with_context(|| format!("cannot read '{}'", p.display()))?;
@@ -175,17 +183,29 @@ fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {
 fn report(o: &Outcome, enc: Encoding, exact: bool) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::json;
     let mut m = serde_json::Map::new();
-    m.insert("output".into(), String::from_utf8_lossy(&o.output).into_owned().into());
-    m.insert("kind".into(), o.kind.map_or(serde_json::Value::Null, |k| k.name().into()));
+    m.insert(
+        "output".into(),
+        String::from_utf8_lossy(&o.output).into_owned().into(),
+    );
+    m.insert(
+        "kind".into(),
+        o.kind.map_or(serde_json::Value::Null, |k| k.name().into()),
+    );
     m.insert("tokens_before".into(), o.tokens_before.into());
     m.insert("tokens_after".into(), o.tokens_after.into());
-    m.insert("saved_pct".into(), json!((o.saved_pct() * 10.0).round() / 10.0));
+    m.insert(
+        "saved_pct".into(),
+        json!((o.saved_pct() * 10.0).round() / 10.0),
+    );
     m.insert("hashes".into(), json!(o.hashes));
     m.insert("transforms".into(), json!(o.transforms));
     m.insert("ms".into(), json!((o.millis * 100.0).round() / 100.0));
     m.insert("encoding".into(), enc.name().into());
     m.insert("estimated".into(), (!exact).into());
-    m.insert("passthrough".into(), o.passthrough.map_or(serde_json::Value::Null, Into::into));
+    m.insert(
+        "passthrough".into(),
+        o.passthrough.map_or(serde_json::Value::Null, Into::into),
+    );
     m
 }
 

@@ -18,7 +18,12 @@ pub use self::exit::Exit;
 /// HTML) for a model to read. Anything it omits is stored first and can be
 /// retrieved exactly with `headroom retrieve HASH`.
 #[derive(Parser, Debug)]
-#[command(name = "headroom", version, max_term_width = 100, propagate_version = true)]
+#[command(
+    name = "headroom",
+    version,
+    max_term_width = 100,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

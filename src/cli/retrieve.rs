@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use clap::ValueEnum;
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
-use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
 use headroom::ccr::is_hash;
+use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
 use headroom::compress::json::value::{self, Value};
 use headroom::config::Config;
 use headroom::relevance::{self, Query};
@@ -57,7 +57,9 @@ pub fn run(args: Args) -> Result<Exit> {
     let raw = args.hash.as_deref().unwrap_or_default();
     let hash = raw.trim().trim_start_matches("hash=").to_ascii_lowercase();
     if !is_hash(&hash) {
-        eprintln!("headroom: error: invalid hash '{raw}': expected the 16 hex digits a marker prints");
+        eprintln!(
+            "headroom: error: invalid hash '{raw}': expected the 16 hex digits a marker prints"
+        );
         return Ok(Exit::Usage);
     }
     let path = config.store_path();
@@ -116,12 +118,22 @@ pub fn run(args: Args) -> Result<Exit> {
             let docs: Vec<String> = items.iter().map(Value::to_json).collect();
             let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
             let idx = relevance::matches(&refs, &query, usize::MAX);
-            ("items", docs.len(), idx.into_iter().map(|i| docs[i].clone()).collect::<Vec<_>>())
+            (
+                "items",
+                docs.len(),
+                idx.into_iter().map(|i| docs[i].clone()).collect::<Vec<_>>(),
+            )
         }
         None => {
             let lines: Vec<&str> = text.lines().collect();
             let idx = relevance::matches(&lines, &query, usize::MAX);
-            ("lines", lines.len(), idx.into_iter().map(|i| format!("{}:{}", i + 1, lines[i])).collect())
+            (
+                "lines",
+                lines.len(),
+                idx.into_iter()
+                    .map(|i| format!("{}:{}", i + 1, lines[i]))
+                    .collect(),
+            )
         }
     };
     match args.format {
@@ -136,14 +148,20 @@ pub fn run(args: Args) -> Result<Exit> {
             writeln!(out, "{obj}")?;
         }
     }
-    Ok(if hits.is_empty() { Exit::Failure } else { Exit::Success })
+    Ok(if hits.is_empty() {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
 }
 
 /// The items of the largest array in a JSON document (the document itself if it is one).
 fn json_items(text: &str) -> Option<Vec<Value>> {
     fn largest(v: &Value) -> Option<&Vec<Value>> {
         let children: Vec<&Vec<Value>> = match v {
-            Value::Arr(items) => std::iter::once(items).chain(items.iter().filter_map(largest)).collect(),
+            Value::Arr(items) => std::iter::once(items)
+                .chain(items.iter().filter_map(largest))
+                .collect(),
             Value::Obj(pairs) => pairs.iter().filter_map(|(_, v)| largest(v)).collect(),
             _ => Vec::new(),
         };
@@ -156,7 +174,11 @@ fn json_items(text: &str) -> Option<Vec<Value>> {
 
 fn list(config: &Config, args: &Args) -> Result<Exit> {
     let path = config.store_path();
-    let entries = if path.exists() { SqliteStore::open(&path, options(config))?.list(args.limit)? } else { Vec::new() };
+    let entries = if path.exists() {
+        SqliteStore::open(&path, options(config))?.list(args.limit)?
+    } else {
+        Vec::new()
+    };
     let now = now();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -174,9 +196,21 @@ fn list(config: &Config, args: &Args) -> Result<Exit> {
                 return Ok(Exit::Success);
             }
             let mut table = Table::new();
-            table.load_style(UTF8_BORDERS_ONLY).set_header(["hash", "kind", "size", "age", "expires in"]);
+            table.load_style(UTF8_BORDERS_ONLY).set_header([
+                "hash",
+                "kind",
+                "size",
+                "age",
+                "expires in",
+            ]);
             for e in &entries {
-                table.add_row([e.hash.clone(), e.kind.clone(), size(e.size), age(now - e.stored_at), age(e.expires_at - now)]);
+                table.add_row([
+                    e.hash.clone(),
+                    e.kind.clone(),
+                    size(e.size),
+                    age(now - e.stored_at),
+                    age(e.expires_at - now),
+                ]);
             }
             writeln!(out, "{table}")?;
         }
@@ -185,7 +219,9 @@ fn list(config: &Config, args: &Args) -> Result<Exit> {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn age(secs: i64) -> String {
@@ -205,4 +241,3 @@ fn size(n: u64) -> String {
         _ => format!("{:.1} MB", n as f64 / 1048576.0),
     }
 }
-

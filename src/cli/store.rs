@@ -7,7 +7,10 @@ use headroom::ccr::store::{OriginalStore, SqliteStore, StoreOptions};
 use headroom::config::Config;
 
 pub fn options(config: &Config) -> StoreOptions {
-    StoreOptions { ttl_secs: config.ttl_secs, max_bytes: config.max_store_bytes }
+    StoreOptions {
+        ttl_secs: config.ttl_secs,
+        max_bytes: config.max_store_bytes,
+    }
 }
 
 /// A sink that opens the store on first use, so compressions that omit
@@ -20,17 +23,22 @@ pub struct LazySink<'a> {
 
 impl<'a> LazySink<'a> {
     pub fn new(config: &'a Config) -> Self {
-        LazySink { config, store: OnceCell::new() }
+        LazySink {
+            config,
+            store: OnceCell::new(),
+        }
     }
 }
 
 impl Sink for LazySink<'_> {
     fn store(&self, original: &[u8], kind: &str) -> Option<String> {
-        let store = self.store.get_or_init(|| match SqliteStore::open(&self.config.store_path(), options(self.config)) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprintln!("headroom: warning: {e}; keeping output lossless");
-                None
+        let store = self.store.get_or_init(|| {
+            match SqliteStore::open(&self.config.store_path(), options(self.config)) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!("headroom: warning: {e}; keeping output lossless");
+                    None
+                }
             }
         });
         match store.as_ref()?.put(original, kind) {

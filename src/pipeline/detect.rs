@@ -23,7 +23,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [Kind::Json, Kind::Log, Kind::Search, Kind::Diff, Kind::Code, Kind::Html, Kind::Text];
+    pub const ALL: [Kind; 7] = [
+        Kind::Json,
+        Kind::Log,
+        Kind::Search,
+        Kind::Diff,
+        Kind::Code,
+        Kind::Html,
+        Kind::Text,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -65,8 +73,15 @@ pub fn detect(text: &str) -> Kind {
     if looks_like_json(trimmed) {
         return Kind::Json;
     }
-    let lower_start: String = trimmed.chars().take(512).collect::<String>().to_ascii_lowercase();
-    if lower_start.starts_with("<!doctype html") || lower_start.starts_with("<html") || (lower_start.starts_with('<') && (head.contains("<body") || head.contains("<head") || head.contains("<div")))
+    let lower_start: String = trimmed
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if lower_start.starts_with("<!doctype html")
+        || lower_start.starts_with("<html")
+        || (lower_start.starts_with('<')
+            && (head.contains("<body") || head.contains("<head") || head.contains("<div")))
     {
         return Kind::Html;
     }
@@ -103,14 +118,20 @@ fn looks_like_json(t: &str) -> bool {
     }
     rest.starts_with(['{', '[', '"', ']', '-'])
         || rest.starts_with(|c: char| c.is_ascii_digit())
-        || ["true", "false", "null"].iter().any(|w| rest.starts_with(w))
+        || ["true", "false", "null"]
+            .iter()
+            .any(|w| rest.starts_with(w))
 }
 
 fn is_diff(lines: &[&str]) -> bool {
-    let git = lines.iter().any(|l| l.starts_with("diff --git ") || l.starts_with("diff -"));
+    let git = lines
+        .iter()
+        .any(|l| l.starts_with("diff --git ") || l.starts_with("diff -"));
     let minus = lines.iter().any(|l| l.starts_with("--- "));
     let plus = lines.iter().any(|l| l.starts_with("+++ "));
-    let hunk = lines.iter().any(|l| l.starts_with("@@ ") && l[3..].contains(" @@"));
+    let hunk = lines
+        .iter()
+        .any(|l| l.starts_with("@@ ") && l[3..].contains(" @@"));
     (git && hunk) || (minus && plus && hunk)
 }
 
@@ -119,14 +140,17 @@ fn is_search_line(l: &str) -> bool {
     if l == "--" {
         return true;
     }
-    let Some(pos) = l.find([':', '-']) else { return false };
+    let Some(pos) = l.find([':', '-']) else {
+        return false;
+    };
     let path = &l[..pos];
     if path.is_empty() || path.contains(char::is_whitespace) || path.starts_with('[') {
         return false;
     }
     let rest = &l[pos + 1..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0 && matches!(rest.as_bytes().get(digits), Some(b':' | b'-'))
+    digits > 0
+        && matches!(rest.as_bytes().get(digits), Some(b':' | b'-'))
         && (path.contains(['/', '.']) || l.as_bytes()[pos] == b':')
 }
 
@@ -134,12 +158,62 @@ fn is_log_line(l: &str) -> bool {
     let t = l.trim_start();
     let b = t.as_bytes();
     // Timestamps: 2024-01-31, 12:34:56, Jan 31, 081109 (HDFS), [..] prefixes.
-    let date = b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'-' | b'/' | b'.');
-    let clock = t.find(':').is_some_and(|i| i >= 2 && i <= 24 && b.get(i + 3) == Some(&b':') && b[i - 2..i].iter().all(u8::is_ascii_digit));
-    let month = ["Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec "].iter().any(|m| t.starts_with(m));
-    let level = [" INFO ", " WARN ", " ERROR ", " DEBUG ", " TRACE ", " FATAL ", "[INFO]", "[WARN", "[ERROR]", "[DEBUG]", "level=", " WARNING "].iter().any(|w| l.contains(w));
+    let date = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && matches!(b[4], b'-' | b'/' | b'.');
+    let clock = t.find(':').is_some_and(|i| {
+        (2..=24).contains(&i)
+            && b.get(i + 3) == Some(&b':')
+            && b[i - 2..i].iter().all(u8::is_ascii_digit)
+    });
+    let month = [
+        "Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ",
+        "Dec ",
+    ]
+    .iter()
+    .any(|m| t.starts_with(m));
+    let level = [
+        " INFO ",
+        " WARN ",
+        " ERROR ",
+        " DEBUG ",
+        " TRACE ",
+        " FATAL ",
+        "[INFO]",
+        "[WARN",
+        "[ERROR]",
+        "[DEBUG]",
+        "level=",
+        " WARNING ",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
     let build = [
-        "Compiling ", "Finished ", "Running ", "running ", "test ", "=== RUN", "--- FAIL", "--- PASS", "PASS", "FAIL", "ok  ", "PASSED", "FAILED", "ERROR", "error[", "error:", "warning:", "npm ", "Traceback", "  File \"", "> ", "[INFO]", "BUILD ", "collected ", "=====",
+        "Compiling ",
+        "Finished ",
+        "Running ",
+        "running ",
+        "test ",
+        "=== RUN",
+        "--- FAIL",
+        "--- PASS",
+        "PASS",
+        "FAIL",
+        "ok  ",
+        "PASSED",
+        "FAILED",
+        "ERROR",
+        "error[",
+        "error:",
+        "warning:",
+        "npm ",
+        "Traceback",
+        "  File \"",
+        "> ",
+        "[INFO]",
+        "BUILD ",
+        "collected ",
+        "=====",
     ]
     .iter()
     .any(|w| t.starts_with(w));
@@ -149,7 +223,38 @@ fn is_log_line(l: &str) -> bool {
 fn is_code_line(l: &str) -> bool {
     let t = l.trim_start();
     [
-        "fn ", "pub ", "use ", "impl ", "struct ", "enum ", "def ", "class ", "import ", "from ", "package ", "func ", "#include", "const ", "let ", "var ", "function ", "export ", "return ", "public ", "private ", "static ", "}", "if (", "if ", "for ", "while ", "//", "/*", "* ", "#[", "@",
+        "fn ",
+        "pub ",
+        "use ",
+        "impl ",
+        "struct ",
+        "enum ",
+        "def ",
+        "class ",
+        "import ",
+        "from ",
+        "package ",
+        "func ",
+        "#include",
+        "const ",
+        "let ",
+        "var ",
+        "function ",
+        "export ",
+        "return ",
+        "public ",
+        "private ",
+        "static ",
+        "}",
+        "if (",
+        "if ",
+        "for ",
+        "while ",
+        "//",
+        "/*",
+        "* ",
+        "#[",
+        "@",
     ]
     .iter()
     .any(|w| t.starts_with(w))
@@ -166,12 +271,30 @@ mod tests {
         assert_eq!(detect("  [{\"a\":1}]"), Kind::Json);
         assert_eq!(detect("{\n  \"a\": 1\n}"), Kind::Json);
         assert_eq!(detect("[INFO] building\n[INFO] done"), Kind::Log);
-        assert_eq!(detect("src/main.rs:12:fn main() {\nsrc/lib.rs:3:pub fn x() {}\n"), Kind::Search);
-        assert_eq!(detect("diff --git a/x b/x\nindex 1..2\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"), Kind::Diff);
-        assert_eq!(detect("<!DOCTYPE html><html><body>x</body></html>"), Kind::Html);
-        assert_eq!(detect("use std::io;\n\nfn main() {\n    let x = 1;\n}\n"), Kind::Code);
-        assert_eq!(detect("Just some prose.\nAnother sentence here.\n"), Kind::Text);
-        assert_eq!(detect("2024-01-01 12:00:00 INFO started\n2024-01-01 12:00:01 INFO ok\n"), Kind::Log);
+        assert_eq!(
+            detect("src/main.rs:12:fn main() {\nsrc/lib.rs:3:pub fn x() {}\n"),
+            Kind::Search
+        );
+        assert_eq!(
+            detect("diff --git a/x b/x\nindex 1..2\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"),
+            Kind::Diff
+        );
+        assert_eq!(
+            detect("<!DOCTYPE html><html><body>x</body></html>"),
+            Kind::Html
+        );
+        assert_eq!(
+            detect("use std::io;\n\nfn main() {\n    let x = 1;\n}\n"),
+            Kind::Code
+        );
+        assert_eq!(
+            detect("Just some prose.\nAnother sentence here.\n"),
+            Kind::Text
+        );
+        assert_eq!(
+            detect("2024-01-01 12:00:00 INFO started\n2024-01-01 12:00:01 INFO ok\n"),
+            Kind::Log
+        );
         assert_eq!(detect("[not json"), Kind::Text);
     }
 }

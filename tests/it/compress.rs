@@ -45,7 +45,10 @@ fn lossless_tables_decode_to_the_input_and_save_a_third() {
     assert_eq!(table::decode(&out).unwrap(), value::parse(&input).unwrap());
     let saved = 1.0 - tokens(&out) as f64 / tokens(&input) as f64;
     assert!(saved >= 0.35, "lossless saved only {saved:.2}");
-    assert!(!env.store_path().exists(), "lossless mode wrote to the store");
+    assert!(
+        !env.store_path().exists(),
+        "lossless mode wrote to the store"
+    );
 }
 
 #[test]
@@ -61,7 +64,10 @@ fn repetitive_records_shrink_by_seventy_percent_and_keep_the_error() {
     // Every omitted item is retrievable: the original comes back byte for byte.
     assert_eq!(env.ok(&["retrieve", &hs[0]], ""), input.as_bytes());
     // Markers count what they stand for.
-    assert!(out.contains("items omitted (") && out.contains("level=INFO"), "{out}");
+    assert!(
+        out.contains("items omitted (") && out.contains("level=INFO"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -70,12 +76,27 @@ fn report_format_json_has_every_field() {
     let input = log_records(120, 3);
     let out = env.ok_str(&["compress", "--format", "json"], &input);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for key in ["output", "kind", "tokens_before", "tokens_after", "saved_pct", "hashes", "transforms", "ms"] {
+    for key in [
+        "output",
+        "kind",
+        "tokens_before",
+        "tokens_after",
+        "saved_pct",
+        "hashes",
+        "transforms",
+        "ms",
+    ] {
         assert!(v.get(key).is_some(), "missing {key} in {out}");
     }
     assert_eq!(v["kind"], "json");
-    assert_eq!(v["tokens_before"].as_u64().unwrap() as usize, tokens(&input));
-    assert_eq!(v["tokens_after"].as_u64().unwrap() as usize, tokens(v["output"].as_str().unwrap()));
+    assert_eq!(
+        v["tokens_before"].as_u64().unwrap() as usize,
+        tokens(&input)
+    );
+    assert_eq!(
+        v["tokens_after"].as_u64().unwrap() as usize,
+        tokens(v["output"].as_str().unwrap())
+    );
     assert_eq!(v["hashes"].as_array().unwrap().len(), 1);
 }
 
@@ -86,9 +107,16 @@ fn valid_json_keeps_output_parseable_with_sentinels() {
     let out = env.ok_str(&["compress", "--valid-json"], &input);
     let v: serde_json::Value = serde_json::from_str(&out).expect("output is JSON");
     let items = v.as_array().unwrap();
-    let sentinels: Vec<&str> = items.iter().filter_map(|i| i.get("_headroom").and_then(|s| s.as_str())).collect();
+    let sentinels: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i.get("_headroom").and_then(|s| s.as_str()))
+        .collect();
     assert!(!sentinels.is_empty());
-    assert!(sentinels.iter().all(|s| s.contains("items omitted") && s.contains("retrieve: headroom retrieve ")));
+    assert!(
+        sentinels
+            .iter()
+            .all(|s| s.contains("items omitted") && s.contains("retrieve: headroom retrieve "))
+    );
     assert!(out.contains("payment failed"));
 }
 
@@ -96,7 +124,10 @@ fn valid_json_keeps_output_parseable_with_sentinels() {
 fn query_keeps_the_matching_item() {
     let env = Env::new();
     let input = log_records(300, 10);
-    let out = env.ok_str(&["compress", "--query", "what happened to /api/items/1234?"], &input);
+    let out = env.ok_str(
+        &["compress", "--query", "what happened to /api/items/1234?"],
+        &input,
+    );
     assert!(out.contains("/api/items/1234 "), "{out}");
 }
 
@@ -106,9 +137,17 @@ fn order_is_kept() {
     let input = log_records(400, 200);
     let out = env.ok_str(&["compress", "--valid-json"], &input);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let stamps: Vec<&str> = v.as_array().unwrap().iter().filter_map(|i| i.get("request_id")?.as_str()).collect();
+    let stamps: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i.get("request_id")?.as_str())
+        .collect();
     let positions: Vec<usize> = stamps.iter().map(|s| input.find(s).unwrap()).collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "items out of order");
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "items out of order"
+    );
 }
 
 #[test]
@@ -153,13 +192,30 @@ fn several_files_get_headers_and_a_bad_file_fails_alone() {
     let a = env.file("a.json", uniform_rows(3));
     let b = env.file("b.txt", "plain text\n");
     let missing = env.dir.path().join("missing.json");
-    let out = env.run(&["compress", a.to_str().unwrap(), missing.to_str().unwrap(), b.to_str().unwrap()], "");
+    let out = env.run(
+        &[
+            "compress",
+            a.to_str().unwrap(),
+            missing.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with(&format!("==> {} <==\n[3]{{", a.display())), "{stdout}");
-    assert!(stdout.contains(&format!("\n\n==> {} <==\nplain text\n", b.display())), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("==> {} <==\n[3]{{", a.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("\n\n==> {} <==\nplain text\n", b.display())),
+        "{stdout}"
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("missing.json") && stderr.starts_with("headroom: error:"), "{stderr}");
+    assert!(
+        stderr.contains("missing.json") && stderr.starts_with("headroom: error:"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -170,16 +226,25 @@ fn stats_go_to_stderr_only() {
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("json,") && stderr.contains("tokens") && stderr.contains("% saved"), "{stderr}");
+    assert!(
+        stderr.contains("json,") && stderr.contains("tokens") && stderr.contains("% saved"),
+        "{stderr}"
+    );
     assert!(!String::from_utf8(out.stdout).unwrap().contains("saved"));
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let env = Env::new();
-    assert_eq!(env.run(&["compress", "--type", "yaml"], "").status.code(), Some(2));
+    assert_eq!(
+        env.run(&["compress", "--type", "yaml"], "").status.code(),
+        Some(2)
+    );
     assert_eq!(env.run(&["compress", "--bogus"], "").status.code(), Some(2));
-    assert_eq!(env.run(&["retrieve", "not-a-hash"], "").status.code(), Some(2));
+    assert_eq!(
+        env.run(&["retrieve", "not-a-hash"], "").status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -193,11 +258,24 @@ fn a_closed_pipe_is_not_an_error() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 16];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -209,12 +287,20 @@ fn ten_processes_compress_at_once_and_every_original_is_retrievable() {
         .enumerate()
         .map(|(k, input)| {
             let path = env.file(&format!("in{k}.json"), input);
-            env.cmd(&["compress", path.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+            env.cmd(&["compress", path.to_str().unwrap()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
     for (child, input) in children.into_iter().zip(&inputs) {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         let hs = hashes(&text);
         assert_eq!(hs.len(), 1);
@@ -233,8 +319,13 @@ fn deterministic_across_runs_and_stores() {
 #[test]
 fn opaque_blobs_move_to_the_store() {
     let env = Env::new();
-    let blob: String = (0..4000).map(|i| (b'A' + (i * 7 % 26) as u8) as char).chain("+/09".chars()).collect();
-    let items: Vec<String> = (0..30).map(|i| format!(r#"{{"id":{i},"note":"n{i}"}}"#)).collect();
+    let blob: String = (0..4000)
+        .map(|i| (b'A' + (i * 7 % 26) as u8) as char)
+        .chain("+/09".chars())
+        .collect();
+    let items: Vec<String> = (0..30)
+        .map(|i| format!(r#"{{"id":{i},"note":"n{i}"}}"#))
+        .collect();
     let input = format!(r#"{{"attachment":"{blob}","items":[{}]}}"#, items.join(","));
     let out = env.ok_str(&["compress"], &input);
     assert!(!out.contains(&blob[..100]));
@@ -246,19 +337,33 @@ fn opaque_blobs_move_to_the_store() {
 #[test]
 fn long_arrays_of_numbers_and_near_duplicate_strings_shrink_by_95_percent() {
     let env = Env::new();
-    let numbers: Vec<String> = (0..5000).map(|i| format!("{}", 100 + (i * 37) % 23)).collect();
+    let numbers: Vec<String> = (0..5000)
+        .map(|i| format!("{}", 100 + (i * 37) % 23))
+        .collect();
     let mut numbers = numbers;
     numbers[4321] = "99999".into();
     let input = format!("[{}]", numbers.join(","));
     let out = env.ok_str(&["compress"], &input);
     assert!(out.contains("99999"));
-    assert!(tokens(&out) * 20 <= tokens(&input), "numbers: {} -> {}", tokens(&input), tokens(&out));
+    assert!(
+        tokens(&out) * 20 <= tokens(&input),
+        "numbers: {} -> {}",
+        tokens(&input),
+        tokens(&out)
+    );
 
-    let strings: Vec<String> = (0..3000).map(|i| format!("\"worker {} heartbeat ok\"", i % 50)).collect();
+    let strings: Vec<String> = (0..3000)
+        .map(|i| format!("\"worker {} heartbeat ok\"", i % 50))
+        .collect();
     let mut strings = strings;
     strings[1777] = "\"worker 17 crashed: out of memory\"".into();
     let input = format!("[{}]", strings.join(","));
     let out = env.ok_str(&["compress"], &input);
     assert!(out.contains("worker 17 crashed: out of memory"));
-    assert!(tokens(&out) * 20 <= tokens(&input), "strings: {} -> {}", tokens(&input), tokens(&out));
+    assert!(
+        tokens(&out) * 20 <= tokens(&input),
+        "strings: {} -> {}",
+        tokens(&input),
+        tokens(&out)
+    );
 }

@@ -31,6 +31,9 @@ fn completions_print_for_each_shell() {
     let env = Env::new();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = env.ok_str(&["completions", shell], "");
-        assert!(out.contains("headroom") && out.contains("compress"), "{shell}");
+        assert!(
+            out.contains("headroom") && out.contains("compress"),
+            "{shell}"
+        );
     }
 }

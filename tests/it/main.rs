@@ -8,9 +8,9 @@ mod support;
 
 /// `headroom compress` on JSON: invariants, flags, formats, bad input.
 mod compress;
-/// `headroom retrieve`: exact originals, --query, --list, misses.
-mod retrieve;
-/// Property tests over random JSON: determinism, never larger, round trips.
-mod properties;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
+/// Property tests over random JSON: determinism, never larger, round trips.
+mod properties;
+/// `headroom retrieve`: exact originals, --query, --list, misses.
+mod retrieve;

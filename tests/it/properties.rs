@@ -23,7 +23,13 @@ impl Sink for MemSink {
     }
 }
 
-fn run(input: &str, sink: &MemSink, lossless: bool, valid_json: bool, query: &str) -> pipeline::Outcome {
+fn run(
+    input: &str,
+    sink: &MemSink,
+    lossless: bool,
+    valid_json: bool,
+    query: &str,
+) -> pipeline::Outcome {
     let cost = |s: &str| tokens(s);
     let ctx = Context {
         query: Query::parse(query),
@@ -39,20 +45,35 @@ fn run(input: &str, sink: &MemSink, lossless: bool, valid_json: bool, query: &st
 
 /// Arrays of records like API responses and logs, with errors sprinkled in.
 fn records() -> impl Strategy<Value = String> {
-    let level = prop_oneof![Just("INFO"), Just("INFO"), Just("DEBUG"), Just("WARN"), Just("ERROR")];
+    let level = prop_oneof![
+        Just("INFO"),
+        Just("INFO"),
+        Just("DEBUG"),
+        Just("WARN"),
+        Just("ERROR")
+    ];
     let msg = prop_oneof![
         "[a-z]{3,8} [a-z]{2,6} [0-9]{1,4}".prop_map(|s| s),
         Just("request served".to_string()),
         Just("connection timeout talking to db".to_string()),
         "[ -~]{0,40}".prop_map(|s| s),
     ];
-    let item = (level, msg, any::<u16>(), proptest::option::of(any::<bool>()), -1e6f64..1e6);
+    let item = (
+        level,
+        msg,
+        any::<u16>(),
+        proptest::option::of(any::<bool>()),
+        -1e6f64..1e6,
+    );
     proptest::collection::vec(item, 0..160).prop_map(|items| {
         let rows: Vec<String> = items
             .iter()
             .enumerate()
             .map(|(i, (level, msg, n, flag, x))| {
-                let mut o = format!(r#"{{"seq":{i},"level":"{level}","msg":{},"n":{n},"x":{x}"#, serde_json::to_string(msg).unwrap());
+                let mut o = format!(
+                    r#"{{"seq":{i},"level":"{level}","msg":{},"n":{n},"x":{x}"#,
+                    serde_json::to_string(msg).unwrap()
+                );
                 if let Some(f) = flag {
                     o.push_str(&format!(r#","flag":{f}"#));
                 }
@@ -74,7 +95,8 @@ fn any_json() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 64, 12, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..12).prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::vec(inner.clone(), 0..12)
+                .prop_map(|v| format!("[{}]", v.join(","))),
             proptest::collection::vec(("[a-z]{1,6}", inner), 0..8).prop_map(|v| {
                 let pairs: Vec<String> = v.iter().map(|(k, x)| format!("\"{k}\":{x}")).collect();
                 format!("{{{}}}", pairs.join(","))
@@ -161,7 +183,10 @@ fn canonical(v: &value::Value) -> value::Value {
     match v {
         Value::Arr(items) => Value::Arr(items.iter().map(canonical).collect()),
         Value::Obj(pairs) => {
-            let mut p: Vec<(String, Value)> = pairs.iter().map(|(k, v)| (k.clone(), canonical(v))).collect();
+            let mut p: Vec<(String, Value)> = pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), canonical(v)))
+                .collect();
             p.sort_by(|a, b| a.0.cmp(&b.0));
             Value::Obj(p)
         }

@@ -11,10 +11,16 @@ fn compressed_hash(env: &Env, input: &str) -> String {
 fn returns_the_exact_original_bytes() {
     let env = Env::new();
     // Pretty-printed, with escapes and odd numbers that re-serializing would change.
-    let pretty = log_records(200, 9).replace("},{", "},\n  {").replace("\"level\"", "\"lev\\u0065l\"") + "\n";
+    let pretty = log_records(200, 9)
+        .replace("},{", "},\n  {")
+        .replace("\"level\"", "\"lev\\u0065l\"")
+        + "\n";
     let h = compressed_hash(&env, &pretty);
     assert_eq!(env.ok(&["retrieve", &h], ""), pretty.as_bytes());
-    assert_eq!(env.ok(&["retrieve", &format!("hash={h}")], ""), pretty.as_bytes());
+    assert_eq!(
+        env.ok(&["retrieve", &format!("hash={h}")], ""),
+        pretty.as_bytes()
+    );
 }
 
 #[test]
@@ -22,7 +28,15 @@ fn query_returns_matching_items_in_order_with_a_count() {
     let env = Env::new();
     let input = log_records(300, 120);
     let h = compressed_hash(&env, &input);
-    let out = env.run(&["retrieve", &h, "--query", "/api/items/1005 or /api/items/1002"], "");
+    let out = env.run(
+        &[
+            "retrieve",
+            &h,
+            "--query",
+            "/api/items/1005 or /api/items/1002",
+        ],
+        "",
+    );
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
@@ -37,7 +51,10 @@ fn query_results_as_json() {
     let env = Env::new();
     let input = log_records(100, 50);
     let h = compressed_hash(&env, &input);
-    let out = env.ok_str(&["retrieve", &h, "--query", "declined", "--format", "json"], "");
+    let out = env.ok_str(
+        &["retrieve", &h, "--query", "declined", "--format", "json"],
+        "",
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["unit"], "items");
     assert_eq!(v["total"], 100);
@@ -50,17 +67,27 @@ fn unknown_and_invalid_hashes_fail_clearly() {
     let out = env.run(&["retrieve", "0123456789abcdef"], "");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("headroom: error: no original stored under 0123456789abcdef"), "{err}");
+    assert!(
+        err.starts_with("headroom: error: no original stored under 0123456789abcdef"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1);
 
     // With a store present, a miss says the hash was never stored.
     compressed_hash(&env, &log_records(200, 1));
     let err = String::from_utf8(env.run(&["retrieve", "0123456789abcdef"], "").stderr).unwrap();
-    assert!(err.contains("never stored") && err.contains("re-run"), "{err}");
+    assert!(
+        err.contains("never stored") && err.contains("re-run"),
+        "{err}"
+    );
 
     let out = env.run(&["retrieve", "xyz"], "");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("invalid hash 'xyz'"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("invalid hash 'xyz'")
+    );
 }
 
 #[test]
@@ -82,7 +109,10 @@ fn list_shows_recent_entries() {
     let env = Env::new();
     let h = compressed_hash(&env, &log_records(200, 5));
     let out = env.ok_str(&["retrieve", "--list"], "");
-    assert!(out.contains(&h) && out.contains("json") && out.contains("expires in"), "{out}");
+    assert!(
+        out.contains(&h) && out.contains("json") && out.contains("expires in"),
+        "{out}"
+    );
     let json = env.ok_str(&["retrieve", "--list", "--format", "json"], "");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v[0]["hash"], h.as_str());
@@ -95,6 +125,9 @@ fn the_store_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let env = Env::new();
     compressed_hash(&env, &log_records(200, 5));
-    let mode = std::fs::metadata(env.store_path()).unwrap().permissions().mode();
+    let mode = std::fs::metadata(env.store_path())
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 }

@@ -42,7 +42,11 @@ fn leaves<'a>(v: &'a Value, prefix: &str, depth: usize, out: &mut Vec<(String, &
     match v {
         Value::Obj(pairs) if depth < 3 => {
             for (k, child) in pairs {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 leaves(child, &path, depth + 1, out);
             }
         }
@@ -63,7 +67,12 @@ fn template(s: &str) -> String {
         Regex::new(r"[0-9a-fA-F]{8,}|[0-9]+(\.[0-9]+)*|'[^']*'|\x22[^\x22]*\x22").unwrap()
     });
     let masked = MASK.replace_all(s, "#");
-    masked.split_whitespace().take(6).collect::<Vec<_>>().join(" ").to_lowercase()
+    masked
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 struct FieldStats {
@@ -88,7 +97,7 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
     keep[0] = true;
     keep[n - 1] = true;
 
-    let texts: Vec<String> = items.iter().map(|v| leaf_key(v)).collect();
+    let texts: Vec<String> = items.iter().map(leaf_key).collect();
     let flat: Vec<Vec<(String, &Value)>> = items
         .iter()
         .map(|v| {
@@ -105,7 +114,14 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         for (path, v) in fl {
             let st = stats.entry(path.clone()).or_insert_with(|| {
                 order.push(path.clone());
-                FieldStats { present: 0, nulls: 0, counts: HashMap::new(), overflow: false, numbers: Vec::new(), strings: 0 }
+                FieldStats {
+                    present: 0,
+                    nulls: 0,
+                    counts: HashMap::new(),
+                    overflow: false,
+                    numbers: Vec::new(),
+                    strings: 0,
+                }
             });
             st.present += 1;
             match v {
@@ -137,7 +153,10 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
             Value::Obj(o) if o.is_empty() => false,
             _ => {
                 let key = path.rsplit('.').next().unwrap_or(path);
-                ERROR_WORDS.is_match(key) && !key.ends_with("_url") && !key.ends_with("_count") && key != "errors_url"
+                ERROR_WORDS.is_match(key)
+                    && !key.ends_with("_url")
+                    && !key.ends_with("_count")
+                    && key != "errors_url"
             }
         });
         if is_error {
@@ -152,20 +171,27 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         if members.len() <= whole {
             members.iter().for_each(|&i| keep[i] = true);
         } else {
-            members.iter().take(2).chain(members.last()).for_each(|&i| keep[i] = true);
+            members
+                .iter()
+                .take(2)
+                .chain(members.last())
+                .for_each(|&i| keep[i] = true);
         }
     };
     for path in &order {
         let st = &stats[path];
         if st.present * 10 < n {
-            let members = (0..n).filter(|&i| flat[i].iter().any(|(p, _)| p == path)).collect();
+            let members = (0..n)
+                .filter(|&i| flat[i].iter().any(|(p, _)| p == path))
+                .collect();
             keep_group(members, sqrt_n, &mut keep);
             continue;
         }
         // Status-like: a few values cover most items; the others are rare.
         let mut rare_values: Vec<&str> = Vec::new();
         if !st.overflow && st.counts.len() >= 2 && st.present * 2 >= n {
-            let mut by_count: Vec<(&str, usize)> = st.counts.iter().map(|(k, &c)| (k.as_str(), c)).collect();
+            let mut by_count: Vec<(&str, usize)> =
+                st.counts.iter().map(|(k, &c)| (k.as_str(), c)).collect();
             by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             let mut covered = 0;
             let mut top = 0;
@@ -191,7 +217,9 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
             keep_group(members, sqrt_n, &mut keep);
         }
         for rare in rare_values {
-            let members = (0..n).filter(|&i| value_of(i).is_some_and(|v| leaf_key(v) == rare)).collect();
+            let members = (0..n)
+                .filter(|&i| value_of(i).is_some_and(|v| leaf_key(v) == rare))
+                .collect();
             keep_group(members, 3, &mut keep);
         }
     }
@@ -203,7 +231,8 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         if xs.len() < MIN_ITEMS || xs.len() * 5 < st.present * 4 {
             continue;
         }
-        let monotonic = xs.windows(2).all(|w| w[1].1 > w[0].1) || xs.windows(2).all(|w| w[1].1 < w[0].1);
+        let monotonic =
+            xs.windows(2).all(|w| w[1].1 > w[0].1) || xs.windows(2).all(|w| w[1].1 < w[0].1);
         if monotonic {
             continue; // ids, sequence numbers, timestamps: every value is "extreme"
         }
@@ -215,10 +244,22 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         }
         // Heavy tails put many values beyond 2σ; the most extreme of them
         // are kept, the rest are counted by the markers.
-        let mut outliers: Vec<(usize, f64)> = xs.iter().filter(|x| (x.1 - mean).abs() > 2.0 * sd).copied().collect();
-        outliers.sort_by(|a, b| (b.1 - mean).abs().total_cmp(&(a.1 - mean).abs()).then(a.0.cmp(&b.0)));
+        let mut outliers: Vec<(usize, f64)> = xs
+            .iter()
+            .filter(|x| (x.1 - mean).abs() > 2.0 * sd)
+            .copied()
+            .collect();
+        outliers.sort_by(|a, b| {
+            (b.1 - mean)
+                .abs()
+                .total_cmp(&(a.1 - mean).abs())
+                .then(a.0.cmp(&b.0))
+        });
         let quota = ((outliers.len() as f64).sqrt().ceil() as usize).clamp(3, 5);
-        outliers.iter().take(quota).for_each(|&(i, _)| keep[i] = true);
+        outliers
+            .iter()
+            .take(quota)
+            .for_each(|&(i, _)| keep[i] = true);
         let (mut lo, mut hi) = (xs[0], xs[0]);
         for &(i, x) in xs {
             if x < lo.1 {
@@ -305,7 +346,11 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         while i < n && !keep[i] {
             i += 1;
         }
-        let bytes: usize = flat[start..i].iter().flatten().map(|(_, v)| leaf_key(v).len() + 1).sum();
+        let bytes: usize = flat[start..i]
+            .iter()
+            .flatten()
+            .map(|(_, v)| leaf_key(v).len() + 1)
+            .sum();
         if bytes <= marker_bytes {
             keep[start..i].iter_mut().for_each(|k| *k = true);
         }
@@ -328,7 +373,14 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         while i < n && !keep[i] {
             i += 1;
         }
-        let summary = run_summary(&items[start..i], &flat[start..i], n, category.as_deref(), all_numbers, all_objects);
+        let summary = run_summary(
+            &items[start..i],
+            &flat[start..i],
+            n,
+            category.as_deref(),
+            all_numbers,
+            all_objects,
+        );
         let text = marker(&summary);
         out.push(if all_objects {
             Value::Obj(vec![(SENTINEL_KEY.to_string(), Value::Str(text))])
@@ -336,7 +388,10 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
             Value::Str(crate::ccr::marker_line(&text))
         });
     }
-    Some(Thinned { items: out, dropped: n - kept })
+    Some(Thinned {
+        items: out,
+        dropped: n - kept,
+    })
 }
 
 fn features(
@@ -353,10 +408,8 @@ fn features(
     for (path, v) in fl {
         if categorical.contains(path.as_str()) {
             out.push(format!("{path}={}", leaf_key(v)));
-        } else if textual.contains(path.as_str()) {
-            if let Value::Str(s) = v {
-                out.push(format!("{path}~{}", template(s)));
-            }
+        } else if let (true, Value::Str(s)) = (textual.contains(path.as_str()), v) {
+            out.push(format!("{path}~{}", template(s)));
         }
     }
     out
@@ -385,11 +438,17 @@ fn change_points(xs: &[(usize, f64)], sd: f64) -> Vec<usize> {
 
 /// The field whose values best describe omitted items to a reader: a
 /// low-cardinality one, preferring the names logs and APIs use for status.
-fn summary_field(order: &[String], stats: &HashMap<String, FieldStats>, all_objects: bool) -> Option<String> {
+fn summary_field(
+    order: &[String],
+    stats: &HashMap<String, FieldStats>,
+    all_objects: bool,
+) -> Option<String> {
     if !all_objects {
         return None;
     }
-    const PREFERRED: &[&str] = &["level", "severity", "status", "state", "type", "kind", "method", "category", "result"];
+    const PREFERRED: &[&str] = &[
+        "level", "severity", "status", "state", "type", "kind", "method", "category", "result",
+    ];
     let candidates: Vec<&String> = order
         .iter()
         .filter(|p| {
@@ -399,12 +458,20 @@ fn summary_field(order: &[String], stats: &HashMap<String, FieldStats>, all_obje
         .collect();
     let name_rank = |p: &str| {
         let last = p.rsplit('.').next().unwrap_or(p).to_lowercase();
-        PREFERRED.iter().position(|w| last == *w || last.ends_with(&format!("_{w}")))
+        PREFERRED
+            .iter()
+            .position(|w| last == *w || last.ends_with(&format!("_{w}")))
     };
     candidates
         .iter()
         .filter(|p| stats[**p].counts.len() >= 2 || name_rank(p).is_some())
-        .min_by_key(|p| (name_rank(p).unwrap_or(usize::MAX), stats[**p].counts.len(), order.iter().position(|o| o == **p)))
+        .min_by_key(|p| {
+            (
+                name_rank(p).unwrap_or(usize::MAX),
+                stats[**p].counts.len(),
+                order.iter().position(|o| o == **p),
+            )
+        })
         .map(|p| p.to_string())
 }
 
@@ -427,7 +494,10 @@ fn run_summary(
     };
     let mut s = format!("{} of {total} {unit} omitted", run.len());
     if numbers {
-        let xs: Vec<(f64, &Value)> = run.iter().filter_map(|v| v.as_f64().map(|x| (x, v))).collect();
+        let xs: Vec<(f64, &Value)> = run
+            .iter()
+            .filter_map(|v| v.as_f64().map(|x| (x, v)))
+            .collect();
         if let (Some(lo), Some(hi)) = (
             xs.iter().min_by(|a, b| a.0.total_cmp(&b.0)),
             xs.iter().max_by(|a, b| a.0.total_cmp(&b.0)),
@@ -437,14 +507,22 @@ fn run_summary(
     } else if let Some(field) = category {
         let mut counts: Vec<(String, usize)> = Vec::new();
         for fl in flat {
-            let v = fl.iter().find(|(p, _)| p == field).map(|(_, v)| leaf_key(v)).unwrap_or_else(|| "absent".into());
+            let v = fl
+                .iter()
+                .find(|(p, _)| p == field)
+                .map(|(_, v)| leaf_key(v))
+                .unwrap_or_else(|| "absent".into());
             match counts.iter_mut().find(|(k, _)| *k == v) {
                 Some(c) => c.1 += 1,
                 None => counts.push((v, 1)),
             }
         }
         counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let parts: Vec<String> = counts.iter().take(3).map(|(v, c)| format!("{c} {field}={v}")).collect();
+        let parts: Vec<String> = counts
+            .iter()
+            .take(3)
+            .map(|(v, c)| format!("{c} {field}={v}"))
+            .collect();
         let more = if counts.len() > 3 { ", …" } else { "" };
         s.push_str(&format!(" ({}{more})", parts.join(", ")));
     } else if !objects {
@@ -493,12 +571,18 @@ mod tests {
         let items = logs(200);
         let q = Query::parse("what happened to request 123");
         let t = thin(&items, &q, &marker).unwrap();
-        assert!(t.items.iter().any(|v| v.to_json().contains("request 123 served")));
+        assert!(
+            t.items
+                .iter()
+                .any(|v| v.to_json().contains("request 123 served"))
+        );
     }
 
     #[test]
     fn numeric_outliers_survive() {
-        let mut xs: Vec<Value> = (0..500).map(|i| Value::Num(format!("{}", 50 + (i * 7) % 11).into())).collect();
+        let mut xs: Vec<Value> = (0..500)
+            .map(|i| Value::Num(format!("{}", 50 + (i * 7) % 11).into()))
+            .collect();
         xs[321] = Value::Num("9999".into());
         let t = thin(&xs, &Query::default(), &marker).unwrap();
         assert!(t.items.contains(&Value::Num("9999".into())));

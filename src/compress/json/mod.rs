@@ -30,59 +30,82 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     if root.is_scalar() {
         return None;
     }
-    let mut out = Compressed::default();
-    minify_embedded(&mut root, &mut out.transforms);
-    let mut best = render(&root, ctx);
-    let mut best_cost = (ctx.cost)(&best.0);
-    out.transforms.push(best.1.to_string());
-
-    if ctx.may_drop() && best_cost > ctx.lossy_min_tokens {
-        let sink = ctx.sink.expect("may_drop implies a sink");
-        let mut candidate = root.clone();
-        let mut blobs = Vec::new();
-        move_blobs(&mut candidate, ctx, &mut blobs);
-        let hash = hash_of(text.as_bytes());
-        let marker = |summary: &str| marker_text(summary, &hash, ctx.via);
-        let mut dropped = 0;
-        thin_tree(&mut candidate, ctx, &marker, &mut dropped);
-        if dropped > 0 || !blobs.is_empty() {
-            let rendered = render(&candidate, ctx);
-            let cost = (ctx.cost)(&rendered.0);
-            // Store before any marker can be printed; a failed store keeps
-            // the lossless result.
-            let stored = dropped == 0 || sink.store(text.as_bytes(), "json").as_deref() == Some(hash.as_str());
-            if cost < best_cost && stored {
-                best = rendered;
-                best_cost = cost;
-                out.transforms.last_mut().unwrap().clone_from(&best.1.to_string());
-                if dropped > 0 {
-                    out.transforms.push(format!("json:thin({dropped} items)"));
-                    out.hashes.push(hash.clone());
-                }
-                if !blobs.is_empty() {
-                    out.transforms.push(format!("json:blobs({})", blobs.len()));
-                    out.hashes.extend(blobs);
-                }
-            }
-        }
+    let mut transforms = Vec::new();
+    minify_embedded(&mut root, &mut transforms);
+    let (lossless, form) = render(&root, ctx);
+    transforms.push(form.to_string());
+    let lossless_cost = (ctx.cost)(&lossless);
+    if ctx.may_drop()
+        && lossless_cost > ctx.lossy_min_tokens
+        && let Some(lossy) = compress_lossy(text, root, ctx, lossless_cost)
+    {
+        return Some(lossy);
     }
-    let _ = best_cost;
-    out.text = best.0;
-    Some(out)
+    Some(Compressed {
+        text: lossless,
+        transforms,
+        hashes: Vec::new(),
+    })
 }
 
-/// The smaller of minified JSON and the table form (unless JSON must stay valid).
+/// Blobs to the store and long arrays thinned; `None` unless that beats
+/// the lossless form and the original is safely stored.
+fn compress_lossy(
+    text: &str,
+    mut root: Value,
+    ctx: &Context,
+    lossless_cost: usize,
+) -> Option<Compressed> {
+    let mut hashes = Vec::new();
+    move_blobs(&mut root, ctx, &mut hashes);
+    let blobs = hashes.len();
+    let hash = hash_of(text.as_bytes());
+    let marker = |summary: &str| marker_text(summary, &hash, ctx.via);
+    let mut dropped = 0;
+    thin_tree(&mut root, ctx, &marker, &mut dropped);
+    if dropped == 0 && blobs == 0 {
+        return None;
+    }
+    let (rendered, form) = render(&root, ctx);
+    if (ctx.cost)(&rendered) >= lossless_cost {
+        return None;
+    }
+    let mut transforms = vec![form.to_string()];
+    if dropped > 0 {
+        // The original goes to the store before any marker naming it is printed.
+        if ctx.store(text, "json")? != hash {
+            return None;
+        }
+        hashes.insert(0, hash.clone());
+        transforms.push(format!("json:thin({dropped} items)"));
+    }
+    if blobs > 0 {
+        transforms.push(format!("json:blobs({blobs})"));
+    }
+    Some(Compressed {
+        text: rendered,
+        transforms,
+        hashes,
+    })
+}
+
+/// Minified JSON, or the table form where tables are smaller (never with `--valid-json`).
 fn render(v: &Value, ctx: &Context) -> (String, &'static str) {
-    let json = v.to_json();
     if ctx.valid_json {
-        return (json, "json:minify");
+        return (v.to_json(), "json:minify");
     }
+    // Each array became a table only where that measured smaller, so any
+    // difference from plain JSON is a saving.
     let tabled = table::render(v, &|s| (ctx.cost)(s));
-    if tabled != json && (ctx.cost)(&tabled) < (ctx.cost)(&json) {
-        (tabled, "json:table")
-    } else {
-        (json, "json:minify")
-    }
+    let uses_tables = tabled.contains('\n') && tabled != v.to_json();
+    (
+        tabled,
+        if uses_tables {
+            "json:table"
+        } else {
+            "json:minify"
+        },
+    )
 }
 
 /// Strings that hold pretty-printed JSON are minified in place: the same data, fewer tokens.
@@ -99,8 +122,12 @@ fn minify_embedded(v: &mut Value, transforms: &mut Vec<String>) {
                 }
             }
         }
-        Value::Arr(items) => items.iter_mut().for_each(|i| minify_embedded(i, transforms)),
-        Value::Obj(pairs) => pairs.iter_mut().for_each(|(_, i)| minify_embedded(i, transforms)),
+        Value::Arr(items) => items
+            .iter_mut()
+            .for_each(|i| minify_embedded(i, transforms)),
+        Value::Obj(pairs) => pairs
+            .iter_mut()
+            .for_each(|(_, i)| minify_embedded(i, transforms)),
         _ => {}
     }
 }
@@ -111,7 +138,10 @@ fn blob_kind(s: &str) -> Option<&'static str> {
         return None;
     }
     let b = s.as_bytes();
-    let base64ish = b.iter().filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_')).count();
+    let base64ish = b
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_'))
+        .count();
     if base64ish * 100 >= b.len() * 97 && !s.contains(char::is_whitespace) {
         let distinct = {
             let mut seen = [false; 256];
@@ -122,7 +152,7 @@ fn blob_kind(s: &str) -> Option<&'static str> {
             return Some("base64");
         }
     }
-    let tags = s.matches('<').filter(|_| true).count();
+    let tags = s.matches('<').count();
     if s.len() >= 2048 && tags >= 8 && (s.contains("</") || s.contains("/>")) {
         return Some("html");
     }
@@ -138,7 +168,9 @@ fn move_blobs(v: &mut Value, ctx: &Context, hashes: &mut Vec<String>) {
                 return;
             }
             let Some(sink) = ctx.sink else { return };
-            let Some(hash) = sink.store(s.as_bytes(), kind) else { return };
+            let Some(hash) = sink.store(s.as_bytes(), kind) else {
+                return;
+            };
             let summary = format!("{kind} string of {} omitted", human_size(s.len()));
             *s = ccr::marker_line(&marker_text(&summary, &hash, ctx.via));
             if !hashes.contains(&hash) {
@@ -146,7 +178,9 @@ fn move_blobs(v: &mut Value, ctx: &Context, hashes: &mut Vec<String>) {
             }
         }
         Value::Arr(items) => items.iter_mut().for_each(|i| move_blobs(i, ctx, hashes)),
-        Value::Obj(pairs) => pairs.iter_mut().for_each(|(_, i)| move_blobs(i, ctx, hashes)),
+        Value::Obj(pairs) => pairs
+            .iter_mut()
+            .for_each(|(_, i)| move_blobs(i, ctx, hashes)),
         _ => {}
     }
 }
@@ -165,11 +199,13 @@ fn human_size(n: usize) -> String {
 fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, dropped: &mut usize) {
     match v {
         Value::Arr(items) => {
-            if items.len() >= lossy::MIN_ITEMS && v_len(items) >= MIN_THIN_BYTES {
-                if let Some(t) = lossy::thin(items, &ctx.query, marker) {
-                    *dropped += t.dropped;
-                    *items = t.items;
-                }
+            let long = items.len() >= lossy::MIN_ITEMS && v_len(items) >= MIN_THIN_BYTES;
+            if let Some(t) = long
+                .then(|| lossy::thin(items, &ctx.query, marker))
+                .flatten()
+            {
+                *dropped += t.dropped;
+                *items = t.items;
             }
             for item in items.iter_mut() {
                 thin_tree(item, ctx, marker, dropped);

@@ -265,17 +265,16 @@ fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
                 return None; // a duplicate key cannot be a column
             }
             seen_in_row[id] = r;
-            if let Some(p) = prev {
-                if !edges[p].contains(&id) {
-                    edges[p].push(id);
-                    indegree[id] += 1;
-                }
+            if let Some(p) = prev.filter(|&p| !edges[p].contains(&id)) {
+                edges[p].push(id);
+                indegree[id] += 1;
             }
             prev = Some(id);
         }
     }
     // Kahn's algorithm; the ready set is kept sorted by first appearance.
-    let mut ready: std::collections::BTreeSet<usize> = (0..names.len()).filter(|&i| indegree[i] == 0).collect();
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..names.len()).filter(|&i| indegree[i] == 0).collect();
     let mut order = Vec::with_capacity(names.len());
     while let Some(id) = ready.pop_first() {
         order.push(names[id].to_string());
@@ -294,7 +293,9 @@ fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
 
 fn write_name(name: &str, out: &mut String) {
     let bare = !name.is_empty()
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '@' | '/'))
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '@' | '/'))
         && !name.starts_with(|c: char| c.is_ascii_digit() || c == '-');
     if bare {
         out.push_str(name);
@@ -444,9 +445,16 @@ impl Decoder<'_> {
             let line_end = self.rest().find('\n').unwrap_or(self.rest().len());
             let line = &self.s[self.i..self.i + line_end];
             if let Some(text) = crate::ccr::parse_marker_line(line) {
-                items.push(Value::Obj(vec![(SENTINEL_KEY.into(), Value::Str(text.into()))]));
+                items.push(Value::Obj(vec![(
+                    SENTINEL_KEY.into(),
+                    Value::Str(text.into()),
+                )]));
             } else {
-                let mut cells = CellReader { s: line, i: 0, first: true };
+                let mut cells = CellReader {
+                    s: line,
+                    i: 0,
+                    first: true,
+                };
                 items.push(Value::Obj(schema.read_row(&mut cells)?));
                 if cells.i != line.len() {
                     return Err(format!("row has extra cells: {line:?}"));
@@ -483,7 +491,11 @@ impl Decoder<'_> {
                 name
             };
             let kind = if self.eat("=") {
-                let mut cr = CellReader { s: self.s, i: self.i, first: true };
+                let mut cr = CellReader {
+                    s: self.s,
+                    i: self.i,
+                    first: true,
+                };
                 let v = cr.cell(&['}', ','])?.ok_or("empty constant")?;
                 self.i = cr.i;
                 DecodedKind::Constant(v)
@@ -520,7 +532,9 @@ impl DecodedTable {
         for (name, kind) in &self.cols {
             match kind {
                 DecodedKind::Constant(v) => pairs.push((name.clone(), v.clone())),
-                DecodedKind::Nested(t) => pairs.push((name.clone(), Value::Obj(t.read_row(cells)?))),
+                DecodedKind::Nested(t) => {
+                    pairs.push((name.clone(), Value::Obj(t.read_row(cells)?)))
+                }
                 DecodedKind::Plain => {
                     if !cells.first && !cells.s[cells.i..].starts_with(',') {
                         return Err(format!("missing cell for {name}"));
@@ -555,7 +569,9 @@ impl CellReader<'_> {
             self.i += end;
             return Ok(Some(v));
         }
-        let end = r.find(|c: char| stops.contains(&c) || c == '\n').unwrap_or(r.len());
+        let end = r
+            .find(|c: char| stops.contains(&c) || c == '\n')
+            .unwrap_or(r.len());
         let raw = &r[..end];
         self.i += end;
         if raw.is_empty() {
@@ -576,7 +592,9 @@ fn table_header_rows(r: &str) -> Option<usize> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    rest[end + 1..].starts_with('{').then(|| digits.parse().ok())?
+    rest[end + 1..]
+        .starts_with('{')
+        .then(|| digits.parse().ok())?
 }
 
 /// Length of the JSON value at the start of `r` (strings, containers,
@@ -638,7 +656,10 @@ mod tests {
         let text = roundtrip(
             r#"[{"id":1,"name":"alice","ok":true},{"id":2,"name":"bob","ok":false},{"id":3,"name":"carol, jr","ok":true}]"#,
         );
-        assert_eq!(text, "[3]{id,name,ok}\n1,alice,true\n2,bob,false\n3,\"carol, jr\",true");
+        assert_eq!(
+            text,
+            "[3]{id,name,ok}\n1,alice,true\n2,bob,false\n3,\"carol, jr\",true"
+        );
     }
 
     #[test]
@@ -665,7 +686,9 @@ mod tests {
         let text = roundtrip(r#"[{"a":1,"c":2},{"b":3,"c":4},{"a":5,"b":6},{"a":7,"b":8,"c":9}]"#);
         assert!(text.starts_with("[4]{a,b,c}"), "{text}");
         // b,a after a,b: no order fits both; columns follow first appearance.
-        let v = value::parse(r#"[{"a":1,"b":2,"c":"x"},{"b":3,"a":4,"c":"y"},{"a":5,"b":6,"c":"z"}]"#).unwrap();
+        let v =
+            value::parse(r#"[{"a":1,"b":2,"c":"x"},{"b":3,"a":4,"c":"y"},{"a":5,"b":6,"c":"z"}]"#)
+                .unwrap();
         let text = render(&v, &bytes);
         assert!(text.starts_with("[3]{a,b,c}"), "{text}");
         assert_eq!(canonical(&decode(&text).unwrap()), canonical(&v));
@@ -676,7 +699,10 @@ mod tests {
         match v {
             Value::Arr(items) => Value::Arr(items.iter().map(canonical).collect()),
             Value::Obj(pairs) => {
-                let mut p: Vec<(String, Value)> = pairs.iter().map(|(k, v)| (k.clone(), canonical(v))).collect();
+                let mut p: Vec<(String, Value)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), canonical(v)))
+                    .collect();
                 p.sort_by(|a, b| a.0.cmp(&b.0));
                 Value::Obj(p)
             }

@@ -58,7 +58,11 @@ impl Value {
 
 /// Parses a complete JSON document (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut p = Parser { b: text.as_bytes(), src: text, i: 0 };
+    let mut p = Parser {
+        b: text.as_bytes(),
+        src: text,
+        i: 0,
+    };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -76,7 +80,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, reason: &'static str) -> ParseError {
-        ParseError { offset: self.i, reason }
+        ParseError {
+            offset: self.i,
+            reason,
+        }
     }
 
     fn ws(&mut self) {
@@ -221,7 +228,10 @@ impl Parser<'_> {
                 }
                 Some(b'\\') => {
                     self.i += 1;
-                    let c = *self.b.get(self.i).ok_or_else(|| self.err("unterminated string"))?;
+                    let c = *self
+                        .b
+                        .get(self.i)
+                        .ok_or_else(|| self.err("unterminated string"))?;
                     self.i += 1;
                     match c {
                         b'"' => out.push('"'),
@@ -242,7 +252,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
-        let s = self.b.get(self.i..self.i + 4).ok_or_else(|| self.err("short \\u escape"))?;
+        let s = self
+            .b
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("short \\u escape"))?;
         let s = std::str::from_utf8(s).map_err(|_| self.err("invalid \\u escape"))?;
         let v = u32::from_str_radix(s, 16).map_err(|_| self.err("invalid \\u escape"))?;
         self.i += 4;
@@ -352,7 +365,17 @@ mod tests {
 
     #[test]
     fn malformed_documents_are_rejected() {
-        for bad in ["", "[1,]", "{\"a\" 1}", "[1 2]", "01", "\"\\ud800\"", "tru", "[1]x", "{'a':1}"] {
+        for bad in [
+            "",
+            "[1,]",
+            "{\"a\" 1}",
+            "[1 2]",
+            "01",
+            "\"\\ud800\"",
+            "tru",
+            "[1]x",
+            "{'a':1}",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
     }

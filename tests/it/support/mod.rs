@@ -14,7 +14,9 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn home(&self) -> PathBuf {
@@ -68,7 +70,12 @@ impl Env {
 }
 
 pub fn run_with_stdin(mut c: Command, stdin: &[u8]) -> Output {
-    let mut child = c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut pipe = child.stdin.take().unwrap();
     let data = stdin.to_vec();
     // Write from a thread so a large input cannot deadlock against a full stdout pipe.
