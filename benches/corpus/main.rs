@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench corpus -- [CORPUS_DIR] [--kinds json,log] [--runs N]`
 //! (the directory defaults to `$HEADROOM_BENCH_DIR`; skipped when absent).
+//! `cargo bench --bench corpus -- --synthetic` runs generated inputs instead
+//! (arrays of logs, search hits, DB rows, metrics and strings, 100–5,000 items).
 //! Each case runs the release binary as an agent would (`headroom compress
 //! --query Q FILE`), so start-up is included in the time.
 
@@ -14,6 +16,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use headroom::tokens::{self, Encoding};
+
+mod synthetic;
 
 struct Row {
     kind: String,
@@ -29,8 +33,15 @@ fn main() {
     let mut dir: Option<PathBuf> = std::env::var_os(headroom::env::BENCH_DIR).map(PathBuf::from);
     let mut kinds: Vec<String> = Vec::new();
     let mut runs = 3usize;
+    let mut generated: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--synthetic" => {
+                let d =
+                    std::env::temp_dir().join(format!("headroom-synthetic-{}", std::process::id()));
+                synthetic::write_corpus(&d);
+                generated = Some(d);
+            }
             "--kinds" => {
                 kinds = args
                     .next()
@@ -44,7 +55,11 @@ fn main() {
             _ => {}
         }
     }
-    let Some(dir) = dir.filter(|d| d.join("manifest.jsonl").exists()) else {
+    let Some(dir) = generated
+        .clone()
+        .or(dir)
+        .filter(|d| d.join("manifest.jsonl").exists())
+    else {
         eprintln!(
             "corpus bench skipped: pass a corpus directory or set {}",
             headroom::env::BENCH_DIR
@@ -137,6 +152,9 @@ fn main() {
         );
     }
     let _ = std::fs::remove_dir_all(&home);
+    if let Some(d) = generated {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }
 
 fn saved(before: usize, after: usize) -> f64 {
