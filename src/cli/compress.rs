@@ -210,7 +210,7 @@ fn report(o: &Outcome, enc: Encoding, exact: bool) -> serde_json::Map<String, se
 }
 
 fn stats_line(name: &str, o: &Outcome, exact: bool) -> String {
-    let kind = o.kind.map_or("binary", |k| k.name());
+    let kind = o.kind.map_or("-", |k| k.name());
     let est = if exact { "" } else { " (estimated)" };
     let mut s = format!(
         "{name}: {kind}, {} -> {} tokens{est}, {:.1}% saved, {:.1} ms",

@@ -37,6 +37,10 @@ impl Outcome {
     }
 }
 
+/// Inputs larger than this pass through untouched: compressing them would
+/// cost seconds and gigabytes, and nothing an agent reads whole is this big.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+
 /// Compresses `input`. `forced` overrides detection (`--type`).
 pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
     let start = Instant::now();
@@ -50,6 +54,12 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
         passthrough: None,
         millis: 0.0,
     };
+    if input.len() > MAX_INPUT_BYTES {
+        outcome.output = input.to_vec();
+        outcome.passthrough = Some("larger than 64 MiB");
+        outcome.millis = start.elapsed().as_secs_f64() * 1e3;
+        return outcome;
+    }
     let text = match std::str::from_utf8(input) {
         Ok(t) if !t.as_bytes()[..t.len().min(8192)].contains(&0) => t,
         _ => {

@@ -367,3 +367,24 @@ fn long_arrays_of_numbers_and_near_duplicate_strings_shrink_by_95_percent() {
         tokens(&out)
     );
 }
+
+#[test]
+fn inputs_over_the_size_limit_pass_through() {
+    let env = Env::new();
+    let mut input = b"[".to_vec();
+    input.resize(headroom::pipeline::MAX_INPUT_BYTES + 1, b' ');
+    let path = env.file("huge.json", &input);
+    let out = env.run(&["compress", "--stats", path.to_str().unwrap()], "");
+    assert!(out.status.success());
+    assert!(out.stdout == input, "huge input changed");
+    assert!(String::from_utf8(out.stderr).unwrap().contains("larger than 64 MiB"));
+}
+
+#[test]
+fn a_ten_megabyte_string_does_not_break_anything() {
+    let env = Env::new();
+    let long = "x".repeat(10 << 20);
+    let input = format!(r#"[{{"a":"{long}"}},{{"a":"b"}}]"#);
+    let out = env.ok(&["compress"], &input);
+    assert!(out.len() <= input.len());
+}
