@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
+use clap::builder::TypedValueParser;
 use headroom::compress::Context;
 use headroom::config::Config;
 use headroom::pipeline::{self, Kind, Outcome};
@@ -27,8 +28,8 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 
     /// Content kind; `auto` detects it from the first few KB.
-    #[arg(short = 't', long = "type", value_enum, default_value_t = TypeArg::Auto)]
-    pub kind: TypeArg,
+    #[arg(short = 't', long = "type", value_name = "KIND", default_value = "auto", value_parser = type_parser())]
+    pub kind: Option<Kind>,
 
     /// What the reader is looking for; matching items, lines and functions are kept whole.
     #[arg(short, long, value_name = "TEXT")]
@@ -60,36 +61,15 @@ pub struct Args {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TypeArg {
-    Auto,
-    Json,
-    Log,
-    Search,
-    Diff,
-    Code,
-    Html,
-    Text,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
 }
 
-impl TypeArg {
-    fn kind(self) -> Option<Kind> {
-        match self {
-            TypeArg::Auto => None,
-            TypeArg::Json => Some(Kind::Json),
-            TypeArg::Log => Some(Kind::Log),
-            TypeArg::Search => Some(Kind::Search),
-            TypeArg::Diff => Some(Kind::Diff),
-            TypeArg::Code => Some(Kind::Code),
-            TypeArg::Html => Some(Kind::Html),
-            TypeArg::Text => Some(Kind::Text),
-        }
-    }
+/// `--type` values: `auto` or a content kind.
+fn type_parser() -> impl TypedValueParser<Value = Option<Kind>> {
+    let names = std::iter::once("auto").chain(Kind::ALL.iter().map(|k| k.name()));
+    clap::builder::PossibleValuesParser::new(names).map(|s| s.parse::<Kind>().ok())
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -135,7 +115,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 continue;
             }
         };
-        let outcome = pipeline::run(&bytes, args.kind.kind(), &ctx);
+        let outcome = pipeline::run(&bytes, args.kind, &ctx);
         match args.format {
             Format::Text => {
                 if many {

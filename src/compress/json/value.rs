@@ -48,6 +48,23 @@ impl Value {
         !matches!(self, Value::Arr(_) | Value::Obj(_))
     }
 
+    /// The value with every object's keys sorted: equality as JSON defines
+    /// it (objects are unordered), for comparing a decoded table with its source.
+    pub fn canonical(&self) -> Value {
+        match self {
+            Value::Arr(items) => Value::Arr(items.iter().map(Value::canonical).collect()),
+            Value::Obj(pairs) => {
+                let mut p: Vec<(String, Value)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.canonical()))
+                    .collect();
+                p.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Obj(p)
+            }
+            other => other.clone(),
+        }
+    }
+
     /// Compact JSON text of this value.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
