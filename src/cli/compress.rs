@@ -29,7 +29,7 @@ pub struct Args {
 
     /// Content kind; `auto` detects it from the first few KB.
     #[arg(short = 't', long = "type", value_name = "KIND", default_value = "auto", value_parser = type_parser())]
-    pub kind: Option<Kind>,
+    pub kind: TypeChoice,
 
     /// What the reader is looking for; matching items, lines and functions are kept whole.
     #[arg(short, long, value_name = "TEXT")]
@@ -66,10 +66,13 @@ pub enum Format {
     Json,
 }
 
-/// `--type` values: `auto` or a content kind.
-fn type_parser() -> impl TypedValueParser<Value = Option<Kind>> {
+/// A `--type` value: a content kind, or `None` for `auto`.
+#[derive(Clone, Copy, Debug)]
+pub struct TypeChoice(Option<Kind>);
+
+fn type_parser() -> impl TypedValueParser<Value = TypeChoice> {
     let names = std::iter::once("auto").chain(Kind::ALL.iter().map(|k| k.name()));
-    clap::builder::PossibleValuesParser::new(names).map(|s| s.parse::<Kind>().ok())
+    clap::builder::PossibleValuesParser::new(names).map(|s| TypeChoice(s.parse::<Kind>().ok()))
 }
 
 pub fn run(args: Args) -> Result<Exit> {
@@ -115,7 +118,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 continue;
             }
         };
-        let outcome = pipeline::run(&bytes, args.kind, &ctx);
+        let outcome = pipeline::run(&bytes, args.kind.0, &ctx);
         match args.format {
             Format::Text => {
                 if many {
