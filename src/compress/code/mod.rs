@@ -94,30 +94,4 @@ pub fn language_of(text: &str) -> Option<Lang> {
 }
 
 #[cfg(test)]
-mod debug_tests {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn debug_file() {
-        let path = std::env::var("CODE_FILE").unwrap();
-        let text = std::fs::read_to_string(path).unwrap();
-        let lang = lang::detect(&text);
-        eprintln!("lang {lang:?}");
-        let lang = lang.unwrap();
-        let tree = lang.parse(&text).unwrap();
-        let root = tree.root_node();
-        eprintln!("errors {}", lang::error_count(root));
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if n.is_error() || n.is_missing() {
-                let r = n.start_position().row;
-                eprintln!("{} at {}: {:?}", n.kind(), r + 1, text.lines().nth(r));
-            }
-            let mut c = n.walk();
-            stack.extend(n.children(&mut c).filter(|c| c.has_error()));
-        }
-        for l in Lang::ALL {
-            eprintln!("{l:?}: {}", lang::error_count(l.parse(&text).unwrap().root_node()));
-        }
-    }
-}
+mod tests;

@@ -216,7 +216,10 @@ impl<'t> Planner<'_, '_> {
             Decision::Folded => {
                 let trimmed = doc.as_ref().and_then(|d| self.trim_comment_run(d, false));
                 let doc_lines = trimmed.as_ref().map_or(0, |t| t.1);
-                match self.fold_body(node, doc_lines) {
+                // Try/catch structure is kept where it is cheap; where its
+                // markers would eat the saving, the body folds as one.
+                let folded = self.fold_body(node, doc_lines, self.opts.keep_try).or_else(|| self.fold_body(node, doc_lines, false));
+                match folded {
                     Some(edit) => {
                         self.edits.push(edit);
                         self.edits.extend(trimmed.map(|t| t.0));
@@ -258,11 +261,11 @@ impl<'t> Planner<'_, '_> {
 
     /// The edit that replaces the body of `func` by its outline, or `None`
     /// if the outline would not be clearly smaller than the body.
-    fn fold_body(&self, func: Node<'t>, mut doc_lines: usize) -> Option<Edit> {
+    fn fold_body(&self, func: Node<'t>, mut doc_lines: usize, keep_try: bool) -> Option<Edit> {
         let body = body_of(func)?;
         let (lo, hi) = body_rows(self.src, self.lang, func, body)?;
         let mut kept = Vec::new();
-        if self.opts.keep_try {
+        if keep_try {
             self.skeleton(body, &mut kept);
         }
         let calls = self.calls(body);
@@ -332,7 +335,10 @@ impl<'t> Planner<'_, '_> {
                     let marker = (self.marker)(&summary);
                     // A gap smaller than its marker is cheaper to keep.
                     let gap_bytes: usize = (first..=last).map(|r| self.src.line(r).trim().len() + 1).sum();
-                    if gap_bytes <= marker.len() && (pending_doc == 0 || i < last_gap) {
+                    // (Not in C and C++, whose syntax check is semantic: a
+                    // kept line may use a local declared in a folded one.)
+                    let cheap = gap_bytes <= marker.len() && !matches!(self.lang, Lang::C | Lang::Cpp);
+                    if cheap && (pending_doc == 0 || i < last_gap) {
                         for row in first..=last {
                             out.push_str(nl);
                             out.push_str(self.src.line(row));
