@@ -298,7 +298,7 @@ fn keyword_scores(text: &str) -> Vec<(Lang, usize)> {
             cpp_only += 1;
         }
         // JavaScript / TypeScript
-        if t.starts_with("function ") || t.starts_with("async function ") || t.starts_with("export ") || t.starts_with("const ") || t.starts_with("let ") || t.starts_with("var ") || t.contains(" => ") || t.contains("require(") || t.contains("===") || t.contains("console.") || (t.starts_with("import ") && (t.contains(" from '") || t.contains(" from \"")))
+        if t.starts_with("function ") || t.starts_with("async function ") || t.starts_with("export ") || t.starts_with("const ") || t.starts_with("let ") || t.starts_with("var ") || t.contains(" => ") || t.contains("require(") || t.contains("module.exports") || t.contains("===") || t.contains("console.") || (t.starts_with("import ") && (t.contains(" from '") || t.contains(" from \"")))
         {
             js += 1;
         }
