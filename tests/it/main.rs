@@ -14,3 +14,5 @@ mod retrieve;
 mod properties;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
+/// `headroom compress` on source code: outlines, markers, passthrough.
+mod code;

@@ -11,10 +11,52 @@ use crate::relevance::{self, Query};
 /// file's API", "show the function signatures"); matching them against
 /// function names and bodies would keep arbitrary functions whole.
 const REQUEST_WORDS: &[&str] = &[
-    "file", "files", "function", "functions", "method", "methods", "class", "classes", "code", "source", "api", "apis",
-    "signature", "signatures", "outline", "overview", "summary", "only", "body", "bodies", "definition", "definitions",
-    "implementation", "implemented", "module", "modules", "explain", "work", "works", "look", "read", "see", "want",
-    "need", "please", "whole", "full", "entire", "here", "defined", "define", "called", "call", "calls", "used", "use",
+    "file",
+    "files",
+    "function",
+    "functions",
+    "method",
+    "methods",
+    "class",
+    "classes",
+    "code",
+    "source",
+    "api",
+    "apis",
+    "signature",
+    "signatures",
+    "outline",
+    "overview",
+    "summary",
+    "only",
+    "body",
+    "bodies",
+    "definition",
+    "definitions",
+    "implementation",
+    "implemented",
+    "module",
+    "modules",
+    "explain",
+    "work",
+    "works",
+    "look",
+    "read",
+    "see",
+    "want",
+    "need",
+    "please",
+    "whole",
+    "full",
+    "entire",
+    "here",
+    "defined",
+    "define",
+    "called",
+    "call",
+    "calls",
+    "used",
+    "use",
 ];
 /// At most this many functions are kept whole for matching by body or doc
 /// alone (name matches and exact anchors are not limited).
@@ -34,7 +76,11 @@ pub fn functions<'t>(lang: Lang, root: Node<'t>, src: &str) -> Vec<Function<'t>>
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if lang.is_function(node.kind()) && signature_parses(node) {
-            out.push(Function { node, name: name_of(lang, node, src), start: definition_start(lang, node) });
+            out.push(Function {
+                node,
+                name: name_of(lang, node, src),
+                start: definition_start(lang, node),
+            });
         }
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
@@ -51,7 +97,9 @@ fn signature_parses(func: Node) -> bool {
     }
     let body = func.child_by_field_name("body");
     let mut cursor = func.walk();
-    let clean = func.children(&mut cursor).all(|c| Some(c) == body || !c.has_error());
+    let clean = func
+        .children(&mut cursor)
+        .all(|c| Some(c) == body || !c.has_error());
     clean && body.is_some_and(|b| !b.is_error())
 }
 
@@ -65,8 +113,14 @@ pub fn name_of(lang: Lang, node: Node, src: &str) -> Option<String> {
         let mut d = node.child_by_field_name("declarator")?;
         for _ in 0..16 {
             match d.kind() {
-                "function_declarator" | "pointer_declarator" | "reference_declarator" | "parenthesized_declarator" | "attributed_declarator" => {
-                    d = d.child_by_field_name("declarator").or_else(|| d.named_child(0))?;
+                "function_declarator"
+                | "pointer_declarator"
+                | "reference_declarator"
+                | "parenthesized_declarator"
+                | "attributed_declarator" => {
+                    d = d
+                        .child_by_field_name("declarator")
+                        .or_else(|| d.named_child(0))?;
                 }
                 _ => return Some(text(d)),
             }
@@ -76,9 +130,12 @@ pub fn name_of(lang: Lang, node: Node, src: &str) -> Option<String> {
     // Anonymous functions take the name they are bound to.
     let parent = node.parent()?;
     let bound = match parent.kind() {
-        "variable_declarator" | "public_field_definition" | "field_definition" | "init_declarator" => {
-            parent.child_by_field_name("name").or_else(|| parent.child_by_field_name("declarator"))
-        }
+        "variable_declarator"
+        | "public_field_definition"
+        | "field_definition"
+        | "init_declarator" => parent
+            .child_by_field_name("name")
+            .or_else(|| parent.child_by_field_name("declarator")),
         "pair" => parent.child_by_field_name("key"),
         "assignment_expression" | "assignment" => parent.child_by_field_name("left"),
         _ => None,
@@ -93,7 +150,8 @@ pub fn definition_start(lang: Lang, node: Node) -> usize {
     // `const a = () => {}, b = 1;` binds two names: the function is only `a`.
     while let Some(p) = top.parent()
         && lang.is_wrapper(p.kind())
-        && (!matches!(p.kind(), "lexical_declaration" | "variable_declaration") || p.named_child_count() == 1)
+        && (!matches!(p.kind(), "lexical_declaration" | "variable_declaration")
+            || p.named_child_count() == 1)
     {
         top = p;
     }
@@ -101,7 +159,10 @@ pub fn definition_start(lang: Lang, node: Node) -> usize {
     while let Some(prev) = start.prev_sibling()
         && (is_comment(prev.kind()) || lang.is_attribute(prev.kind()))
         && prev.end_position().row + 1 >= start.start_position().row
-        && !(is_comment(prev.kind()) && prev.prev_sibling().is_some_and(|pp| pp.end_position().row == prev.start_position().row && !is_comment(pp.kind())))
+        && !(is_comment(prev.kind())
+            && prev.prev_sibling().is_some_and(|pp| {
+                pp.end_position().row == prev.start_position().row && !is_comment(pp.kind())
+            }))
     {
         start = prev;
     }
@@ -110,13 +171,24 @@ pub fn definition_start(lang: Lang, node: Node) -> usize {
 
 /// The last segment of a qualified name: `Ref` for `LRUCache::Ref`.
 fn short_name(name: &str) -> &str {
-    name.rsplit(['.', ':']).next().unwrap_or(name).trim_start_matches('#')
+    name.rsplit(['.', ':'])
+        .next()
+        .unwrap_or(name)
+        .trim_start_matches('#')
 }
 
 /// The query with words about the request itself and very short terms removed.
 pub fn code_query(q: &Query) -> Query {
-    let terms = q.terms.iter().filter(|t| t.len() >= 3 && !REQUEST_WORDS.contains(&t.as_str())).cloned().collect();
-    Query { terms, anchors: q.anchors.clone() }
+    let terms = q
+        .terms
+        .iter()
+        .filter(|t| t.len() >= 3 && !REQUEST_WORDS.contains(&t.as_str()))
+        .cloned()
+        .collect();
+    Query {
+        terms,
+        anchors: q.anchors.clone(),
+    }
 }
 
 /// The functions that must stay whole for `query`: those named by it, those
@@ -127,7 +199,10 @@ pub fn matching(funcs: &[Function], src: &str, query: &Query) -> Keep {
     if query.is_empty() || funcs.is_empty() {
         return Vec::new();
     }
-    let texts: Vec<&str> = funcs.iter().map(|f| &src[f.start..f.node.end_byte()]).collect();
+    let texts: Vec<&str> = funcs
+        .iter()
+        .map(|f| &src[f.start..f.node.end_byte()])
+        .collect();
     let mut keep: Vec<usize> = Vec::new();
     for (i, f) in funcs.iter().enumerate() {
         let named = f.name.as_deref().is_some_and(|n| {
@@ -154,7 +229,9 @@ pub fn matching(funcs: &[Function], src: &str, query: &Query) -> Keep {
     }
     keep.sort_unstable();
     keep.dedup();
-    keep.into_iter().map(|i| funcs[i].node.byte_range()).collect()
+    keep.into_iter()
+        .map(|i| funcs[i].node.byte_range())
+        .collect()
 }
 
 /// Full text of the functions named by `query` (`parse_header`,
@@ -167,12 +244,27 @@ pub fn named<'s>(funcs: &[Function], src: &'s str, query: &str) -> Vec<&'s str> 
         .flat_map(|w| [w.to_lowercase(), short_name(w).to_lowercase()])
         .filter(|w| w.len() >= 2)
         .collect();
-    let name_of = |f: &Function| f.name.as_deref().map(|n| (n.to_lowercase(), short_name(n).to_lowercase()));
-    let exact: Vec<&Function> = funcs.iter().filter(|f| name_of(f).is_some_and(|(full, short)| words.iter().any(|w| *w == full || *w == short))).collect();
+    let name_of = |f: &Function| {
+        f.name
+            .as_deref()
+            .map(|n| (n.to_lowercase(), short_name(n).to_lowercase()))
+    };
+    let exact: Vec<&Function> = funcs
+        .iter()
+        .filter(|f| {
+            name_of(f).is_some_and(|(full, short)| words.iter().any(|w| *w == full || *w == short))
+        })
+        .collect();
     let chosen = if exact.is_empty() {
         funcs
             .iter()
-            .filter(|f| name_of(f).is_some_and(|(_, short)| words.iter().any(|w| w.len() >= 3 && short.contains(w.as_str()))))
+            .filter(|f| {
+                name_of(f).is_some_and(|(_, short)| {
+                    words
+                        .iter()
+                        .any(|w| w.len() >= 3 && short.contains(w.as_str()))
+                })
+            })
             .collect()
     } else {
         exact
@@ -185,7 +277,11 @@ pub fn named<'s>(funcs: &[Function], src: &'s str, query: &str) -> Vec<&'s str> 
             continue;
         }
         let row_start = src[..f.start].rfind('\n').map_or(0, |i| i + 1);
-        let start = if src[row_start..f.start].trim().is_empty() { row_start } else { f.start };
+        let start = if src[row_start..f.start].trim().is_empty() {
+            row_start
+        } else {
+            f.start
+        };
         out.push(&src[start..f.node.end_byte()]);
         last_end = f.node.end_byte();
     }

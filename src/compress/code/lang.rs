@@ -32,8 +32,17 @@ const MIN_SCORE: usize = 3;
 
 impl Lang {
     /// Every language, in tie-break order (simpler grammar first).
-    pub const ALL: [Lang; 9] =
-        [Lang::Python, Lang::Go, Lang::Rust, Lang::Java, Lang::JavaScript, Lang::TypeScript, Lang::Tsx, Lang::C, Lang::Cpp];
+    pub const ALL: [Lang; 9] = [
+        Lang::Python,
+        Lang::Go,
+        Lang::Rust,
+        Lang::Java,
+        Lang::JavaScript,
+        Lang::TypeScript,
+        Lang::Tsx,
+        Lang::C,
+        Lang::Cpp,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -84,9 +93,17 @@ impl Lang {
     pub fn is_function(self, kind: &str) -> bool {
         match self {
             Lang::Python => kind == "function_definition",
-            Lang::Go => matches!(kind, "function_declaration" | "method_declaration" | "func_literal"),
+            Lang::Go => matches!(
+                kind,
+                "function_declaration" | "method_declaration" | "func_literal"
+            ),
             Lang::Rust => matches!(kind, "function_item" | "macro_definition"),
-            Lang::Java => matches!(kind, "method_declaration" | "constructor_declaration" | "compact_constructor_declaration"),
+            Lang::Java => matches!(
+                kind,
+                "method_declaration"
+                    | "constructor_declaration"
+                    | "compact_constructor_declaration"
+            ),
             Lang::JavaScript | Lang::TypeScript | Lang::Tsx => matches!(
                 kind,
                 "function_declaration"
@@ -105,12 +122,23 @@ impl Lang {
     /// Nodes that wrap a definition together with its decorators or
     /// modifiers; a doc comment before the wrapper belongs to the definition.
     pub fn is_wrapper(self, kind: &str) -> bool {
-        matches!(kind, "decorated_definition" | "export_statement" | "template_declaration" | "lexical_declaration" | "variable_declaration" | "variable_declarator")
+        matches!(
+            kind,
+            "decorated_definition"
+                | "export_statement"
+                | "template_declaration"
+                | "lexical_declaration"
+                | "variable_declaration"
+                | "variable_declarator"
+        )
     }
 
     /// Siblings that may stand between a doc comment and its definition.
     pub fn is_attribute(self, kind: &str) -> bool {
-        matches!(kind, "attribute_item" | "decorator" | "annotation" | "marker_annotation")
+        matches!(
+            kind,
+            "attribute_item" | "decorator" | "annotation" | "marker_annotation"
+        )
     }
 
     pub fn is_try(self, kind: &str) -> bool {
@@ -135,7 +163,9 @@ impl Lang {
             (Lang::Java, "method_invocation") => node.child_by_field_name("name"),
             (Lang::Java, "object_creation_expression") => node.child_by_field_name("type"),
             (Lang::Python, "call") => node.child_by_field_name("function"),
-            (Lang::JavaScript | Lang::TypeScript | Lang::Tsx, "new_expression") => node.child_by_field_name("constructor"),
+            (Lang::JavaScript | Lang::TypeScript | Lang::Tsx, "new_expression") => {
+                node.child_by_field_name("constructor")
+            }
             (Lang::Python | Lang::Java, _) => None,
             (_, "call_expression") => node.child_by_field_name("function"),
             _ => None,
@@ -168,9 +198,12 @@ pub fn detect(text: &str) -> Option<Lang> {
     if best < MIN_SCORE {
         return None;
     }
-    let mut candidates: Vec<(Lang, usize)> = scores.into_iter().filter(|&(_, s)| s * 2 >= best && s > 0).collect();
+    let mut candidates: Vec<(Lang, usize)> = scores
+        .into_iter()
+        .filter(|&(_, s)| s * 2 >= best && s > 0)
+        .collect();
     // Stable: equal scores keep the tie-break order of `Lang::ALL`.
-    candidates.sort_by(|a, b| b.1.cmp(&a.1));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.1));
     candidates.truncate(3);
     if candidates.len() == 1 {
         return Some(candidates[0].0);
@@ -178,18 +211,31 @@ pub fn detect(text: &str) -> Option<Lang> {
     let sample = prefix_at_line(text, TRIAL_PREFIX);
     candidates
         .iter()
-        .filter_map(|&(lang, score)| Some((lang, score, error_count(lang.parse(sample)?.root_node()))))
-        .min_by(|a, b| a.2.cmp(&b.2).then(b.1.cmp(&a.1)).then(rank(a.0).cmp(&rank(b.0))))
+        .filter_map(|&(lang, score)| {
+            Some((lang, score, error_count(lang.parse(sample)?.root_node())))
+        })
+        .min_by(|a, b| {
+            a.2.cmp(&b.2)
+                .then(b.1.cmp(&a.1))
+                .then(rank(a.0).cmp(&rank(b.0)))
+        })
         .map(|c| c.0)
 }
 
 fn rank(lang: Lang) -> usize {
-    Lang::ALL.iter().position(|&l| l == lang).unwrap_or(usize::MAX)
+    Lang::ALL
+        .iter()
+        .position(|&l| l == lang)
+        .unwrap_or(usize::MAX)
 }
 
 fn from_shebang(text: &str) -> Option<Lang> {
     let first = text.strip_prefix("#!")?.lines().next()?;
-    let interp = first.split_whitespace().filter(|w| !w.starts_with('-')).find(|w| !w.ends_with("/env")).unwrap_or("");
+    let interp = first
+        .split_whitespace()
+        .filter(|w| !w.starts_with('-'))
+        .find(|w| !w.ends_with("/env"))
+        .unwrap_or("");
     let name = interp.rsplit('/').next().unwrap_or(interp);
     if name.starts_with("python") {
         Some(Lang::Python)
@@ -249,10 +295,16 @@ fn keyword_scores(text: &str) -> Vec<(Lang, usize)> {
         let t = line.trim_start();
         let semi = t.trim_end().ends_with(';');
         // Python
-        if (t.starts_with("def ") || t.starts_with("async def ") || t.starts_with("class ")) && t.trim_end().ends_with(':') {
+        if (t.starts_with("def ") || t.starts_with("async def ") || t.starts_with("class "))
+            && t.trim_end().ends_with(':')
+        {
             s[idx(Lang::Python)] += 3;
         }
-        if (t.starts_with("import ") && !semi && !t.contains(" from ") && !t.contains('"') && !t.contains('\''))
+        if (t.starts_with("import ")
+            && !semi
+            && !t.contains(" from ")
+            && !t.contains('"')
+            && !t.contains('\''))
             || (t.starts_with("from ") && t.contains(" import "))
             || t.starts_with("elif ")
             || t.starts_with("except")
@@ -265,11 +317,29 @@ fn keyword_scores(text: &str) -> Vec<(Lang, usize)> {
         if t.starts_with("package ") && !semi {
             s[idx(Lang::Go)] += 5;
         }
-        if t.starts_with("func ") || t.contains(" := ") || t.starts_with("import (") || t.contains("err != nil") || (t.starts_with("type ") && (t.ends_with(" struct {") || t.ends_with(" interface {"))) {
+        if t.starts_with("func ")
+            || t.contains(" := ")
+            || t.starts_with("import (")
+            || t.contains("err != nil")
+            || (t.starts_with("type ") && (t.ends_with(" struct {") || t.ends_with(" interface {")))
+        {
             s[idx(Lang::Go)] += 2;
         }
         // Rust
-        if t.starts_with("fn ") || t.starts_with("pub fn ") || t.starts_with("pub(crate) ") || t.starts_with("impl ") || t.starts_with("impl<") || t.starts_with("#[") || t.starts_with("let mut ") || t.contains("&self") || t.contains("&mut ") || t.starts_with("pub struct ") || t.starts_with("pub enum ") || t.starts_with("mod ") || t.starts_with("//!") || (t.starts_with("use ") && t.contains("::") && semi)
+        if t.starts_with("fn ")
+            || t.starts_with("pub fn ")
+            || t.starts_with("pub(crate) ")
+            || t.starts_with("impl ")
+            || t.starts_with("impl<")
+            || t.starts_with("#[")
+            || t.starts_with("let mut ")
+            || t.contains("&self")
+            || t.contains("&mut ")
+            || t.starts_with("pub struct ")
+            || t.starts_with("pub enum ")
+            || t.starts_with("mod ")
+            || t.starts_with("//!")
+            || (t.starts_with("use ") && t.contains("::") && semi)
         {
             s[idx(Lang::Rust)] += 2;
         }
@@ -277,32 +347,81 @@ fn keyword_scores(text: &str) -> Vec<(Lang, usize)> {
         if t.starts_with("package ") && semi {
             s[idx(Lang::Java)] += 5;
         }
-        if (t.starts_with("import ") && semi && !t.contains(" from ") && !t.contains('"') && !t.contains('\'') && !t.contains('{'))
+        if (t.starts_with("import ")
+            && semi
+            && !t.contains(" from ")
+            && !t.contains('"')
+            && !t.contains('\'')
+            && !t.contains('{'))
             || t.starts_with("@Override")
-            || ((t.starts_with("public ") || t.starts_with("private ") || t.starts_with("protected ")) && (t.contains('(') || t.contains(" class ")) && !t.contains(": "))
+            || ((t.starts_with("public ")
+                || t.starts_with("private ")
+                || t.starts_with("protected "))
+                && (t.contains('(') || t.contains(" class "))
+                && !t.contains(": "))
             || t.contains(" throws ")
         {
             s[idx(Lang::Java)] += 2;
         }
         // C family
-        if t.starts_with("#include") || t.starts_with("#define") || t.starts_with("#ifndef") || t.starts_with("#ifdef") || t.starts_with("#endif") {
+        if t.starts_with("#include")
+            || t.starts_with("#define")
+            || t.starts_with("#ifndef")
+            || t.starts_with("#ifdef")
+            || t.starts_with("#endif")
+        {
             s[idx(Lang::C)] += 2;
             s[idx(Lang::Cpp)] += 2;
         }
-        if t.starts_with("typedef ") || t.starts_with("static ") || t.contains("->") && semi || t.contains("NULL") || t.contains("sizeof(") {
+        if t.starts_with("typedef ")
+            || t.starts_with("static ")
+            || t.contains("->") && semi
+            || t.contains("NULL")
+            || t.contains("sizeof(")
+        {
             s[idx(Lang::C)] += 1;
             s[idx(Lang::Cpp)] += 1;
         }
-        if t.starts_with("namespace ") || t.starts_with("template") || t.contains("std::") || t.contains("nullptr") || matches!(t.trim_end(), "public:" | "private:" | "protected:") || t.starts_with("virtual ") || t.contains(" override") || t.starts_with("using ")
+        if t.starts_with("namespace ")
+            || t.starts_with("template")
+            || t.contains("std::")
+            || t.contains("nullptr")
+            || matches!(t.trim_end(), "public:" | "private:" | "protected:")
+            || t.starts_with("virtual ")
+            || t.contains(" override")
+            || t.starts_with("using ")
         {
             cpp_only += 1;
         }
         // JavaScript / TypeScript
-        if t.starts_with("function ") || t.starts_with("async function ") || t.starts_with("export ") || t.starts_with("const ") || t.starts_with("let ") || t.starts_with("var ") || t.contains(" => ") || t.contains("require(") || t.contains("module.exports") || t.contains("===") || t.contains("console.") || (t.starts_with("import ") && (t.contains(" from '") || t.contains(" from \"")))
+        if t.starts_with("function ")
+            || t.starts_with("async function ")
+            || t.starts_with("export ")
+            || t.starts_with("const ")
+            || t.starts_with("let ")
+            || t.starts_with("var ")
+            || t.contains(" => ")
+            || t.contains("require(")
+            || t.contains("module.exports")
+            || t.contains("===")
+            || t.contains("console.")
+            || (t.starts_with("import ") && (t.contains(" from '") || t.contains(" from \"")))
         {
             js += 1;
         }
-        if t.starts_with("interface ") || t.starts_with("export interface ") || t.starts_with("type ") && t.contains(" = ") || t.starts_with("export type ") || t.contains(": string") || t.contains(": number") || t.contains(": boolean") || t.contains(": Promise<") || t.contains("readonly ") || t.contains("?: ") || t.starts_with("import type ") || t.contains(" as const") || t.contains(": unknown")
+        if t.starts_with("interface ")
+            || t.starts_with("export interface ")
+            || t.starts_with("type ") && t.contains(" = ")
+            || t.starts_with("export type ")
+            || t.contains(": string")
+            || t.contains(": number")
+            || t.contains(": boolean")
+            || t.contains(": Promise<")
+            || t.contains("readonly ")
+            || t.contains("?: ")
+            || t.starts_with("import type ")
+            || t.contains(" as const")
+            || t.contains(": unknown")
         {
             ts_only += 1;
         }
@@ -323,22 +442,52 @@ mod tests {
 
     #[test]
     fn shebang_decides() {
-        assert_eq!(detect("#!/usr/bin/env python3\nprint(1)\n"), Some(Lang::Python));
-        assert_eq!(detect("#!/usr/bin/node\nconsole.log(1)\n"), Some(Lang::JavaScript));
+        assert_eq!(
+            detect("#!/usr/bin/env python3\nprint(1)\n"),
+            Some(Lang::Python)
+        );
+        assert_eq!(
+            detect("#!/usr/bin/node\nconsole.log(1)\n"),
+            Some(Lang::JavaScript)
+        );
         assert_eq!(detect("#!/bin/sh\necho hi\n"), None);
     }
 
     #[test]
     fn content_picks_the_grammar() {
         let cases = [
-            (Lang::Python, "import os\n\n\ndef main(argv):\n    \"\"\"Run.\"\"\"\n    return len(argv)\n"),
-            (Lang::Go, "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tx := 1\n\tfmt.Println(x)\n}\n"),
-            (Lang::Rust, "use std::io;\n\npub fn main() {\n    let mut x = 1;\n    x += 1;\n}\n"),
-            (Lang::Java, "package a.b;\n\nimport java.util.List;\n\npublic class A {\n  private int x;\n  public int get() { return x; }\n}\n"),
-            (Lang::JavaScript, "const fs = require('fs');\n\nfunction read(p) {\n  return fs.readFileSync(p);\n}\nmodule.exports = { read };\n"),
-            (Lang::TypeScript, "import { x } from './x';\n\nexport interface A {\n  name: string;\n}\n\nexport function f(a: A): number {\n  return 1;\n}\n"),
-            (Lang::C, "#include <stdio.h>\n\nstatic int add(int a, int b) {\n    return a + b;\n}\n\nint main(void) {\n    printf(\"%d\", add(1, 2));\n    return 0;\n}\n"),
-            (Lang::Cpp, "#include <vector>\n\nnamespace app {\n\ntemplate <typename T>\nclass Box {\n public:\n  explicit Box(T v) : v_(v) {}\n  T get() const { return v_; }\n private:\n  T v_;\n};\n\n}  // namespace app\n"),
+            (
+                Lang::Python,
+                "import os\n\n\ndef main(argv):\n    \"\"\"Run.\"\"\"\n    return len(argv)\n",
+            ),
+            (
+                Lang::Go,
+                "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tx := 1\n\tfmt.Println(x)\n}\n",
+            ),
+            (
+                Lang::Rust,
+                "use std::io;\n\npub fn main() {\n    let mut x = 1;\n    x += 1;\n}\n",
+            ),
+            (
+                Lang::Java,
+                "package a.b;\n\nimport java.util.List;\n\npublic class A {\n  private int x;\n  public int get() { return x; }\n}\n",
+            ),
+            (
+                Lang::JavaScript,
+                "const fs = require('fs');\n\nfunction read(p) {\n  return fs.readFileSync(p);\n}\nmodule.exports = { read };\n",
+            ),
+            (
+                Lang::TypeScript,
+                "import { x } from './x';\n\nexport interface A {\n  name: string;\n}\n\nexport function f(a: A): number {\n  return 1;\n}\n",
+            ),
+            (
+                Lang::C,
+                "#include <stdio.h>\n\nstatic int add(int a, int b) {\n    return a + b;\n}\n\nint main(void) {\n    printf(\"%d\", add(1, 2));\n    return 0;\n}\n",
+            ),
+            (
+                Lang::Cpp,
+                "#include <vector>\n\nnamespace app {\n\ntemplate <typename T>\nclass Box {\n public:\n  explicit Box(T v) : v_(v) {}\n  T get() const { return v_; }\n private:\n  T v_;\n};\n\n}  // namespace app\n",
+            ),
         ];
         for (lang, src) in cases {
             assert_eq!(detect(src), Some(lang), "{src}");

@@ -59,16 +59,27 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
         if out.stats == Stats::default() || out.text.len() >= text.len() {
             return None;
         }
-        if lang.parse(&out.text).is_none_or(|t| t.root_node().has_error()) {
+        if lang
+            .parse(&out.text)
+            .is_none_or(|t| t.root_node().has_error())
+        {
             continue;
         }
         if ctx.store(text, "code")? != hash {
             return None;
         }
         let mut transforms = vec![format!("code:outline-{}", lang.name())];
-        let counts = [(out.stats.functions, "code:fold-bodies"), (out.stats.comments, "code:trim-comments"), (out.stats.tables, "code:fold-tables")];
+        let counts = [
+            (out.stats.functions, "code:fold-bodies"),
+            (out.stats.comments, "code:trim-comments"),
+            (out.stats.tables, "code:fold-tables"),
+        ];
         transforms.extend(counts.iter().filter(|c| c.0 > 0).map(|c| c.1.to_string()));
-        return Some(Compressed { text: out.text, transforms, hashes: vec![hash] });
+        return Some(Compressed {
+            text: out.text,
+            transforms,
+            hashes: vec![hash],
+        });
     }
     None
 }
@@ -84,7 +95,10 @@ pub fn functions_matching(original: &str, query: &str) -> Option<Vec<String>> {
     }
     let (lang, tree) = lang::detect_and_parse(original)?;
     let funcs = functions::functions(lang, tree.root_node(), original);
-    let found: Vec<String> = functions::named(&funcs, original, query).into_iter().map(str::to_string).collect();
+    let found: Vec<String> = functions::named(&funcs, original, query)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     (!found.is_empty()).then_some(found)
 }
 

@@ -42,8 +42,16 @@ pub struct Options {
 }
 
 impl Options {
-    pub const FULL: Options = Options { trim_comments: true, fold_tables: true, keep_try: true };
-    pub const PLAIN: Options = Options { trim_comments: false, fold_tables: false, keep_try: false };
+    pub const FULL: Options = Options {
+        trim_comments: true,
+        fold_tables: true,
+        keep_try: true,
+    };
+    pub const PLAIN: Options = Options {
+        trim_comments: false,
+        fold_tables: false,
+        keep_try: false,
+    };
 }
 
 /// What the outline omitted, for the transform list.
@@ -64,8 +72,23 @@ pub type Keep = Vec<std::ops::Range<usize>>;
 
 /// Builds the outline of `src`. `marker` turns a summary into the full
 /// bracketed marker text.
-pub fn outline(src: &Source, lang: Lang, root: Node, keep: &Keep, marker: &dyn Fn(&str) -> String, opts: Options) -> Outline {
-    let mut p = Planner { src, lang, keep, marker, opts, edits: Vec::new(), stats: Stats::default() };
+pub fn outline(
+    src: &Source,
+    lang: Lang,
+    root: Node,
+    keep: &Keep,
+    marker: &dyn Fn(&str) -> String,
+    opts: Options,
+) -> Outline {
+    let mut p = Planner {
+        src,
+        lang,
+        keep,
+        marker,
+        opts,
+        edits: Vec::new(),
+        stats: Stats::default(),
+    };
     p.visit_children(root, None);
     p.edits.sort_by_key(|e| e.start);
     let mut text = String::with_capacity(src.text.len() / 2);
@@ -74,14 +97,20 @@ pub fn outline(src: &Source, lang: Lang, root: Node, keep: &Keep, marker: &dyn F
         if e.start < at {
             // Overlapping edits would garble the output; the planner never
             // makes them, but an outline must never be wrong.
-            return Outline { text: src.text.to_string(), stats: Stats::default() };
+            return Outline {
+                text: src.text.to_string(),
+                stats: Stats::default(),
+            };
         }
         text.push_str(&src.text[at..e.start]);
         text.push_str(&e.text);
         at = e.end;
     }
     text.push_str(&src.text[at..]);
-    Outline { text, stats: p.stats }
+    Outline {
+        text,
+        stats: p.stats,
+    }
 }
 
 struct Edit {
@@ -96,8 +125,15 @@ type Run<'t> = Vec<Node<'t>>;
 /// A stretch of a folded body: rows kept verbatim, or rows replaced by a marker.
 enum Piece {
     /// `opens`: the last kept row is a Python block header (`try:`).
-    Kept { first: usize, last: usize, opens: bool },
-    Gap { first: usize, last: usize },
+    Kept {
+        first: usize,
+        last: usize,
+        opens: bool,
+    },
+    Gap {
+        first: usize,
+        last: usize,
+    },
 }
 
 struct Planner<'a, 's> {
@@ -139,7 +175,11 @@ impl<'t> Planner<'_, '_> {
             return;
         }
         if self.lang.is_python() && self.opts.trim_comments {
-            let holds_docstring = kind == "module" || (kind == "block" && node.parent().is_some_and(|p| p.kind() == "class_definition"));
+            let holds_docstring = kind == "module"
+                || (kind == "block"
+                    && node
+                        .parent()
+                        .is_some_and(|p| p.kind() == "class_definition"));
             if holds_docstring && let Some(doc) = node.named_child(0).filter(|&d| is_docstring(d)) {
                 self.python_docstring(doc);
             }
@@ -182,8 +222,16 @@ impl<'t> Planner<'_, '_> {
                 if !run.is_empty() && !attached {
                     self.standalone_comment(&std::mem::take(&mut run));
                 }
-                let mine = if attached { Some(std::mem::take(&mut run)) } else { None };
-                let handed = if definition && child.is_named() { doc.take() } else { None };
+                let mine = if attached {
+                    Some(std::mem::take(&mut run))
+                } else {
+                    None
+                };
+                let handed = if definition && child.is_named() {
+                    doc.take()
+                } else {
+                    None
+                };
                 self.visit(child, mine.or(handed));
             }
             prev_end = Some(child.end_position().row);
@@ -218,7 +266,9 @@ impl<'t> Planner<'_, '_> {
                 let doc_lines = trimmed.as_ref().map_or(0, |t| t.1);
                 // Try/catch structure is kept where it is cheap; where its
                 // markers would eat the saving, the body folds as one.
-                let folded = self.fold_body(node, doc_lines, self.opts.keep_try).or_else(|| self.fold_body(node, doc_lines, false));
+                let folded = self
+                    .fold_body(node, doc_lines, self.opts.keep_try)
+                    .or_else(|| self.fold_body(node, doc_lines, false));
                 match folded {
                     Some(edit) => {
                         self.edits.push(edit);
@@ -237,7 +287,9 @@ impl<'t> Planner<'_, '_> {
     }
 
     fn is_kept(&self, node: Node) -> bool {
-        self.keep.iter().any(|r| r.start == node.start_byte() && r.end == node.end_byte())
+        self.keep
+            .iter()
+            .any(|r| r.start == node.start_byte() && r.end == node.end_byte())
     }
 
     fn decide(&self, node: Node) -> Decision {
@@ -245,7 +297,11 @@ impl<'t> Planner<'_, '_> {
             return Decision::Whole;
         }
         let range = node.byte_range();
-        if self.keep.iter().any(|r| r.start >= range.start && r.end <= range.end) {
+        if self
+            .keep
+            .iter()
+            .any(|r| r.start >= range.start && r.end <= range.end)
+        {
             return Decision::Descend;
         }
         let Some(body) = body_of(node) else {
@@ -256,7 +312,11 @@ impl<'t> Planner<'_, '_> {
             // An expression body (`=> ({...})`) may hold a table.
             None => return Decision::Descend,
         };
-        if lines < MIN_FOLD_LINES { Decision::Whole } else { Decision::Folded }
+        if lines < MIN_FOLD_LINES {
+            Decision::Whole
+        } else {
+            Decision::Folded
+        }
     }
 
     /// The edit that replaces the body of `func` by its outline, or `None`
@@ -279,7 +339,8 @@ impl<'t> Planner<'_, '_> {
             end = body.end_byte();
             close_indent = None;
             if let Some(doc) = body.named_child(0).filter(|&d| is_docstring(d))
-                && let Some(first) = docstring_line(self.text(doc.named_child(0).unwrap_or(doc)), None)
+                && let Some(first) =
+                    docstring_line(self.text(doc.named_child(0).unwrap_or(doc)), None)
             {
                 out.push_str(nl);
                 out.push_str(self.src.indent(doc.start_position().row));
@@ -302,7 +363,10 @@ impl<'t> Planner<'_, '_> {
         let fallback_indent = format!("{}    ", self.src.indent(func.start_position().row));
         let mut pending_doc = doc_lines;
         let mut folded = false;
-        let last_gap = pieces.iter().rposition(|p| matches!(p, Piece::Gap { .. })).unwrap_or(0);
+        let last_gap = pieces
+            .iter()
+            .rposition(|p| matches!(p, Piece::Gap { .. }))
+            .unwrap_or(0);
         for (i, piece) in pieces.into_iter().enumerate() {
             match piece {
                 Piece::Kept { first, last, opens } => {
@@ -316,7 +380,10 @@ impl<'t> Planner<'_, '_> {
                     let Some(indent_row) = (first..=last).find(|&r| !self.src.is_blank(r)) else {
                         continue;
                     };
-                    let indent = if indent_row > func.start_position().row && indent_row > body.start_position().row || self.lang.is_python() {
+                    let indent = if indent_row > func.start_position().row
+                        && indent_row > body.start_position().row
+                        || self.lang.is_python()
+                    {
                         self.src.indent(indent_row).to_string()
                     } else {
                         fallback_indent.clone()
@@ -334,10 +401,13 @@ impl<'t> Planner<'_, '_> {
                     }
                     let marker = (self.marker)(&summary);
                     // A gap smaller than its marker is cheaper to keep.
-                    let gap_bytes: usize = (first..=last).map(|r| self.src.line(r).trim().len() + 1).sum();
+                    let gap_bytes: usize = (first..=last)
+                        .map(|r| self.src.line(r).trim().len() + 1)
+                        .sum();
                     // (Not in C and C++, whose syntax check is semantic: a
                     // kept line may use a local declared in a folded one.)
-                    let cheap = gap_bytes <= marker.len() && !matches!(self.lang, Lang::C | Lang::Cpp);
+                    let cheap =
+                        gap_bytes <= marker.len() && !matches!(self.lang, Lang::C | Lang::Cpp);
                     if cheap && (pending_doc == 0 || i < last_gap) {
                         for row in first..=last {
                             out.push_str(nl);
@@ -370,7 +440,11 @@ impl<'t> Planner<'_, '_> {
         if !folded || pending_doc > 0 || out.len() * 10 > (end - start) * 8 {
             return None;
         }
-        Some(Edit { start, end, text: out })
+        Some(Edit {
+            start,
+            end,
+            text: out,
+        })
     }
 
     /// Rows of try/catch structure inside `block` that a folded body keeps:
@@ -384,7 +458,11 @@ impl<'t> Planner<'_, '_> {
                 continue;
             }
             let mut rows = Vec::new();
-            let ok = if self.lang.is_python() { self.python_try(stmt, &mut rows) } else { self.brace_try(stmt, &mut rows) };
+            let ok = if self.lang.is_python() {
+                self.python_try(stmt, &mut rows)
+            } else {
+                self.brace_try(stmt, &mut rows)
+            };
             if ok {
                 kept.extend(rows);
                 let mut cursor = stmt.walk();
@@ -398,15 +476,22 @@ impl<'t> Planner<'_, '_> {
     }
 
     fn python_try(&self, stmt: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
-        let Some(body) = stmt.child_by_field_name("body") else { return false };
+        let Some(body) = stmt.child_by_field_name("body") else {
+            return false;
+        };
         let row = stmt.start_position().row;
         if body.start_position().row <= row || !self.src.starts_row(row, stmt.start_byte()) {
             return false;
         }
         rows.push((row, body.start_position().row - 1, true));
         let mut cursor = stmt.walk();
-        for clause in stmt.named_children(&mut cursor).filter(|c| c.kind().ends_with("_clause")) {
-            let Some(block) = inner_block(clause) else { return false };
+        for clause in stmt
+            .named_children(&mut cursor)
+            .filter(|c| c.kind().ends_with("_clause"))
+        {
+            let Some(block) = inner_block(clause) else {
+                return false;
+            };
             let (c0, b0) = (clause.start_position().row, block.start_position().row);
             if b0 > c0 {
                 rows.push((c0, b0 - 1, true));
@@ -418,7 +503,9 @@ impl<'t> Planner<'_, '_> {
     }
 
     fn brace_try(&self, stmt: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
-        let Some(body) = stmt.child_by_field_name("body") else { return false };
+        let Some(body) = stmt.child_by_field_name("body") else {
+            return false;
+        };
         let src = self.src;
         let (srow, erow) = (stmt.start_position().row, stmt.end_position().row);
         if !src.starts_row(srow, stmt.start_byte()) || !src.ends_row(erow, stmt.end_byte()) {
@@ -426,7 +513,10 @@ impl<'t> Planner<'_, '_> {
         }
         let mut blocks = vec![body];
         let mut cursor = stmt.walk();
-        for clause in stmt.named_children(&mut cursor).filter(|c| matches!(c.kind(), "catch_clause" | "finally_clause")) {
+        for clause in stmt
+            .named_children(&mut cursor)
+            .filter(|c| matches!(c.kind(), "catch_clause" | "finally_clause"))
+        {
             match inner_block(clause) {
                 Some(b) => blocks.push(b),
                 None => return false,
@@ -436,7 +526,11 @@ impl<'t> Planner<'_, '_> {
         // and the last `}`.
         let mut from = srow;
         for b in &blocks {
-            let (Some(open), Some(close)) = (b.child(0), b.child(b.child_count().saturating_sub(1))) else { return false };
+            let (Some(open), Some(close)) =
+                (b.child(0), b.child(b.child_count().saturating_sub(1)))
+            else {
+                return false;
+            };
             let (orow, crow) = (open.start_position().row, close.start_position().row);
             if orow == crow {
                 continue;
@@ -476,9 +570,17 @@ impl<'t> Planner<'_, '_> {
             return false;
         }
         let mut cursor = node.walk();
-        let items: Vec<Node> = node.named_children(&mut cursor).filter(|c| !is_comment(c.kind())).collect();
-        let Some(close) = node.child(node.child_count().saturating_sub(1)) else { return false };
-        if items.len() < TABLE_MIN_ITEMS || close.is_named() || !src.starts_row(close.start_position().row, close.start_byte()) {
+        let items: Vec<Node> = node
+            .named_children(&mut cursor)
+            .filter(|c| !is_comment(c.kind()))
+            .collect();
+        let Some(close) = node.child(node.child_count().saturating_sub(1)) else {
+            return false;
+        };
+        if items.len() < TABLE_MIN_ITEMS
+            || close.is_named()
+            || !src.starts_row(close.start_position().row, close.start_byte())
+        {
             return false;
         }
         // A table holds data; an object of methods is code and is outlined as such.
@@ -486,12 +588,19 @@ impl<'t> Planner<'_, '_> {
             return false;
         }
         let text = self.text(node);
-        if self.keep.iter().any(|r| r.start >= node.start_byte() && r.end <= node.end_byte()) || text.is_empty() {
+        if self
+            .keep
+            .iter()
+            .any(|r| r.start >= node.start_byte() && r.end <= node.end_byte())
+            || text.is_empty()
+        {
             return false;
         }
         let last_kept = items[TABLE_KEEP_ITEMS - 1];
         // Cut after the comma, so the literal stays valid (Go needs it).
-        let Some(comma) = last_kept.next_sibling().filter(|n| n.kind() == ",") else { return false };
+        let Some(comma) = last_kept.next_sibling().filter(|n| n.kind() == ",") else {
+            return false;
+        };
         let cut = comma.end_byte();
         let next_item = items[TABLE_KEEP_ITEMS];
         let nrow = next_item.start_position().row;
@@ -503,8 +612,18 @@ impl<'t> Planner<'_, '_> {
         let lines = crow - nrow;
         let summary = format!("{omitted} of {} items omitted ({lines} lines)", items.len());
         let nl = src.newline;
-        let text = format!("{nl}{}{} {}{nl}{}", src.indent(nrow), self.lang.line_comment(), (self.marker)(&summary), src.indent(crow));
-        self.edits.push(Edit { start: cut, end: close.start_byte(), text });
+        let text = format!(
+            "{nl}{}{} {}{nl}{}",
+            src.indent(nrow),
+            self.lang.line_comment(),
+            (self.marker)(&summary),
+            src.indent(crow)
+        );
+        self.edits.push(Edit {
+            start: cut,
+            end: close.start_byte(),
+            text,
+        });
         self.stats.tables += 1;
         true
     }
@@ -552,9 +671,16 @@ impl<'t> Planner<'_, '_> {
         let text_of = |c: Node| self.text(c).trim_end_matches(['\n', '\r']);
         let head = text_of(first);
         let text = if head.starts_with("/*") {
-            let opener = ["/**", "/*!", "/*"].into_iter().find(|o| head.starts_with(o) && !head.starts_with("/**/"))?;
-            let inner = head[opener.len()..].strip_suffix("*/").unwrap_or(&head[opener.len()..]);
-            let content = inner.lines().map(|l| l.trim().trim_start_matches('*').trim()).find(|l| l.chars().any(char::is_alphanumeric))?;
+            let opener = ["/**", "/*!", "/*"]
+                .into_iter()
+                .find(|o| head.starts_with(o) && !head.starts_with("/**/"))?;
+            let inner = head[opener.len()..]
+                .strip_suffix("*/")
+                .unwrap_or(&head[opener.len()..]);
+            let content = inner
+                .lines()
+                .map(|l| l.trim().trim_start_matches('*').trim())
+                .find(|l| l.chars().any(char::is_alphanumeric))?;
             if content.contains("*/") || content.contains("/*") {
                 return None;
             }
@@ -563,30 +689,50 @@ impl<'t> Planner<'_, '_> {
                 None => format!("{opener} {content} */"),
             }
         } else {
-            let prefix = ["///", "//!", "//", "#"].into_iter().find(|p| head.starts_with(p))?;
-            let content = run
-                .iter()
-                .map(|&c| text_of(c))
-                .find(|t| t.lines().count() == 1 && t.starts_with(prefix) && t[prefix.len()..].chars().any(char::is_alphanumeric))?;
+            let prefix = ["///", "//!", "//", "#"]
+                .into_iter()
+                .find(|p| head.starts_with(p))?;
+            let content = run.iter().map(|&c| text_of(c)).find(|t| {
+                t.lines().count() == 1
+                    && t.starts_with(prefix)
+                    && t[prefix.len()..].chars().any(char::is_alphanumeric)
+            })?;
             match &marker {
-                Some(m) => format!("{content}{}{}{prefix} {m}", self.src.newline, self.src.indent(first.start_position().row)),
+                Some(m) => format!(
+                    "{content}{}{}{prefix} {m}",
+                    self.src.newline,
+                    self.src.indent(first.start_position().row)
+                ),
                 None => content.to_string(),
             }
         };
         let end = last.start_byte() + text_of(last).len();
-        Some((Edit { start: first.start_byte(), end, text }, omitted))
+        Some((
+            Edit {
+                start: first.start_byte(),
+                end,
+                text,
+            },
+            omitted,
+        ))
     }
 
     /// Trims a long class or module docstring to its first line and a marker.
     fn python_docstring(&mut self, stmt: Node) {
-        let Some(string) = stmt.named_child(0) else { return };
+        let Some(string) = stmt.named_child(0) else {
+            return;
+        };
         let rows = string.end_position().row + 1 - string.start_position().row;
         if rows < LONG_COMMENT_LINES {
             return;
         }
         let marker = (self.marker)(&format!("{} docstring lines omitted", rows - 1));
         if let Some(text) = docstring_line(self.text(string), Some(&marker)) {
-            self.edits.push(Edit { start: string.start_byte(), end: string.end_byte(), text });
+            self.edits.push(Edit {
+                start: string.start_byte(),
+                end: string.end_byte(),
+                text,
+            });
             self.stats.comments += 1;
         }
     }
@@ -615,8 +761,16 @@ fn body_rows(src: &Source, lang: Lang, func: Node, body: Node) -> Option<(usize,
     if crow <= orow + 1 {
         return None;
     }
-    let lo = if src.ends_row(orow, open.end_byte()) { orow + 1 } else { orow };
-    let hi = if src.starts_row(crow, close.start_byte()) { crow - 1 } else { crow };
+    let lo = if src.ends_row(orow, open.end_byte()) {
+        orow + 1
+    } else {
+        orow
+    };
+    let hi = if src.starts_row(crow, close.start_byte()) {
+        crow - 1
+    } else {
+        crow
+    };
     Some((lo, hi))
 }
 
@@ -635,12 +789,17 @@ fn braces(block: Node) -> Option<(Node, Node)> {
     let children: Vec<Node> = block.children(&mut cursor).collect();
     let open = *children.iter().find(|c| c.kind() == "{")?;
     let close = *children.iter().rev().find(|c| c.kind() == "}")?;
-    (!open.is_missing() && !close.is_missing() && open.end_byte() <= close.start_byte()).then_some((open, close))
+    (!open.is_missing() && !close.is_missing() && open.end_byte() <= close.start_byte())
+        .then_some((open, close))
 }
 
 /// Splits rows `lo..=hi` into kept structure and gaps.
 fn pieces(lo: usize, hi: usize, kept: &[(usize, usize, bool)]) -> Vec<Piece> {
-    let mut kept: Vec<(usize, usize, bool)> = kept.iter().copied().filter(|&(a, b, _)| a >= lo && b <= hi && a <= b).collect();
+    let mut kept: Vec<(usize, usize, bool)> = kept
+        .iter()
+        .copied()
+        .filter(|&(a, b, _)| a >= lo && b <= hi && a <= b)
+        .collect();
     kept.sort_by_key(|k| k.0);
     let mut out = Vec::new();
     let mut row = lo;
@@ -649,13 +808,23 @@ fn pieces(lo: usize, hi: usize, kept: &[(usize, usize, bool)]) -> Vec<Piece> {
             continue;
         }
         if a > row {
-            out.push(Piece::Gap { first: row, last: a - 1 });
+            out.push(Piece::Gap {
+                first: row,
+                last: a - 1,
+            });
         }
-        out.push(Piece::Kept { first: a, last: b, opens });
+        out.push(Piece::Kept {
+            first: a,
+            last: b,
+            opens,
+        });
         row = b + 1;
     }
     if row <= hi {
-        out.push(Piece::Gap { first: row, last: hi });
+        out.push(Piece::Gap {
+            first: row,
+            last: hi,
+        });
     }
     out
 }
@@ -682,8 +851,17 @@ fn calls_in(calls: &[(usize, String)], first: usize, last: usize) -> String {
 fn call_name(callee: &str) -> Option<String> {
     let callee = without_generics(callee);
     let callee = callee.as_str();
-    let segs: Vec<&str> = callee.split(['.', ':', '>']).map(|s| s.trim_end_matches('-')).filter(|s| !s.is_empty()).collect();
-    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '#')) && !s.starts_with(|c: char| c.is_ascii_digit());
+    let segs: Vec<&str> = callee
+        .split(['.', ':', '>'])
+        .map(|s| s.trim_end_matches('-'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '#'))
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+    };
     let last = *segs.last()?;
     if !segs.iter().all(|s| ident(s)) {
         return ident(last).then(|| last.to_string());
@@ -735,25 +913,29 @@ fn statements(block: Node) -> Vec<Node> {
 
 /// The block of a try statement's part (its body, a clause's body).
 fn inner_block(part: Node) -> Option<Node> {
-    if matches!(part.kind(), "block" | "statement_block" | "compound_statement") {
+    if matches!(
+        part.kind(),
+        "block" | "statement_block" | "compound_statement"
+    ) {
         return Some(part);
     }
     let mut cursor = part.walk();
-    let found = part
-        .named_children(&mut cursor)
+    part.named_children(&mut cursor)
         .filter(|c| matches!(c.kind(), "block" | "statement_block" | "compound_statement"))
-        .last();
-    found
+        .last()
 }
 
 fn colon_before<'t>(func: Node<'t>, body: Node<'t>) -> Option<Node<'t>> {
     let mut cursor = func.walk();
-    let found = func.children(&mut cursor).filter(|c| c.kind() == ":" && c.end_byte() <= body.start_byte()).last();
-    found
+    func.children(&mut cursor)
+        .filter(|c| c.kind() == ":" && c.end_byte() <= body.start_byte())
+        .last()
 }
 
 fn is_docstring(stmt: Node) -> bool {
-    stmt.kind() == "expression_statement" && stmt.named_child_count() == 1 && stmt.named_child(0).is_some_and(|s| s.kind() == "string")
+    stmt.kind() == "expression_statement"
+        && stmt.named_child_count() == 1
+        && stmt.named_child(0).is_some_and(|s| s.kind() == "string")
 }
 
 /// A triple-quoted docstring cut to its first line of text, optionally with
@@ -765,12 +947,18 @@ fn docstring_line(string: &str, marker: Option<&str>) -> Option<String> {
         return None;
     }
     let rest = &string[prefix_len..];
-    let quote = ["\"\"\"", "'''"].into_iter().find(|q| rest.starts_with(q))?;
+    let quote = ["\"\"\"", "'''"]
+        .into_iter()
+        .find(|q| rest.starts_with(q))?;
     let inner = rest[3..].strip_suffix(quote)?;
     if !inner.contains('\n') && marker.is_none() {
         return Some(string.to_string());
     }
-    let mut line = inner.lines().map(str::trim).find(|l| !l.is_empty())?.to_string();
+    let mut line = inner
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())?
+        .to_string();
     if line.contains(quote) {
         return None;
     }
@@ -787,10 +975,30 @@ fn docstring_line(string: &str, marker: Option<&str>) -> Option<String> {
 /// Comments the toolchain reads (build tags, compiler pragmas, type and
 /// lint directives, TS references) are code and never trimmed.
 fn is_directive(comment: &str) -> bool {
-    let body = comment.trim_start_matches(['/', '#', '*', '!']).trim_start();
+    let body = comment
+        .trim_start_matches(['/', '#', '*', '!'])
+        .trim_start();
     comment.starts_with("//go:")
         || comment.starts_with("#!")
-        || ["+build", "<reference", "@ts-", "eslint", "prettier-", "-*-", "type:", "pylint:", "noqa", "nolint", "fmt:", "pragma", "cgo", "#cgo", "SPDX"].iter().any(|d| body.starts_with(d))
+        || [
+            "+build",
+            "<reference",
+            "@ts-",
+            "eslint",
+            "prettier-",
+            "-*-",
+            "type:",
+            "pylint:",
+            "noqa",
+            "nolint",
+            "fmt:",
+            "pragma",
+            "cgo",
+            "#cgo",
+            "SPDX",
+        ]
+        .iter()
+        .any(|d| body.starts_with(d))
 }
 
 #[cfg(test)]
@@ -803,7 +1011,10 @@ mod tests {
         assert_eq!(call_name("fmt.Println").as_deref(), Some("Println"));
         assert_eq!(call_name("Promise.race").as_deref(), Some("Promise.race"));
         assert_eq!(call_name("path.is_empty").as_deref(), Some("is_empty"));
-        assert_eq!(call_name("std::sync::Arc::new").as_deref(), Some("Arc::new"));
+        assert_eq!(
+            call_name("std::sync::Arc::new").as_deref(),
+            Some("Arc::new")
+        );
         assert_eq!(call_name("parse_header").as_deref(), Some("parse_header"));
         assert_eq!(call_name("this.#parseJson").as_deref(), Some("#parseJson"));
         assert_eq!(call_name("Vec::<u8>::new").as_deref(), Some("Vec::new"));
@@ -813,9 +1024,18 @@ mod tests {
 
     #[test]
     fn docstrings_keep_their_first_line() {
-        assert_eq!(docstring_line("\"\"\"One.\n\n    Two.\n    \"\"\"", None).as_deref(), Some("\"\"\"One.\"\"\""));
-        assert_eq!(docstring_line("r'''\n  Doc ends \"'''", None).as_deref(), Some("r'''Doc ends \"'''"));
+        assert_eq!(
+            docstring_line("\"\"\"One.\n\n    Two.\n    \"\"\"", None).as_deref(),
+            Some("\"\"\"One.\"\"\"")
+        );
+        assert_eq!(
+            docstring_line("r'''\n  Doc ends \"'''", None).as_deref(),
+            Some("r'''Doc ends \"'''")
+        );
         assert_eq!(docstring_line("f\"\"\"x\ny\"\"\"", None), None);
-        assert_eq!(docstring_line("\"\"\"Quote \"\n\"\"\"", None).as_deref(), Some("\"\"\"Quote \" \"\"\""));
+        assert_eq!(
+            docstring_line("\"\"\"Quote \"\n\"\"\"", None).as_deref(),
+            Some("\"\"\"Quote \" \"\"\"")
+        );
     }
 }

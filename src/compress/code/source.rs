@@ -17,7 +17,11 @@ impl<'s> Source<'s> {
             Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
         };
-        Source { text, starts, newline }
+        Source {
+            text,
+            starts,
+            newline,
+        }
     }
 
     pub fn row_start(&self, row: usize) -> usize {
@@ -44,12 +48,16 @@ impl<'s> Source<'s> {
 
     /// Whether only whitespace stands between the start of its row and `byte`.
     pub fn starts_row(&self, row: usize, byte: usize) -> bool {
-        self.text.get(self.row_start(row)..byte).is_some_and(|s| s.trim().is_empty())
+        self.text
+            .get(self.row_start(row)..byte)
+            .is_some_and(|s| s.trim().is_empty())
     }
 
     /// Whether only whitespace follows `byte` on `row`.
     pub fn ends_row(&self, row: usize, byte: usize) -> bool {
         let end = self.row_start(row) + self.line(row).len();
-        self.text.get(byte..end).is_some_and(|s| s.trim().is_empty())
+        self.text
+            .get(byte..end)
+            .is_some_and(|s| s.trim().is_empty())
     }
 }

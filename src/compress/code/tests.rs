@@ -8,14 +8,46 @@ use super::*;
 use crate::relevance::Query;
 
 const FIXTURES: &[(&str, &str, Lang)] = &[
-    ("records.py", include_str!("../../../tests/fixtures/code/records.py"), Lang::Python),
-    ("records.go", include_str!("../../../tests/fixtures/code/records.go"), Lang::Go),
-    ("records.rs", include_str!("../../../tests/fixtures/code/records.rs"), Lang::Rust),
-    ("Records.java", include_str!("../../../tests/fixtures/code/Records.java"), Lang::Java),
-    ("records.js", include_str!("../../../tests/fixtures/code/records.js"), Lang::JavaScript),
-    ("records.ts", include_str!("../../../tests/fixtures/code/records.ts"), Lang::TypeScript),
-    ("records.c", include_str!("../../../tests/fixtures/code/records.c"), Lang::C),
-    ("records.cc", include_str!("../../../tests/fixtures/code/records.cc"), Lang::Cpp),
+    (
+        "records.py",
+        include_str!("../../../tests/fixtures/code/records.py"),
+        Lang::Python,
+    ),
+    (
+        "records.go",
+        include_str!("../../../tests/fixtures/code/records.go"),
+        Lang::Go,
+    ),
+    (
+        "records.rs",
+        include_str!("../../../tests/fixtures/code/records.rs"),
+        Lang::Rust,
+    ),
+    (
+        "Records.java",
+        include_str!("../../../tests/fixtures/code/Records.java"),
+        Lang::Java,
+    ),
+    (
+        "records.js",
+        include_str!("../../../tests/fixtures/code/records.js"),
+        Lang::JavaScript,
+    ),
+    (
+        "records.ts",
+        include_str!("../../../tests/fixtures/code/records.ts"),
+        Lang::TypeScript,
+    ),
+    (
+        "records.c",
+        include_str!("../../../tests/fixtures/code/records.c"),
+        Lang::C,
+    ),
+    (
+        "records.cc",
+        include_str!("../../../tests/fixtures/code/records.cc"),
+        Lang::Cpp,
+    ),
 ];
 
 struct Mem;
@@ -56,14 +88,22 @@ fn signature_lines(text: &str, lang: Lang) -> Vec<String> {
 
 fn assert_parses(text: &str, lang: Lang, what: &str) {
     let tree = lang.parse(text).unwrap();
-    assert_eq!(lang::error_count(tree.root_node()), 0, "{what}: outline has syntax errors:\n{text}");
+    assert_eq!(
+        lang::error_count(tree.root_node()),
+        0,
+        "{what}: outline has syntax errors:\n{text}"
+    );
 }
 
 #[test]
 fn fixtures_are_detected() {
     for (name, text, lang) in FIXTURES {
         assert_eq!(lang::detect(text), Some(*lang), "{name}");
-        assert_eq!(crate::pipeline::detect(text), crate::pipeline::Kind::Code, "{name}");
+        assert_eq!(
+            crate::pipeline::detect(text),
+            crate::pipeline::Kind::Code,
+            "{name}"
+        );
     }
 }
 
@@ -76,9 +116,17 @@ fn outlines_keep_every_signature_reparse_and_halve_the_file() {
             assert!(out.text.contains(&sig), "{name}: lost signature {sig:?}");
         }
         let hash = ccr::hash_of(text.as_bytes());
-        assert_eq!(out.hashes, [hash.clone()]);
-        assert!(out.text.contains(&format!("retrieve: headroom retrieve {hash}]")));
-        assert!(out.text.len() * 100 <= text.len() * 60, "{name}: {} -> {} bytes", text.len(), out.text.len());
+        assert_eq!(out.hashes.as_slice(), std::slice::from_ref(&hash));
+        assert!(
+            out.text
+                .contains(&format!("retrieve: headroom retrieve {hash}]"))
+        );
+        assert!(
+            out.text.len() * 100 <= text.len() * 60,
+            "{name}: {} -> {} bytes",
+            text.len(),
+            out.text.len()
+        );
         assert!(!ccr::hashes_in(&out.text).is_empty());
     }
 }
@@ -86,9 +134,15 @@ fn outlines_keep_every_signature_reparse_and_halve_the_file() {
 #[test]
 fn marker_comments_use_the_language_syntax() {
     let out = compress(FIXTURES[0].1, &ctx("")).unwrap().text;
-    assert!(out.lines().any(|l| l.trim_start().starts_with("# [headroom: ") && l.contains(" lines omitted")));
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("# [headroom: ") && l.contains(" lines omitted"))
+    );
     let out = compress(FIXTURES[2].1, &ctx("")).unwrap().text;
-    assert!(out.lines().any(|l| l.trim_start().starts_with("// [headroom: ") && l.contains("; calls: ")));
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("// [headroom: ") && l.contains("; calls: "))
+    );
 }
 
 /// Runs the language's own front end on the outline where it is installed.
@@ -98,11 +152,28 @@ fn outlines_pass_the_toolchain_syntax_check() {
     let checks: &[(&str, &str, &[&str])] = &[
         ("records.py", "python3", &["-m", "py_compile"]),
         ("records.c", "gcc", &["-fsyntax-only", "-Wno-return-type"]),
-        ("records.cc", "g++", &["-std=c++17", "-fsyntax-only", "-Wno-return-type"]),
+        (
+            "records.cc",
+            "g++",
+            &["-std=c++17", "-fsyntax-only", "-Wno-return-type"],
+        ),
         // Parse only: a folded body has no return, which javac's flow check rejects.
-        ("Records.java", "javac", &["-XDshould-stop.ifError=PARSE", "-XDshould-stop.ifNoError=PARSE", "-d", "classes"]),
+        (
+            "Records.java",
+            "javac",
+            &[
+                "-XDshould-stop.ifError=PARSE",
+                "-XDshould-stop.ifNoError=PARSE",
+                "-d",
+                "classes",
+            ],
+        ),
         ("records.js", "node", &["--check"]),
-        ("records.rs", "rustfmt", &["--edition", "2024", "--emit", "stdout"]),
+        (
+            "records.rs",
+            "rustfmt",
+            &["--edition", "2024", "--emit", "stdout"],
+        ),
     ];
     for (name, tool, args) in checks {
         if Command::new(tool).arg("--version").output().is_err() {
@@ -112,10 +183,21 @@ fn outlines_pass_the_toolchain_syntax_check() {
         let (_, text, _) = FIXTURES.iter().find(|f| f.0 == *name).unwrap();
         let out = compress(text, &ctx("")).unwrap().text;
         // node decides ESM vs CommonJS by extension; the fixture uses `import`.
-        let file = dir.path().join(if *tool == "node" { "records.mjs" } else { name });
+        let file = dir
+            .path()
+            .join(if *tool == "node" { "records.mjs" } else { name });
         std::fs::write(&file, &out).unwrap();
-        let run = Command::new(tool).args(*args).arg(&file).current_dir(dir.path()).output().unwrap();
-        assert!(run.status.success(), "{tool} rejects the outline of {name}:\n{}\n{out}", String::from_utf8_lossy(&run.stderr));
+        let run = Command::new(tool)
+            .args(*args)
+            .arg(&file)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{tool} rejects the outline of {name}:\n{}\n{out}",
+            String::from_utf8_lossy(&run.stderr)
+        );
     }
 }
 
@@ -124,15 +206,25 @@ fn the_query_keeps_matching_functions_whole() {
     let (_, text, lang) = FIXTURES[1];
     let tree = lang.parse(text).unwrap();
     let funcs = functions::functions(lang, tree.root_node(), text);
-    let target = funcs.iter().find(|f| f.node.end_position().row - f.node.start_position().row > 15).unwrap();
+    let target = funcs
+        .iter()
+        .find(|f| f.node.end_position().row - f.node.start_position().row > 15)
+        .unwrap();
     let name = target.name.clone().unwrap();
     let whole = &text[target.node.byte_range()];
-    let out = compress(text, &ctx(&format!("how does {name} work?"))).unwrap().text;
+    let out = compress(text, &ctx(&format!("how does {name} work?")))
+        .unwrap()
+        .text;
     assert!(out.contains(whole), "{name} not kept whole");
     let without = compress(text, &ctx("")).unwrap().text;
     assert!(!without.contains(whole));
     // Words about the request itself do not keep anything whole.
-    let outline = compress(text, &ctx("Give me an outline of this file's API (signatures only).")).unwrap().text;
+    let outline = compress(
+        text,
+        &ctx("Give me an outline of this file's API (signatures only)."),
+    )
+    .unwrap()
+    .text;
     assert_eq!(outline, without);
 }
 
@@ -141,16 +233,27 @@ fn retrieve_by_name_returns_whole_functions() {
     let (_, text, lang) = FIXTURES[2];
     let tree = lang.parse(text).unwrap();
     let funcs = functions::functions(lang, tree.root_node(), text);
-    let name = funcs.iter().filter(|f| text[f.start..].starts_with("///") && f.node.kind() == "function_item").find_map(|f| f.name.clone()).unwrap();
+    let name = funcs
+        .iter()
+        .filter(|f| text[f.start..].starts_with("///") && f.node.kind() == "function_item")
+        .find_map(|f| f.name.clone())
+        .unwrap();
     let found = functions_matching(text, &name).unwrap();
     assert_eq!(found.len(), 1);
     assert!(found[0].contains(&format!("fn {name}(")) && found[0].trim_end().ends_with('}'));
     // Its doc comment comes along.
-    assert!(found[0].trim_start().starts_with("///") || found[0].trim_start().starts_with("#["), "{}", found[0]);
+    assert!(
+        found[0].trim_start().starts_with("///") || found[0].trim_start().starts_with("#["),
+        "{}",
+        found[0]
+    );
     assert_eq!(functions_matching(text, "no_such_function_anywhere"), None);
     assert_eq!(functions_matching("just prose, not code", "x"), None);
     let cpp = "#include <string>\n\nnamespace app {\n\nint LRUCache::Ref(int e) {\n  return e + 1;\n}\n\nint Other(int e) {\n  return e;\n}\n\n}  // namespace app\n";
-    assert_eq!(functions_matching(cpp, "LRUCache::Ref").unwrap(), ["int LRUCache::Ref(int e) {\n  return e + 1;\n}"]);
+    assert_eq!(
+        functions_matching(cpp, "LRUCache::Ref").unwrap(),
+        ["int LRUCache::Ref(int e) {\n  return e + 1;\n}"]
+    );
     assert_eq!(functions_matching(cpp, "Ref").unwrap().len(), 1);
 }
 
@@ -199,7 +302,10 @@ fn deterministic_and_crlf_safe() {
         let crlf = text.replace('\n', "\r\n");
         let out = compress(&crlf, &ctx("")).unwrap_or_else(|| panic!("{name} with CRLF"));
         assert_parses(&out.text, *lang, name);
-        assert!(!out.text.replace("\r\n", "").contains('\n'), "{name}: mixed line endings");
+        assert!(
+            !out.text.replace("\r\n", "").contains('\n'),
+            "{name}: mixed line endings"
+        );
     }
 }
 
@@ -217,7 +323,10 @@ fn never_panics_on_odd_input() {
 fn long_tables_keep_their_first_items() {
     let (_, text, lang) = FIXTURES[6];
     let out = compress(text, &ctx("")).unwrap().text;
-    assert!(out.contains("    0,\n    3,\n    6,\n    // [headroom: 21 of 24 items omitted"), "{out}");
+    assert!(
+        out.contains("    0,\n    3,\n    6,\n    // [headroom: 21 of 24 items omitted"),
+        "{out}"
+    );
     assert_parses(&out, lang, "c");
 }
 
@@ -233,7 +342,10 @@ fn fast_enough() {
     assert!(out.is_some());
     // 10 ms per 1,000 lines in release; unoptimised test builds get slack.
     let budget = if cfg!(debug_assertions) { 150.0 } else { 10.0 };
-    assert!(ms <= budget * lines as f64 / 1000.0, "{ms:.1} ms for {lines} lines");
+    assert!(
+        ms <= budget * lines as f64 / 1000.0,
+        "{ms:.1} ms for {lines} lines"
+    );
 }
 
 #[test]
