@@ -325,9 +325,7 @@ impl<'t> Planner<'_, '_> {
         let body = body_of(func)?;
         let (lo, hi) = body_rows(self.src, self.lang, func, body)?;
         let mut kept = Vec::new();
-        if keep_try {
-            self.skeleton(body, &mut kept);
-        }
+        self.skeleton(body, keep_try, &mut kept);
         let calls = self.calls(body);
         let nl = self.src.newline;
         let mut out = String::new();
@@ -451,10 +449,21 @@ impl<'t> Planner<'_, '_> {
     /// the `try {` / `} catch (E e) {` / `}` lines (or `try:` / `except E:`),
     /// recursively, for try statements that are direct statements of the
     /// block. A try laid out in a way we cannot keep line by line is folded
-    /// with the rest.
-    fn skeleton(&self, block: Node, kept: &mut Vec<(usize, usize, bool)>) {
+    /// with the rest. Signatures of nested functions are kept the same way
+    /// (every signature survives), with or without `keep_try`.
+    fn skeleton(&self, block: Node, keep_try: bool, kept: &mut Vec<(usize, usize, bool)>) {
         for stmt in statements(block) {
-            if !self.lang.is_try(stmt.kind()) {
+            if let Some(func) = self.nested_function(stmt) {
+                let mut rows = Vec::new();
+                if self.nested_header(stmt, func, &mut rows) {
+                    kept.extend(rows);
+                    if let Some(b) = body_of(func) {
+                        self.skeleton(b, keep_try, kept);
+                    }
+                }
+                continue;
+            }
+            if !keep_try || !self.lang.is_try(stmt.kind()) {
                 continue;
             }
             let mut rows = Vec::new();
@@ -468,11 +477,62 @@ impl<'t> Planner<'_, '_> {
                 let mut cursor = stmt.walk();
                 for part in stmt.named_children(&mut cursor) {
                     if let Some(b) = inner_block(part) {
-                        self.skeleton(b, kept);
+                        self.skeleton(b, keep_try, kept);
                     }
                 }
             }
         }
+    }
+
+    /// The function a statement defines (possibly under decorators).
+    fn nested_function<'n>(&self, stmt: Node<'n>) -> Option<Node<'n>> {
+        if self.lang.is_function(stmt.kind()) && stmt.kind() != "macro_definition" {
+            return Some(stmt);
+        }
+        if stmt.kind() == "decorated_definition" {
+            return stmt
+                .child_by_field_name("definition")
+                .filter(|d| self.lang.is_function(d.kind()));
+        }
+        None
+    }
+
+    /// Rows of a nested function's signature: from its first decorator to
+    /// the line before its body (Python), or to its `{` plus the `}` line.
+    fn nested_header(&self, stmt: Node, func: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
+        let Some(body) = body_of(func) else {
+            return false;
+        };
+        let row = stmt.start_position().row;
+        if !self.src.starts_row(row, stmt.start_byte()) {
+            return false;
+        }
+        if self.lang.is_python() {
+            let b0 = body.start_position().row;
+            if b0 <= row {
+                return false;
+            }
+            rows.push((row, b0 - 1, true));
+            // An empty range: the gap of its body ends with the function.
+            let end = func.end_position().row;
+            rows.push((end + 1, end, false));
+            return true;
+        }
+        let Some((open, close)) = braces(body) else {
+            return false;
+        };
+        let (orow, crow) = (open.start_position().row, close.start_position().row);
+        let end = func.end_position().row;
+        if crow <= orow
+            || !self.src.ends_row(orow, open.end_byte())
+            || !self.src.starts_row(crow, close.start_byte())
+            || !self.src.ends_row(end, stmt.end_byte())
+        {
+            return false;
+        }
+        rows.push((row, orow, false));
+        rows.push((crow, stmt.end_position().row, false));
+        true
     }
 
     fn python_try(&self, stmt: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
@@ -795,16 +855,17 @@ fn braces(block: Node) -> Option<(Node, Node)> {
 
 /// Splits rows `lo..=hi` into kept structure and gaps.
 fn pieces(lo: usize, hi: usize, kept: &[(usize, usize, bool)]) -> Vec<Piece> {
+    // `(a, a - 1)` keeps nothing but ends the gap before row `a`.
     let mut kept: Vec<(usize, usize, bool)> = kept
         .iter()
         .copied()
-        .filter(|&(a, b, _)| a >= lo && b <= hi && a <= b)
+        .filter(|&(a, b, _)| a >= lo && a <= b + 1 && (b <= hi || a > b))
         .collect();
-    kept.sort_by_key(|k| k.0);
+    kept.sort_by_key(|k| (k.0, k.1));
     let mut out = Vec::new();
     let mut row = lo;
     for (a, b, opens) in kept {
-        if a < row {
+        if a < row || a > hi + 1 {
             continue;
         }
         if a > row {
@@ -813,11 +874,13 @@ fn pieces(lo: usize, hi: usize, kept: &[(usize, usize, bool)]) -> Vec<Piece> {
                 last: a - 1,
             });
         }
-        out.push(Piece::Kept {
-            first: a,
-            last: b,
-            opens,
-        });
+        if a <= b {
+            out.push(Piece::Kept {
+                first: a,
+                last: b,
+                opens,
+            });
+        }
         row = b + 1;
     }
     if row <= hi {

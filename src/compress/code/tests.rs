@@ -355,3 +355,18 @@ fn fixture_files_exist_for_the_integration_tests() {
         assert!(dir.join(name).exists(), "{name}");
     }
 }
+
+#[test]
+fn nested_function_signatures_survive_a_folded_body() {
+    let lines: String = (0..12)
+        .map(|i| format!("        total += len(str({i} * n)) + {i}\n"))
+        .collect();
+    let src = format!(
+        "import functools\n\n\ndef outer(n: int) -> int:\n    total = 0\n{}    @functools.wraps(outer)\n    def inner(*args: int, **kwargs: int) -> int:\n{lines}        return total\n\n{lines}    return inner(n)\n",
+        lines.replace("        ", "    ")
+    );
+    let big = format!("{src}\n\n{}", src.replace("outer", "outer2"));
+    let out = compress(&big, &ctx("")).unwrap().text;
+    assert_parses(&out, Lang::Python, "nested");
+    assert!(out.contains("    @functools.wraps(outer)\n    def inner(*args: int, **kwargs: int) -> int:\n        # [headroom: "), "{out}");
+}
