@@ -220,22 +220,33 @@ fn is_log_line(l: &str) -> bool {
     date || clock || month || level || build
 }
 
+/// A line that reads as source code in one of the common languages:
+/// a keyword or declaration start, an assignment, a call statement, or a
+/// line that opens or closes a block.
 fn is_code_line(l: &str) -> bool {
-    let t = l.trim_start();
-    [
+    const STARTS: &[&str] = &[
         "fn ",
         "pub ",
         "use ",
         "impl ",
+        "impl<",
         "struct ",
         "enum ",
+        "trait ",
+        "mod ",
         "def ",
+        "async ",
+        "await ",
         "class ",
         "import ",
         "from ",
         "package ",
         "func ",
         "#include",
+        "#define",
+        "#if",
+        "#endif",
+        "#pragma",
         "const ",
         "let ",
         "var ",
@@ -244,22 +255,109 @@ fn is_code_line(l: &str) -> bool {
         "return ",
         "public ",
         "private ",
+        "protected ",
         "static ",
+        "final ",
+        "abstract ",
+        "override ",
+        "virtual ",
+        "typedef ",
+        "extern ",
+        "namespace ",
+        "template",
+        "interface ",
+        "type ",
         "}",
         "if (",
         "if ",
+        "elif ",
+        "else:",
+        "else {",
+        "else if",
         "for ",
+        "for (",
         "while ",
+        "switch ",
+        "case ",
+        "default:",
+        "do {",
+        "try:",
+        "try {",
+        "except",
+        "catch (",
+        "finally",
+        "raise ",
+        "throw ",
+        "yield ",
+        "with ",
+        "match ",
         "//",
         "/*",
         "* ",
+        "*/",
         "#[",
         "@",
-    ]
-    .iter()
-    .any(|w| t.starts_with(w))
-        || t.ends_with('{')
-        || t.ends_with(';')
+        "\"\"\"",
+        "'''",
+        "self.",
+        "this.",
+    ];
+    let t = l.trim_start();
+    let e = t.trim_end();
+    if looks_like_hit(l) {
+        return false;
+    }
+    STARTS.iter().any(|w| t.starts_with(w))
+        || e.ends_with(['{', ';', '(', '['])
+        || matches!(e, "]" | ")" | "})" | "});" | "];" | ")," | "},")
+        || is_assignment(e)
+        || is_call_statement(e)
+}
+
+/// `dir/file.rs:12:` or `file.py-3-` at the start: a search hit quoting
+/// code, not code (paths may contain `-`, so any `:`/`-` may end the path).
+fn looks_like_hit(l: &str) -> bool {
+    l.match_indices([':', '-']).take(4).any(|(i, _)| {
+        let path = &l[..i];
+        let rest = &l[i + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        !path.is_empty()
+            && !path.contains(char::is_whitespace)
+            && path.contains(['/', '.'])
+            && digits > 0
+            && matches!(rest.as_bytes().get(digits), Some(b':' | b'-'))
+    })
+}
+
+/// `name = value`, `self.x += 1`, `items[i] = v` (prose rarely has ` = `).
+fn is_assignment(t: &str) -> bool {
+    let Some(i) = t.find(" = ").or_else(|| {
+        ["+= ", "-= ", "*= ", "|= ", ":= "]
+            .iter()
+            .find_map(|op| t.find(op))
+    }) else {
+        return false;
+    };
+    let lhs = t[..i].trim_end_matches(['+', '-', '*', '|', ':']).trim();
+    !lhs.is_empty()
+        && lhs.chars().all(|c| {
+            c.is_alphanumeric()
+                || matches!(
+                    c,
+                    '_' | '.' | '[' | ']' | '"' | '\'' | ',' | ' ' | '*' | '&' | ':' | '<' | '>'
+                )
+        })
+        && lhs.split_whitespace().count() <= 3
+}
+
+/// `foo(bar)`, `obj.method(x, y)` on a line of their own.
+fn is_call_statement(t: &str) -> bool {
+    let name_len = t.find('(').unwrap_or(0);
+    name_len > 0
+        && t[..name_len]
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':'))
+        && t.ends_with([')', ';'])
 }
 
 #[cfg(test)]
@@ -296,5 +394,26 @@ mod tests {
             Kind::Log
         );
         assert_eq!(detect("[not json"), Kind::Text);
+    }
+
+    #[test]
+    fn detects_code_in_common_languages() {
+        let python = "\"\"\"Helpers.\n\nLonger description of the module, in prose.\n\"\"\"\n\nLIMIT = 10\n\n\ndef total(items):\n    \"\"\"Sum them.\"\"\"\n    result = 0\n    for item in items:\n        result += item.value\n    log_total(result)\n    return result\n";
+        assert_eq!(detect(python), Kind::Code);
+        let go = "package main\n\n// Route holds a path.\ntype Route struct {\n\tpath string\n}\n\nfunc (r *Route) Path() string {\n\tp := r.path\n\treturn p\n}\n";
+        assert_eq!(detect(go), Kind::Code);
+        let c = "/* Copyright notice\n * spanning lines\n */\n#include <stdio.h>\n\nstatic int add(int a, int b)\n{\n    int s = a + b;\n    return s;\n}\n";
+        assert_eq!(detect(c), Kind::Code);
+    }
+
+    #[test]
+    fn prose_with_a_little_code_stays_text() {
+        let prose = "The release notes follow.\nWe fixed the parser, which crashed on empty input.\nThe option (see above) is now on by default.\nUpgrade when you can; nothing else changed.\nThanks to everyone who reported issues.\nx = 1 is the example we use.\n";
+        assert_eq!(detect(prose), Kind::Text);
+        let search = "src/a.py:12:    result = 0\nsrc/a.py:13:    for item in items:\nsrc/b.py:3:def total(items):\n";
+        assert_eq!(detect(search), Kind::Search);
+        // Hits from a repository whose directory has a `-` in its name.
+        let hits = "axum-core/src/macros.rs:62:        impl IntoResponse for Name {\naxum-core/src/lib.rs:9:use http::Request;\naxum/src/json.rs:197:impl<T> IntoResponse for Json<T>\n";
+        assert_ne!(detect(hits), Kind::Code);
     }
 }

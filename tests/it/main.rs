@@ -6,6 +6,8 @@
 /// The harness: a temporary HEADROOM_HOME and a clean environment per test.
 mod support;
 
+/// `headroom compress` on source code: outlines, markers, passthrough.
+mod code;
 /// `headroom compress` on JSON: invariants, flags, formats, bad input.
 mod compress;
 /// Committed completions/ and man/ match the clap definition.

@@ -1,0 +1,1104 @@
+//! The outline of a parsed file: what is folded and how the folds are written.
+//!
+//! Everything a reader needs to use or navigate the file stays verbatim:
+//! imports, type and class declarations, every signature with its
+//! decorators/attributes, constants, try/catch structure. What is folded is
+//! replaced in place by a comment in the language's own syntax, so the
+//! outline still parses:
+//! - function bodies longer than a few lines (Python keeps the docstring's
+//!   first line, and gets `...` where a block would be empty),
+//! - doc comments beyond their first line, and other long comments,
+//! - long literal tables beyond their first few items.
+//!
+//! The planner only records byte-range edits of the original; the outline is
+//! the original with those edits spliced in, so nothing is reformatted.
+
+use tree_sitter::Node;
+
+use super::lang::{Lang, is_comment};
+use super::source::Source;
+
+/// Bodies with fewer interior lines than this stay whole: the marker would
+/// cost about as much as the body.
+const MIN_FOLD_LINES: usize = 3;
+/// A comment run that is not a folded function's doc is trimmed from this
+/// many lines on (it needs its own marker).
+const LONG_COMMENT_LINES: usize = 6;
+/// A literal is a table worth folding from this many lines and items on.
+const TABLE_MIN_LINES: usize = 12;
+const TABLE_MIN_ITEMS: usize = 8;
+/// Items of a folded table that stay, so the reader sees its shape.
+const TABLE_KEEP_ITEMS: usize = 3;
+/// Calls named in a marker before the rest are only counted.
+const MAX_CALLS_NAMED: usize = 8;
+
+/// Which transforms the planner may use; a second, plainer attempt turns
+/// the riskier ones off when the first outline does not re-parse.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub trim_comments: bool,
+    pub fold_tables: bool,
+    pub keep_try: bool,
+}
+
+impl Options {
+    pub const FULL: Options = Options {
+        trim_comments: true,
+        fold_tables: true,
+        keep_try: true,
+    };
+    pub const PLAIN: Options = Options {
+        trim_comments: false,
+        fold_tables: false,
+        keep_try: false,
+    };
+}
+
+/// What the outline omitted, for the transform list.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Stats {
+    pub functions: usize,
+    pub comments: usize,
+    pub tables: usize,
+}
+
+pub struct Outline {
+    pub text: String,
+    pub stats: Stats,
+}
+
+/// Byte ranges of functions that must stay whole (they match the query).
+pub type Keep = Vec<std::ops::Range<usize>>;
+
+/// Builds the outline of `src`. `marker` turns a summary into the full
+/// bracketed marker text.
+pub fn outline(
+    src: &Source,
+    lang: Lang,
+    root: Node,
+    keep: &Keep,
+    marker: &dyn Fn(&str) -> String,
+    opts: Options,
+) -> Outline {
+    let mut p = Planner {
+        src,
+        lang,
+        keep,
+        marker,
+        opts,
+        edits: Vec::new(),
+        stats: Stats::default(),
+    };
+    p.visit_children(root, None);
+    p.edits.sort_by_key(|e| e.start);
+    let mut text = String::with_capacity(src.text.len() / 2);
+    let mut at = 0;
+    for e in &p.edits {
+        if e.start < at {
+            // Overlapping edits would garble the output; the planner never
+            // makes them, but an outline must never be wrong.
+            return Outline {
+                text: src.text.to_string(),
+                stats: Stats::default(),
+            };
+        }
+        text.push_str(&src.text[at..e.start]);
+        text.push_str(&e.text);
+        at = e.end;
+    }
+    text.push_str(&src.text[at..]);
+    Outline {
+        text,
+        stats: p.stats,
+    }
+}
+
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// Consecutive comment nodes on adjacent rows.
+type Run<'t> = Vec<Node<'t>>;
+
+/// A stretch of a folded body: rows kept verbatim, or rows replaced by a marker.
+enum Piece {
+    /// `opens`: the last kept row is a Python block header (`try:`).
+    Kept {
+        first: usize,
+        last: usize,
+        opens: bool,
+    },
+    Gap {
+        first: usize,
+        last: usize,
+    },
+}
+
+struct Planner<'a, 's> {
+    src: &'a Source<'s>,
+    lang: Lang,
+    keep: &'a Keep,
+    marker: &'a dyn Fn(&str) -> String,
+    opts: Options,
+    edits: Vec<Edit>,
+    stats: Stats,
+}
+
+enum Decision {
+    /// Left exactly as written (query match, or too short to be worth it).
+    Whole,
+    /// Not folded itself, but its children are visited (it holds a match).
+    Descend,
+    /// Folded; the doc comment's lines beyond the first go in its marker.
+    Folded,
+}
+
+impl<'t> Planner<'_, '_> {
+    fn text(&self, node: Node) -> &str {
+        &self.src.text[node.byte_range()]
+    }
+
+    fn visit(&mut self, node: Node<'t>, doc: Option<Run<'t>>) {
+        let kind = node.kind();
+        if self.lang.is_function(kind) {
+            return self.function(node, doc);
+        }
+        if let Some(doc) = doc {
+            if self.lang.is_wrapper(kind) {
+                return self.visit_children(node, Some(doc));
+            }
+            self.standalone_comment(&doc);
+        }
+        if self.opts.fold_tables && self.lang.is_table(kind) && self.table(node) {
+            return;
+        }
+        if self.lang.is_python() && self.opts.trim_comments {
+            let holds_docstring = kind == "module"
+                || (kind == "block"
+                    && node
+                        .parent()
+                        .is_some_and(|p| p.kind() == "class_definition"));
+            if holds_docstring && let Some(doc) = node.named_child(0).filter(|&d| is_docstring(d)) {
+                self.python_docstring(doc);
+            }
+        }
+        self.visit_children(node, None);
+    }
+
+    /// Visits the children of `node`, grouping comments into runs and
+    /// handing a run that sits right above a definition to that definition.
+    /// `doc` (from a wrapper such as `export`) goes to the first definition.
+    fn visit_children(&mut self, node: Node<'t>, mut doc: Option<Run<'t>>) {
+        let mut cursor = node.walk();
+        let children: Vec<Node<'t>> = node.children(&mut cursor).collect();
+        let mut run: Run<'t> = Vec::new();
+        // The last row of the run or of the attributes after it.
+        let mut run_end = 0;
+        let mut prev_end: Option<usize> = None;
+        for child in children {
+            let kind = child.kind();
+            let row = child.start_position().row;
+            if is_comment(kind) {
+                let trailing = prev_end == Some(row) && run.is_empty();
+                let shebang = child.start_byte() == 0 && self.text(child).starts_with("#!");
+                if !trailing && !shebang {
+                    if !run.is_empty() && row > run_end + 1 {
+                        self.standalone_comment(&std::mem::take(&mut run));
+                    }
+                    run.push(child);
+                    run_end = child.end_position().row;
+                }
+            } else if self.lang.is_attribute(kind) {
+                if !run.is_empty() && row <= run_end + 1 {
+                    run_end = child.end_position().row;
+                } else if !run.is_empty() {
+                    self.standalone_comment(&std::mem::take(&mut run));
+                }
+            } else {
+                let definition = self.lang.is_function(kind) || self.lang.is_wrapper(kind);
+                let attached = !run.is_empty() && row <= run_end + 1 && definition;
+                if !run.is_empty() && !attached {
+                    self.standalone_comment(&std::mem::take(&mut run));
+                }
+                let mine = if attached {
+                    Some(std::mem::take(&mut run))
+                } else {
+                    None
+                };
+                let handed = if definition && child.is_named() {
+                    doc.take()
+                } else {
+                    None
+                };
+                self.visit(child, mine.or(handed));
+            }
+            prev_end = Some(child.end_position().row);
+        }
+        if !run.is_empty() {
+            self.standalone_comment(&run);
+        }
+        if let Some(doc) = doc {
+            self.standalone_comment(&doc);
+        }
+    }
+
+    fn function(&mut self, node: Node<'t>, doc: Option<Run<'t>>) {
+        match self.decide(node) {
+            Decision::Whole => {
+                // A short function's long doc is still trimmed; a query
+                // match keeps its doc too.
+                if let Some(doc) = doc
+                    && !self.is_kept(node)
+                {
+                    self.standalone_comment(&doc);
+                }
+            }
+            Decision::Descend => {
+                if let Some(doc) = doc {
+                    self.standalone_comment(&doc);
+                }
+                self.visit_children(node, None);
+            }
+            Decision::Folded => {
+                let trimmed = doc.as_ref().and_then(|d| self.trim_comment_run(d, false));
+                let doc_lines = trimmed.as_ref().map_or(0, |t| t.1);
+                // Try/catch structure is kept where it is cheap; where its
+                // markers would eat the saving, the body folds as one.
+                let folded = self
+                    .fold_body(node, doc_lines, self.opts.keep_try)
+                    .or_else(|| self.fold_body(node, doc_lines, false));
+                match folded {
+                    Some(edit) => {
+                        self.edits.push(edit);
+                        self.edits.extend(trimmed.map(|t| t.0));
+                        self.stats.functions += 1;
+                    }
+                    // Folding would not have saved anything.
+                    None => {
+                        if let Some(doc) = doc {
+                            self.standalone_comment(&doc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_kept(&self, node: Node) -> bool {
+        self.keep
+            .iter()
+            .any(|r| r.start == node.start_byte() && r.end == node.end_byte())
+    }
+
+    fn decide(&self, node: Node) -> Decision {
+        if self.is_kept(node) {
+            return Decision::Whole;
+        }
+        let range = node.byte_range();
+        if self
+            .keep
+            .iter()
+            .any(|r| r.start >= range.start && r.end <= range.end)
+        {
+            return Decision::Descend;
+        }
+        let Some(body) = body_of(node) else {
+            return Decision::Descend;
+        };
+        let lines = match body_rows(self.src, self.lang, node, body) {
+            Some((lo, hi)) => hi + 1 - lo,
+            // An expression body (`=> ({...})`) may hold a table.
+            None => return Decision::Descend,
+        };
+        if lines < MIN_FOLD_LINES {
+            Decision::Whole
+        } else {
+            Decision::Folded
+        }
+    }
+
+    /// The edit that replaces the body of `func` by its outline, or `None`
+    /// if the outline would not be clearly smaller than the body.
+    fn fold_body(&self, func: Node<'t>, mut doc_lines: usize, keep_try: bool) -> Option<Edit> {
+        let body = body_of(func)?;
+        let (lo, hi) = body_rows(self.src, self.lang, func, body)?;
+        let mut kept = Vec::new();
+        self.skeleton(body, keep_try, &mut kept);
+        let calls = self.calls(body);
+        let nl = self.src.newline;
+        let mut out = String::new();
+        let mut header_open = true;
+        let (start, end, close_indent);
+        if self.lang.is_python() {
+            let colon = colon_before(func, body)?;
+            start = colon.end_byte();
+            end = body.end_byte();
+            close_indent = None;
+            if let Some(doc) = body.named_child(0).filter(|&d| is_docstring(d))
+                && let Some(first) =
+                    docstring_line(self.text(doc.named_child(0).unwrap_or(doc)), None)
+            {
+                out.push_str(nl);
+                out.push_str(self.src.indent(doc.start_position().row));
+                out.push_str(&first);
+                header_open = false;
+                doc_lines += doc.end_position().row - doc.start_position().row;
+            }
+        } else {
+            let (open, close) = braces(body)?;
+            start = open.end_byte();
+            end = close.start_byte();
+            let crow = close.start_position().row;
+            close_indent = Some(if self.src.starts_row(crow, close.start_byte()) {
+                self.src.indent(crow).to_string()
+            } else {
+                self.src.indent(func.start_position().row).to_string()
+            });
+        }
+        let pieces = pieces(lo, hi, &kept);
+        let fallback_indent = format!("{}    ", self.src.indent(func.start_position().row));
+        let mut pending_doc = doc_lines;
+        let mut folded = false;
+        let last_gap = pieces
+            .iter()
+            .rposition(|p| matches!(p, Piece::Gap { .. }))
+            .unwrap_or(0);
+        for (i, piece) in pieces.into_iter().enumerate() {
+            match piece {
+                Piece::Kept { first, last, opens } => {
+                    for row in first..=last {
+                        out.push_str(nl);
+                        out.push_str(self.src.line(row));
+                    }
+                    header_open = opens;
+                }
+                Piece::Gap { first, last } => {
+                    let Some(indent_row) = (first..=last).find(|&r| !self.src.is_blank(r)) else {
+                        continue;
+                    };
+                    let indent = if indent_row > func.start_position().row
+                        && indent_row > body.start_position().row
+                        || self.lang.is_python()
+                    {
+                        self.src.indent(indent_row).to_string()
+                    } else {
+                        fallback_indent.clone()
+                    };
+                    let lines = last + 1 - first;
+                    let mut summary = if pending_doc > 0 {
+                        format!("{lines} body + {pending_doc} doc lines omitted")
+                    } else {
+                        format!("{lines} lines omitted")
+                    };
+                    let names = calls_in(&calls, first, last);
+                    if !names.is_empty() {
+                        summary.push_str("; calls: ");
+                        summary.push_str(&names);
+                    }
+                    let marker = (self.marker)(&summary);
+                    // A gap smaller than its marker is cheaper to keep.
+                    let gap_bytes: usize = (first..=last)
+                        .map(|r| self.src.line(r).trim().len() + 1)
+                        .sum();
+                    // (Not in C and C++, whose syntax check is semantic: a
+                    // kept line may use a local declared in a folded one.)
+                    let cheap =
+                        gap_bytes <= marker.len() && !matches!(self.lang, Lang::C | Lang::Cpp);
+                    if cheap && (pending_doc == 0 || i < last_gap) {
+                        for row in first..=last {
+                            out.push_str(nl);
+                            out.push_str(self.src.line(row));
+                        }
+                        header_open = false;
+                        continue;
+                    }
+                    pending_doc = 0;
+                    folded = true;
+                    out.push_str(nl);
+                    out.push_str(&indent);
+                    out.push_str(self.lang.line_comment());
+                    out.push(' ');
+                    out.push_str(&marker);
+                    if self.lang.is_python() && header_open {
+                        out.push_str(nl);
+                        out.push_str(&indent);
+                        out.push_str("...");
+                    }
+                    header_open = false;
+                }
+            }
+        }
+        if let Some(indent) = close_indent {
+            out.push_str(nl);
+            out.push_str(&indent);
+        }
+        // Omitted doc lines need a marker to be named in.
+        if !folded || pending_doc > 0 || out.len() * 10 > (end - start) * 8 {
+            return None;
+        }
+        Some(Edit {
+            start,
+            end,
+            text: out,
+        })
+    }
+
+    /// Rows of try/catch structure inside `block` that a folded body keeps:
+    /// the `try {` / `} catch (E e) {` / `}` lines (or `try:` / `except E:`),
+    /// recursively, for try statements that are direct statements of the
+    /// block. A try laid out in a way we cannot keep line by line is folded
+    /// with the rest. Signatures of nested functions are kept the same way
+    /// (every signature survives), with or without `keep_try`.
+    fn skeleton(&self, block: Node, keep_try: bool, kept: &mut Vec<(usize, usize, bool)>) {
+        for stmt in statements(block) {
+            if let Some(func) = self.nested_function(stmt) {
+                let mut rows = Vec::new();
+                if self.nested_header(stmt, func, &mut rows) {
+                    kept.extend(rows);
+                    if let Some(b) = body_of(func) {
+                        self.skeleton(b, keep_try, kept);
+                    }
+                }
+                continue;
+            }
+            if !keep_try || !self.lang.is_try(stmt.kind()) {
+                continue;
+            }
+            let mut rows = Vec::new();
+            let ok = if self.lang.is_python() {
+                self.python_try(stmt, &mut rows)
+            } else {
+                self.brace_try(stmt, &mut rows)
+            };
+            if ok {
+                kept.extend(rows);
+                let mut cursor = stmt.walk();
+                for part in stmt.named_children(&mut cursor) {
+                    if let Some(b) = inner_block(part) {
+                        self.skeleton(b, keep_try, kept);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The function a statement defines (possibly under decorators).
+    fn nested_function<'n>(&self, stmt: Node<'n>) -> Option<Node<'n>> {
+        if self.lang.is_function(stmt.kind()) && stmt.kind() != "macro_definition" {
+            return Some(stmt);
+        }
+        if stmt.kind() == "decorated_definition" {
+            return stmt
+                .child_by_field_name("definition")
+                .filter(|d| self.lang.is_function(d.kind()));
+        }
+        None
+    }
+
+    /// Rows of a nested function's signature: from its first decorator to
+    /// the line before its body (Python), or to its `{` plus the `}` line.
+    fn nested_header(&self, stmt: Node, func: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
+        let Some(body) = body_of(func) else {
+            return false;
+        };
+        let row = stmt.start_position().row;
+        if !self.src.starts_row(row, stmt.start_byte()) {
+            return false;
+        }
+        if self.lang.is_python() {
+            let b0 = body.start_position().row;
+            if b0 <= row {
+                return false;
+            }
+            rows.push((row, b0 - 1, true));
+            // An empty range: the gap of its body ends with the function.
+            let end = func.end_position().row;
+            rows.push((end + 1, end, false));
+            return true;
+        }
+        let Some((open, close)) = braces(body) else {
+            return false;
+        };
+        let (orow, crow) = (open.start_position().row, close.start_position().row);
+        let end = func.end_position().row;
+        if crow <= orow
+            || !self.src.ends_row(orow, open.end_byte())
+            || !self.src.starts_row(crow, close.start_byte())
+            || !self.src.ends_row(end, stmt.end_byte())
+        {
+            return false;
+        }
+        rows.push((row, orow, false));
+        rows.push((crow, stmt.end_position().row, false));
+        true
+    }
+
+    fn python_try(&self, stmt: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
+        let Some(body) = stmt.child_by_field_name("body") else {
+            return false;
+        };
+        let row = stmt.start_position().row;
+        if body.start_position().row <= row || !self.src.starts_row(row, stmt.start_byte()) {
+            return false;
+        }
+        rows.push((row, body.start_position().row - 1, true));
+        let mut cursor = stmt.walk();
+        for clause in stmt
+            .named_children(&mut cursor)
+            .filter(|c| c.kind().ends_with("_clause"))
+        {
+            let Some(block) = inner_block(clause) else {
+                return false;
+            };
+            let (c0, b0) = (clause.start_position().row, block.start_position().row);
+            if b0 > c0 {
+                rows.push((c0, b0 - 1, true));
+            } else {
+                rows.push((c0, clause.end_position().row, false));
+            }
+        }
+        true
+    }
+
+    fn brace_try(&self, stmt: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
+        let Some(body) = stmt.child_by_field_name("body") else {
+            return false;
+        };
+        let src = self.src;
+        let (srow, erow) = (stmt.start_position().row, stmt.end_position().row);
+        if !src.starts_row(srow, stmt.start_byte()) || !src.ends_row(erow, stmt.end_byte()) {
+            return false;
+        }
+        let mut blocks = vec![body];
+        let mut cursor = stmt.walk();
+        for clause in stmt
+            .named_children(&mut cursor)
+            .filter(|c| matches!(c.kind(), "catch_clause" | "finally_clause"))
+        {
+            match inner_block(clause) {
+                Some(b) => blocks.push(b),
+                None => return false,
+            }
+        }
+        // From the `try` to the first `{`, from each `}` to the next `{`,
+        // and the last `}`.
+        let mut from = srow;
+        for b in &blocks {
+            let (Some(open), Some(close)) =
+                (b.child(0), b.child(b.child_count().saturating_sub(1)))
+            else {
+                return false;
+            };
+            let (orow, crow) = (open.start_position().row, close.start_position().row);
+            if orow == crow {
+                continue;
+            }
+            if !src.ends_row(orow, open.end_byte()) || !src.starts_row(crow, close.start_byte()) {
+                return false;
+            }
+            rows.push((from, orow, false));
+            from = crow;
+        }
+        rows.push((from, erow, false));
+        true
+    }
+
+    /// `(row, name)` of every call in `node`.
+    fn calls(&self, node: Node) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if let Some(callee) = self.lang.callee(n)
+                && let Some(name) = call_name(self.text(callee))
+            {
+                out.push((n.start_position().row, name));
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        out.sort_by_key(|c| c.0);
+        out
+    }
+
+    /// Folds a long literal table after its first items. Returns whether it did.
+    fn table(&mut self, node: Node) -> bool {
+        let src = self.src;
+        let (r0, r1) = (node.start_position().row, node.end_position().row);
+        if r1 < r0 + TABLE_MIN_LINES {
+            return false;
+        }
+        let mut cursor = node.walk();
+        let items: Vec<Node> = node
+            .named_children(&mut cursor)
+            .filter(|c| !is_comment(c.kind()))
+            .collect();
+        let Some(close) = node.child(node.child_count().saturating_sub(1)) else {
+            return false;
+        };
+        if items.len() < TABLE_MIN_ITEMS
+            || close.is_named()
+            || !src.starts_row(close.start_position().row, close.start_byte())
+        {
+            return false;
+        }
+        // A table holds data; an object of methods is code and is outlined as such.
+        if items.iter().any(|&i| self.holds_function(i)) {
+            return false;
+        }
+        let text = self.text(node);
+        if self
+            .keep
+            .iter()
+            .any(|r| r.start >= node.start_byte() && r.end <= node.end_byte())
+            || text.is_empty()
+        {
+            return false;
+        }
+        let last_kept = items[TABLE_KEEP_ITEMS - 1];
+        // Cut after the comma, so the literal stays valid (Go needs it).
+        let Some(comma) = last_kept.next_sibling().filter(|n| n.kind() == ",") else {
+            return false;
+        };
+        let cut = comma.end_byte();
+        let next_item = items[TABLE_KEEP_ITEMS];
+        let nrow = next_item.start_position().row;
+        let crow = close.start_position().row;
+        if nrow <= last_kept.end_position().row || crow <= nrow {
+            return false;
+        }
+        let omitted = items.len() - TABLE_KEEP_ITEMS;
+        let lines = crow - nrow;
+        let summary = format!("{omitted} of {} items omitted ({lines} lines)", items.len());
+        let nl = src.newline;
+        let text = format!(
+            "{nl}{}{} {}{nl}{}",
+            src.indent(nrow),
+            self.lang.line_comment(),
+            (self.marker)(&summary),
+            src.indent(crow)
+        );
+        self.edits.push(Edit {
+            start: cut,
+            end: close.start_byte(),
+            text,
+        });
+        self.stats.tables += 1;
+        true
+    }
+
+    fn holds_function(&self, node: Node) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if self.lang.is_function(n.kind()) {
+                return true;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        false
+    }
+
+    /// Trims a comment run that does not belong to a folded function, if it is long.
+    fn standalone_comment(&mut self, run: &[Node]) {
+        if let Some((edit, _)) = self.trim_comment_run(run, true) {
+            self.edits.push(edit);
+            self.stats.comments += 1;
+        }
+    }
+
+    /// Replaces a comment run by its first line. With `with_marker` the run
+    /// must be long and its marker goes in the same comment; without, the
+    /// omitted line count is returned for the caller's marker. `None` when
+    /// the run stays as it is.
+    fn trim_comment_run(&self, run: &[Node], with_marker: bool) -> Option<(Edit, usize)> {
+        if !self.opts.trim_comments {
+            return None;
+        }
+        let (first, last) = (*run.first()?, *run.last()?);
+        let rows = last.end_position().row + 1 - first.start_position().row;
+        if rows < if with_marker { LONG_COMMENT_LINES } else { 2 } {
+            return None;
+        }
+        if run.iter().any(|&c| is_directive(self.text(c))) {
+            return None;
+        }
+        let omitted = rows - 1;
+        let summary = format!("{omitted} comment lines omitted");
+        let marker = with_marker.then(|| (self.marker)(&summary));
+        // Line comments in some grammars end with their newline.
+        let text_of = |c: Node| self.text(c).trim_end_matches(['\n', '\r']);
+        let head = text_of(first);
+        let text = if head.starts_with("/*") {
+            let opener = ["/**", "/*!", "/*"]
+                .into_iter()
+                .find(|o| head.starts_with(o) && !head.starts_with("/**/"))?;
+            let inner = head[opener.len()..]
+                .strip_suffix("*/")
+                .unwrap_or(&head[opener.len()..]);
+            let content = inner
+                .lines()
+                .map(|l| l.trim().trim_start_matches('*').trim())
+                .find(|l| l.chars().any(char::is_alphanumeric))?;
+            if content.contains("*/") || content.contains("/*") {
+                return None;
+            }
+            match &marker {
+                Some(m) => format!("{opener} {content} {m} */"),
+                None => format!("{opener} {content} */"),
+            }
+        } else {
+            let prefix = ["///", "//!", "//", "#"]
+                .into_iter()
+                .find(|p| head.starts_with(p))?;
+            let content = run.iter().map(|&c| text_of(c)).find(|t| {
+                t.lines().count() == 1
+                    && t.starts_with(prefix)
+                    && t[prefix.len()..].chars().any(char::is_alphanumeric)
+            })?;
+            match &marker {
+                Some(m) => format!(
+                    "{content}{}{}{prefix} {m}",
+                    self.src.newline,
+                    self.src.indent(first.start_position().row)
+                ),
+                None => content.to_string(),
+            }
+        };
+        let end = last.start_byte() + text_of(last).len();
+        Some((
+            Edit {
+                start: first.start_byte(),
+                end,
+                text,
+            },
+            omitted,
+        ))
+    }
+
+    /// Trims a long class or module docstring to its first line and a marker.
+    fn python_docstring(&mut self, stmt: Node) {
+        let Some(string) = stmt.named_child(0) else {
+            return;
+        };
+        let rows = string.end_position().row + 1 - string.start_position().row;
+        if rows < LONG_COMMENT_LINES {
+            return;
+        }
+        let marker = (self.marker)(&format!("{} docstring lines omitted", rows - 1));
+        if let Some(text) = docstring_line(self.text(string), Some(&marker)) {
+            self.edits.push(Edit {
+                start: string.start_byte(),
+                end: string.end_byte(),
+                text,
+            });
+            self.stats.comments += 1;
+        }
+    }
+}
+
+/// Rows of a function body that folding would replace, or `None` if the
+/// body is not a block we can fold (an arrow's expression, a one-liner).
+fn body_rows(src: &Source, lang: Lang, func: Node, body: Node) -> Option<(usize, usize)> {
+    if lang.is_python() {
+        if body.kind() != "block" {
+            return None;
+        }
+        let colon = colon_before(func, body)?;
+        let mut lo = body.start_position().row;
+        if lo <= colon.end_position().row {
+            return None;
+        }
+        if let Some(doc) = body.named_child(0).filter(|&d| is_docstring(d)) {
+            body.named_child(1)?;
+            lo = doc.end_position().row + 1;
+        }
+        return Some((lo, body.end_position().row));
+    }
+    let (open, close) = braces(body)?;
+    let (orow, crow) = (open.start_position().row, close.start_position().row);
+    if crow <= orow + 1 {
+        return None;
+    }
+    let lo = if src.ends_row(orow, open.end_byte()) {
+        orow + 1
+    } else {
+        orow
+    };
+    let hi = if src.starts_row(crow, close.start_byte()) {
+        crow - 1
+    } else {
+        crow
+    };
+    Some((lo, hi))
+}
+
+/// The body of a function, or the rules of a `macro_rules!`.
+fn body_of(func: Node) -> Option<Node> {
+    match func.kind() {
+        "macro_definition" => Some(func),
+        _ => func.child_by_field_name("body"),
+    }
+}
+
+/// The `{` and `}` that delimit a block (real tokens, not ones the parser
+/// invented to recover from an error).
+fn braces(block: Node) -> Option<(Node, Node)> {
+    let mut cursor = block.walk();
+    let children: Vec<Node> = block.children(&mut cursor).collect();
+    let open = *children.iter().find(|c| c.kind() == "{")?;
+    let close = *children.iter().rev().find(|c| c.kind() == "}")?;
+    (!open.is_missing() && !close.is_missing() && open.end_byte() <= close.start_byte())
+        .then_some((open, close))
+}
+
+/// Splits rows `lo..=hi` into kept structure and gaps.
+fn pieces(lo: usize, hi: usize, kept: &[(usize, usize, bool)]) -> Vec<Piece> {
+    // `(a, a - 1)` keeps nothing but ends the gap before row `a`.
+    let mut kept: Vec<(usize, usize, bool)> = kept
+        .iter()
+        .copied()
+        .filter(|&(a, b, _)| a >= lo && a <= b + 1 && (b <= hi || a > b))
+        .collect();
+    kept.sort_by_key(|k| (k.0, k.1));
+    let mut out = Vec::new();
+    let mut row = lo;
+    for (a, b, opens) in kept {
+        if a < row || a > hi + 1 {
+            continue;
+        }
+        if a > row {
+            out.push(Piece::Gap {
+                first: row,
+                last: a - 1,
+            });
+        }
+        if a <= b {
+            out.push(Piece::Kept {
+                first: a,
+                last: b,
+                opens,
+            });
+        }
+        row = b + 1;
+    }
+    if row <= hi {
+        out.push(Piece::Gap {
+            first: row,
+            last: hi,
+        });
+    }
+    out
+}
+
+fn calls_in(calls: &[(usize, String)], first: usize, last: usize) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for (row, name) in calls {
+        if (first..=last).contains(row) && !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    let more = names.len().saturating_sub(MAX_CALLS_NAMED);
+    names.truncate(MAX_CALLS_NAMED);
+    let mut s = names.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" +{more} more"));
+    }
+    s
+}
+
+/// A short name for a callee: `helper` for `self.helper`, `fmt.Println`
+/// for `fmt.Println`, `Arc::new` for `std::sync::Arc::new`. `None` for
+/// computed callees (`handlers[i]()`, `(f)()`).
+fn call_name(callee: &str) -> Option<String> {
+    let callee = without_generics(callee);
+    let callee = callee.as_str();
+    let segs: Vec<&str> = callee
+        .split(['.', ':', '>'])
+        .map(|s| s.trim_end_matches('-'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '#'))
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let last = *segs.last()?;
+    if !segs.iter().all(|s| ident(s)) {
+        return ident(last).then(|| last.to_string());
+    }
+    if segs.len() == 1 {
+        // Enum variants, not calls anyone looks for.
+        return (!matches!(last, "Ok" | "Err" | "Some")).then(|| last.to_string());
+    }
+    // A type or module owner says which `new` is meant; a local variable
+    // (`path.is_empty`) only adds noise.
+    let owner = segs[segs.len() - 2];
+    let path = callee.contains("::");
+    let typed = owner.starts_with(|c: char| c.is_uppercase()) && !matches!(owner, "Self");
+    if (path || typed) && !matches!(owner, "self" | "this" | "super" | "cls" | "Self") {
+        let sep = if path { "::" } else { "." };
+        Some(format!("{owner}{sep}{last}"))
+    } else {
+        Some(last.to_string())
+    }
+}
+
+/// `a::<T>::b` → `a::b`, `f<T>` → `f`; whitespace removed.
+fn without_generics(callee: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in callee.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            c if depth == 0 && !c.is_whitespace() => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("::::", "::").trim_end_matches(':').to_string()
+}
+
+/// The statements of a block (Go wraps them in a `statement_list`).
+fn statements(block: Node) -> Vec<Node> {
+    let mut cursor = block.walk();
+    let children: Vec<Node> = block.named_children(&mut cursor).collect();
+    match children.as_slice() {
+        [list] if list.kind() == "statement_list" => {
+            let mut c = list.walk();
+            list.named_children(&mut c).collect()
+        }
+        _ => children,
+    }
+}
+
+/// The block of a try statement's part (its body, a clause's body).
+fn inner_block(part: Node) -> Option<Node> {
+    if matches!(
+        part.kind(),
+        "block" | "statement_block" | "compound_statement"
+    ) {
+        return Some(part);
+    }
+    let mut cursor = part.walk();
+    part.named_children(&mut cursor)
+        .filter(|c| matches!(c.kind(), "block" | "statement_block" | "compound_statement"))
+        .last()
+}
+
+fn colon_before<'t>(func: Node<'t>, body: Node<'t>) -> Option<Node<'t>> {
+    let mut cursor = func.walk();
+    func.children(&mut cursor)
+        .filter(|c| c.kind() == ":" && c.end_byte() <= body.start_byte())
+        .last()
+}
+
+fn is_docstring(stmt: Node) -> bool {
+    stmt.kind() == "expression_statement"
+        && stmt.named_child_count() == 1
+        && stmt.named_child(0).is_some_and(|s| s.kind() == "string")
+}
+
+/// A triple-quoted docstring cut to its first line of text, optionally with
+/// a marker inside; `None` for other strings or when it cannot be done safely.
+fn docstring_line(string: &str, marker: Option<&str>) -> Option<String> {
+    let prefix_len = string.find(['"', '\''])?;
+    let prefix = &string[..prefix_len];
+    if prefix.contains(['f', 'F', 'b', 'B']) {
+        return None;
+    }
+    let rest = &string[prefix_len..];
+    let quote = ["\"\"\"", "'''"]
+        .into_iter()
+        .find(|q| rest.starts_with(q))?;
+    let inner = rest[3..].strip_suffix(quote)?;
+    if !inner.contains('\n') && marker.is_none() {
+        return Some(string.to_string());
+    }
+    let mut line = inner
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())?
+        .to_string();
+    if line.contains(quote) {
+        return None;
+    }
+    if let Some(m) = marker {
+        line.push(' ');
+        line.push_str(m);
+    }
+    if line.ends_with(['\\', quote.as_bytes()[0] as char]) {
+        line.push(' ');
+    }
+    Some(format!("{prefix}{quote}{line}{quote}"))
+}
+
+/// Comments the toolchain reads (build tags, compiler pragmas, type and
+/// lint directives, TS references) are code and never trimmed.
+fn is_directive(comment: &str) -> bool {
+    let body = comment
+        .trim_start_matches(['/', '#', '*', '!'])
+        .trim_start();
+    comment.starts_with("//go:")
+        || comment.starts_with("#!")
+        || [
+            "+build",
+            "<reference",
+            "@ts-",
+            "eslint",
+            "prettier-",
+            "-*-",
+            "type:",
+            "pylint:",
+            "noqa",
+            "nolint",
+            "fmt:",
+            "pragma",
+            "cgo",
+            "#cgo",
+            "SPDX",
+        ]
+        .iter()
+        .any(|d| body.starts_with(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_names_are_short() {
+        assert_eq!(call_name("self.helper").as_deref(), Some("helper"));
+        assert_eq!(call_name("fmt.Println").as_deref(), Some("Println"));
+        assert_eq!(call_name("Promise.race").as_deref(), Some("Promise.race"));
+        assert_eq!(call_name("path.is_empty").as_deref(), Some("is_empty"));
+        assert_eq!(
+            call_name("std::sync::Arc::new").as_deref(),
+            Some("Arc::new")
+        );
+        assert_eq!(call_name("parse_header").as_deref(), Some("parse_header"));
+        assert_eq!(call_name("this.#parseJson").as_deref(), Some("#parseJson"));
+        assert_eq!(call_name("Vec::<u8>::new").as_deref(), Some("Vec::new"));
+        assert_eq!(call_name("c->funcs->free").as_deref(), Some("free"));
+        assert_eq!(call_name("handlers[i]"), None);
+    }
+
+    #[test]
+    fn docstrings_keep_their_first_line() {
+        assert_eq!(
+            docstring_line("\"\"\"One.\n\n    Two.\n    \"\"\"", None).as_deref(),
+            Some("\"\"\"One.\"\"\"")
+        );
+        assert_eq!(
+            docstring_line("r'''\n  Doc ends \"'''", None).as_deref(),
+            Some("r'''Doc ends \"'''")
+        );
+        assert_eq!(docstring_line("f\"\"\"x\ny\"\"\"", None), None);
+        assert_eq!(
+            docstring_line("\"\"\"Quote \"\n\"\"\"", None).as_deref(),
+            Some("\"\"\"Quote \" \"\"\"")
+        );
+    }
+}
