@@ -191,11 +191,16 @@ fn markdown_of(sel: &Selection, keep_links: bool) -> String {
 fn unescape(md: &str) -> String {
     let bytes = md.as_bytes();
     let mut out = String::with_capacity(md.len());
-    let mut i = 0;
     let mut copied = 0;
+    let mut table_row = is_table_row(md);
+    let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' if bytes.get(i + 1).is_some_and(|&b| b.is_ascii_punctuation() && (b != b'|' || !in_table_row(md, i))) => {
+            b'\n' => {
+                table_row = is_table_row(&md[i + 1..]);
+                i += 1;
+            }
+            b'\\' if bytes.get(i + 1).is_some_and(|&b| b.is_ascii_punctuation() && (b != b'|' || !table_row)) => {
                 out.push_str(&md[copied..i]);
                 copied = i + 1;
                 i += 2;
@@ -203,8 +208,16 @@ fn unescape(md: &str) -> String {
             b'`' => {
                 let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
                 let fence = &md[i..i + run];
-                let close = md[i + run..].find(fence).map(|j| i + run + j + run);
-                i = close.unwrap_or(i + run);
+                match md[i + run..].find(fence) {
+                    Some(j) => {
+                        let end = i + run + j + run;
+                        if let Some(nl) = md[i..end].rfind('\n') {
+                            table_row = is_table_row(&md[i + nl + 1..]);
+                        }
+                        i = end;
+                    }
+                    None => i += run,
+                }
             }
             _ => i += 1,
         }
@@ -213,10 +226,9 @@ fn unescape(md: &str) -> String {
     out
 }
 
-/// Whether byte `at` of `md` is on a Markdown table row (`| a | b |`).
-fn in_table_row(md: &str, at: usize) -> bool {
-    let line_start = md[..at].rfind('\n').map_or(0, |i| i + 1);
-    md[line_start..].trim_start().starts_with('|')
+/// Whether the line starting `rest` is a Markdown table row (`| a | b |`).
+fn is_table_row(rest: &str) -> bool {
+    rest.trim_start_matches([' ', '\t']).starts_with('|')
 }
 
 /// Trailing spaces removed and runs of blank lines collapsed to one.
@@ -240,13 +252,14 @@ fn tidy(markdown: &str) -> String {
     out
 }
 
-/// Words in `text`; each CJK character counts as a word, since those
-/// scripts do not separate words with spaces.
+/// Words in `text` (runs with a letter or digit, so Markdown syntax such as
+/// `#` or `|` does not count); each CJK character counts as a word, since
+/// those scripts do not separate words with spaces.
 fn words(text: &str) -> usize {
     text.split_whitespace()
         .map(|w| {
             let cjk = w.chars().filter(|&c| is_cjk(c)).count();
-            if cjk > 0 { cjk } else { 1 }
+            if cjk > 0 { cjk } else { usize::from(w.chars().any(char::is_alphanumeric)) }
         })
         .sum()
 }
@@ -333,4 +346,165 @@ fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ccr::{Sink, hash_of};
+    use crate::relevance::Query;
+    use std::cell::RefCell;
+
+    const ARTICLE: &str = include_str!("../../tests/fixtures/html/article.html");
+    const APP_SHELL: &str = include_str!("../../tests/fixtures/html/app-shell.html");
+
+    /// Keeps the hashes of stored originals.
+    #[derive(Default)]
+    struct Memory(RefCell<Vec<String>>);
+
+    impl Sink for Memory {
+        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
+            let hash = hash_of(original);
+            self.0.borrow_mut().push(hash.clone());
+            Some(hash)
+        }
+    }
+
+    fn cost(s: &str) -> usize {
+        s.len() / 4
+    }
+
+    fn ctx<'a>(sink: Option<&'a Memory>, query: &str) -> Context<'a> {
+        Context {
+            query: Query::parse(query),
+            lossless: false,
+            valid_json: false,
+            sink: sink.map(|s| s as &dyn Sink),
+            via: Default::default(),
+            cost: &cost,
+            lossy_min_tokens: 500,
+        }
+    }
+
+    fn run(html: &str, query: &str) -> Option<Compressed> {
+        let memory = Memory::default();
+        let out = compress(html, &ctx(Some(&memory), query));
+        if let Some(out) = &out {
+            assert_eq!(out.hashes, memory.0.borrow().clone(), "every marker hash is stored");
+        }
+        out
+    }
+
+    #[test]
+    fn article_keeps_title_structure_and_facts_and_drops_chrome() {
+        let out = run(ARTICLE, "").unwrap();
+        let text = &out.text;
+        assert_eq!(out.transforms, ["html:article"]);
+        assert!(text.starts_with("# Migrating the billing service to Postgres 16\n"), "{text}");
+        for kept in [
+            "## Why we could not simply upgrade in place",
+            "- Rolling back meant pointing the connection pooler at the old primary again.",
+            "| p99 invoice lookup | 38 ms | 19 ms |",
+            "ERROR: duplicate key value violates unique constraint \"invoices_pkey\"",
+            "CREATE SUBSCRIPTION billing_sub\n  CONNECTION",
+            "budget more time for the `snake_case_columns` audit",
+            "The cutover itself took 6 minutes and 40 seconds on March 2.",
+        ] {
+            assert!(text.contains(kept), "missing {kept:?} in\n{text}");
+        }
+        for dropped in ["We use cookies", "gtag", "font-family", "Careers", "Privacy policy", "Kafka retention", "](/"] {
+            assert!(!text.contains(dropped), "{dropped:?} should be gone:\n{text}");
+        }
+        let last = text.trim_end().lines().last().unwrap();
+        assert!(last.starts_with("[headroom: page chrome omitted ("), "{last}");
+        assert!(last.ends_with(&format!("retrieve: headroom retrieve {}]", hash_of(ARTICLE.as_bytes()))), "{last}");
+        assert!(last.contains("link targets") && last.contains("scripts") && last.contains("styles"), "{last}");
+    }
+
+    #[test]
+    fn query_about_links_keeps_link_targets() {
+        let page = ARTICLE.replace(
+            "custom operator class.",
+            "custom operator class (see <a href=\"https://example.com/opclass\">the opclass notes</a>).",
+        );
+        let with = run(&page, "which links does the post cite?").unwrap().text;
+        assert!(with.contains("[the opclass notes](https://example.com/opclass)"), "{with}");
+        let without = run(&page, "").unwrap().text;
+        assert!(without.contains("(see the opclass notes)"), "{without}");
+    }
+
+    #[test]
+    fn lossless_or_storeless_passes_through() {
+        let memory = Memory::default();
+        let mut lossless = ctx(Some(&memory), "");
+        lossless.lossless = true;
+        assert_eq!(compress(ARTICLE, &lossless), None);
+        assert_eq!(compress(ARTICLE, &ctx(None, "")), None);
+        assert!(memory.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn non_article_page_renders_visible_text() {
+        let out = run(APP_SHELL, "").unwrap();
+        let text = &out.text;
+        assert_eq!(out.transforms, ["html:page-markdown"]);
+        for kept in ["# Sign in - Acme Console", "Email address", "Forgot your password?", "Status: all systems operational"] {
+            assert!(text.contains(kept), "missing {kept:?} in\n{text}");
+        }
+        for dropped in ["__APP_STATE__", "We use cookies", ".btn-primary", "tracking pixel"] {
+            assert!(!text.contains(dropped), "{dropped:?} should be gone:\n{text}");
+        }
+        assert!(text.trim_end().lines().last().unwrap().starts_with("[headroom: page markup omitted ("));
+    }
+
+    #[test]
+    fn no_markup_or_no_text_passes_through() {
+        assert_eq!(run("just prose, no tags < here", ""), None);
+        assert_eq!(run("", ""), None);
+        assert_eq!(run("<html><head><script>var a = 1;</script></head><body></body></html>", ""), None);
+    }
+
+    #[test]
+    fn bad_input_never_panics() {
+        let cut = &ARTICLE[..ARTICLE.len() * 2 / 3];
+        let out = run(cut, "").unwrap();
+        assert!(out.text.contains("Migrating the billing service"));
+        let crlf = ARTICLE.replace('\n', "\r\n");
+        assert!(!run(&crlf, "").unwrap().text.contains('\r'));
+        for junk in ["<", "<<<>>>", "<a", "</p></div></body>", "<html><body><p>\u{0}\u{feff}</p>", "<table><tr><td>x"] {
+            let _ = run(junk, "");
+        }
+    }
+
+    #[test]
+    fn too_many_elements_skips_readability_but_still_renders() {
+        let rows: String = (0..MAX_ELEMENTS / 2 + 10).map(|i| format!("<p><b>row {i}</b></p>")).collect();
+        let page = format!("<html><head><title>Rows</title></head><body>{rows}</body></html>");
+        let out = run(&page, "").unwrap();
+        assert_eq!(out.transforms, ["html:page-markdown"]);
+        assert!(out.text.contains(&format!("**row {}**", MAX_ELEMENTS / 2)));
+    }
+
+    #[test]
+    fn deterministic() {
+        assert_eq!(run(ARTICLE, "postgres"), run(ARTICLE, "postgres"));
+        assert_eq!(run(APP_SHELL, ""), run(APP_SHELL, ""));
+    }
+
+    #[test]
+    fn unescape_keeps_code_and_table_cells() {
+        assert_eq!(unescape("snake\\_case \\[1\\] a\\*b"), "snake_case [1] a*b");
+        assert_eq!(unescape("`a\\_b` and ```\nx\\_y\n``` z\\_w"), "`a\\_b` and ```\nx\\_y\n``` z_w");
+        assert_eq!(unescape("a \\| b\n| c \\| d |\ne \\| f"), "a | b\n| c \\| d |\ne | f");
+        assert_eq!(unescape("a\\\\b"), "a\\b");
+        assert_eq!(unescape("lone ` tick \\_ x"), "lone ` tick _ x");
+    }
+
+    #[test]
+    fn words_count_text_not_syntax() {
+        assert_eq!(words("# Title | --- | two words"), 3);
+        assert_eq!(words("日本語 text"), 4);
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(element_bytes("<SCRIPT>x</script><scripts><style>a</style>", "script"), 18);
+    }
 }
