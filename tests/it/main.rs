@@ -14,3 +14,7 @@ mod retrieve;
 mod properties;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
+/// `headroom compress` on HTML pages: article extraction, retrieval, bad input.
+mod html;
+/// `headroom compress` on plain text and Markdown: passthrough, extraction, markers.
+mod text;
