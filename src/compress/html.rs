@@ -44,16 +44,32 @@ const CHROME_MAX_WORDS: usize = 150;
 
 /// Elements left out of the Markdown: images say nothing without their pixels
 /// (alt text is usually empty or decorative), and forms' inner controls.
-const SKIPPED_IN_MARKDOWN: &[&str] = &["script", "style", "meta", "head", "img", "picture", "video", "audio", "source", "select", "button", "input"];
+const SKIPPED_IN_MARKDOWN: &[&str] = &[
+    "script", "style", "meta", "head", "img", "picture", "video", "audio", "source", "select",
+    "button", "input",
+];
 
 /// Query words that mean the reader wants link targets kept.
-const LINK_WORDS: &[&str] = &["link", "links", "url", "urls", "href", "hrefs", "hyperlink", "hyperlinks"];
+const LINK_WORDS: &[&str] = &[
+    "link",
+    "links",
+    "url",
+    "urls",
+    "href",
+    "hrefs",
+    "hyperlink",
+    "hyperlinks",
+];
 
 pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     if !ctx.may_drop() || !has_markup(text) {
         return None;
     }
-    let keep_links = ctx.query.terms.iter().any(|t| LINK_WORDS.contains(&t.as_str()));
+    let keep_links = ctx
+        .query
+        .terms
+        .iter()
+        .any(|t| LINK_WORDS.contains(&t.as_str()));
     let page = render(text, keep_links)?;
     let hash = ctx.store(text, "html")?;
     let omitted = Omitted::measure(text, &page);
@@ -61,14 +77,20 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     out.push_str("\n\n");
     out.push_str(&ctx.marker_line(&omitted.summary(page.mode), &hash));
     out.push('\n');
-    Some(Compressed { text: out, transforms: vec![page.mode.transform().to_string()], hashes: vec![hash] })
+    Some(Compressed {
+        text: out,
+        transforms: vec![page.mode.transform().to_string()],
+        hashes: vec![hash],
+    })
 }
 
 /// Whether `text` contains at least one element tag (cheap guard against
 /// prose that was forced to `--type html`).
 fn has_markup(text: &str) -> bool {
     let bytes = text.as_bytes();
-    memchr::memchr_iter(b'<', bytes).take(10_000).any(|i| bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()))
+    memchr::memchr_iter(b'<', bytes)
+        .take(10_000)
+        .any(|i| bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,19 +122,33 @@ struct Rendering {
 
 fn render(html: &str, keep_links: bool) -> Option<Rendering> {
     let doc = Document::from(html);
-    let elements = doc.root().descendants_it().filter(|n| n.is_element()).count();
+    let elements = doc
+        .root()
+        .descendants_it()
+        .filter(|n| n.is_element())
+        .count();
     let body = doc.select("body");
     let page_words = words(&body.text()).saturating_sub(words(&body.select(INVISIBLE).text()));
     let page_links = body.select("a[href]").length();
     let title = doc.select("head title").text().trim().to_string();
     let whole = |doc: &Document| {
         let markdown = page_markdown(doc, &title, keep_links)?;
-        Some(Rendering { markdown, mode: Mode::WholePage, page_words, page_links, keep_links })
+        Some(Rendering {
+            markdown,
+            mode: Mode::WholePage,
+            page_words,
+            page_links,
+            keep_links,
+        })
     };
     if elements > MAX_ELEMENTS {
         return whole(&doc);
     }
-    let config = Config { text_mode: TextMode::Raw, max_elements_to_parse: MAX_ELEMENTS, ..Default::default() };
+    let config = Config {
+        text_mode: TextMode::Raw,
+        max_elements_to_parse: MAX_ELEMENTS,
+        ..Default::default()
+    };
     let mut reader = Readability::with_document(doc, None, Some(config)).ok()?;
     if !reader.is_probably_readable() {
         return whole(&reader.doc);
@@ -125,7 +161,11 @@ fn render(html: &str, keep_links: bool) -> Option<Rendering> {
     };
     let content = Document::from(article.content.as_ref());
     let mut markdown = String::new();
-    let title = if article.title.trim().is_empty() { title.as_str() } else { article.title.trim() };
+    let title = if article.title.trim().is_empty() {
+        title.as_str()
+    } else {
+        article.title.trim()
+    };
     let body = markdown_of(&content.select("body"), keep_links);
     push_title(&mut markdown, title, &body);
     let meta: Vec<&str> = [article.byline.as_deref(), article.published_time.as_deref()]
@@ -139,7 +179,13 @@ fn render(html: &str, keep_links: bool) -> Option<Rendering> {
         markdown.push_str("\n\n");
     }
     markdown.push_str(&body);
-    Some(Rendering { markdown, mode: Mode::Article, page_words, page_links, keep_links })
+    Some(Rendering {
+        markdown,
+        mode: Mode::Article,
+        page_words,
+        page_links,
+        keep_links,
+    })
 }
 
 /// The visible text of the whole page as Markdown, or `None` if it has none.
@@ -200,7 +246,11 @@ fn unescape(md: &str) -> String {
                 table_row = is_table_row(&md[i + 1..]);
                 i += 1;
             }
-            b'\\' if bytes.get(i + 1).is_some_and(|&b| b.is_ascii_punctuation() && (b != b'|' || !table_row)) => {
+            b'\\'
+                if bytes
+                    .get(i + 1)
+                    .is_some_and(|&b| b.is_ascii_punctuation() && (b != b'|' || !table_row)) =>
+            {
                 out.push_str(&md[copied..i]);
                 copied = i + 1;
                 i += 2;
@@ -259,7 +309,11 @@ fn words(text: &str) -> usize {
     text.split_whitespace()
         .map(|w| {
             let cjk = w.chars().filter(|&c| is_cjk(c)).count();
-            if cjk > 0 { cjk } else { usize::from(w.chars().any(char::is_alphanumeric)) }
+            if cjk > 0 {
+                cjk
+            } else {
+                usize::from(w.chars().any(char::is_alphanumeric))
+            }
         })
         .sum()
 }
@@ -291,7 +345,10 @@ impl Omitted {
     fn summary(&self, mode: Mode) -> String {
         let mut parts = Vec::new();
         if self.other_words > 0 && mode == Mode::Article {
-            parts.push(format!("{} words of navigation, sidebars and footers", thousands(self.other_words)));
+            parts.push(format!(
+                "{} words of navigation, sidebars and footers",
+                thousands(self.other_words)
+            ));
         }
         if self.links > 0 {
             parts.push(format!("{} link targets", thousands(self.links)));
@@ -307,7 +364,11 @@ impl Omitted {
             Mode::Article => "page chrome omitted",
             Mode::WholePage => "page markup omitted",
         };
-        format!("{what} ({}; page was {})", parts.join(", "), bytes(self.total_bytes))
+        format!(
+            "{what} ({}; page was {})",
+            parts.join(", "),
+            bytes(self.total_bytes)
+        )
     }
 }
 
@@ -325,7 +386,9 @@ fn element_bytes(html: &str, tag: &str) -> usize {
             at = start + open.len();
             continue;
         }
-        let end = lower[start..].find(&close).map_or(lower.len(), |j| start + j + close.len());
+        let end = lower[start..]
+            .find(&close)
+            .map_or(lower.len(), |j| start + j + close.len());
         total += end - start;
         at = end;
     }
@@ -333,14 +396,18 @@ fn element_bytes(html: &str, tag: &str) -> usize {
 }
 
 fn bytes(n: usize) -> String {
-    if n >= 10_000 { format!("{} KB", thousands(n.div_ceil(1000))) } else { format!("{} B", thousands(n)) }
+    if n >= 10_000 {
+        format!("{} KB", thousands(n.div_ceil(1000)))
+    } else {
+        format!("{} B", thousands(n))
+    }
 }
 
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -390,7 +457,11 @@ mod tests {
         let memory = Memory::default();
         let out = compress(html, &ctx(Some(&memory), query));
         if let Some(out) = &out {
-            assert_eq!(out.hashes, memory.0.borrow().clone(), "every marker hash is stored");
+            assert_eq!(
+                out.hashes,
+                memory.0.borrow().clone(),
+                "every marker hash is stored"
+            );
         }
         out
     }
@@ -400,7 +471,10 @@ mod tests {
         let out = run(ARTICLE, "").unwrap();
         let text = &out.text;
         assert_eq!(out.transforms, ["html:article"]);
-        assert!(text.starts_with("# Migrating the billing service to Postgres 16\n"), "{text}");
+        assert!(
+            text.starts_with("# Migrating the billing service to Postgres 16\n"),
+            "{text}"
+        );
         for kept in [
             "## Why we could not simply upgrade in place",
             "- Rolling back meant pointing the connection pooler at the old primary again.",
@@ -412,13 +486,36 @@ mod tests {
         ] {
             assert!(text.contains(kept), "missing {kept:?} in\n{text}");
         }
-        for dropped in ["We use cookies", "gtag", "font-family", "Careers", "Privacy policy", "Kafka retention", "](/"] {
-            assert!(!text.contains(dropped), "{dropped:?} should be gone:\n{text}");
+        for dropped in [
+            "We use cookies",
+            "gtag",
+            "font-family",
+            "Careers",
+            "Privacy policy",
+            "Kafka retention",
+            "](/",
+        ] {
+            assert!(
+                !text.contains(dropped),
+                "{dropped:?} should be gone:\n{text}"
+            );
         }
         let last = text.trim_end().lines().last().unwrap();
-        assert!(last.starts_with("[headroom: page chrome omitted ("), "{last}");
-        assert!(last.ends_with(&format!("retrieve: headroom retrieve {}]", hash_of(ARTICLE.as_bytes()))), "{last}");
-        assert!(last.contains("link targets") && last.contains("scripts") && last.contains("styles"), "{last}");
+        assert!(
+            last.starts_with("[headroom: page chrome omitted ("),
+            "{last}"
+        );
+        assert!(
+            last.ends_with(&format!(
+                "retrieve: headroom retrieve {}]",
+                hash_of(ARTICLE.as_bytes())
+            )),
+            "{last}"
+        );
+        assert!(
+            last.contains("link targets") && last.contains("scripts") && last.contains("styles"),
+            "{last}"
+        );
     }
 
     #[test]
@@ -428,7 +525,10 @@ mod tests {
             "custom operator class (see <a href=\"https://example.com/opclass\">the opclass notes</a>).",
         );
         let with = run(&page, "which links does the post cite?").unwrap().text;
-        assert!(with.contains("[the opclass notes](https://example.com/opclass)"), "{with}");
+        assert!(
+            with.contains("[the opclass notes](https://example.com/opclass)"),
+            "{with}"
+        );
         let without = run(&page, "").unwrap().text;
         assert!(without.contains("(see the opclass notes)"), "{without}");
     }
@@ -448,20 +548,45 @@ mod tests {
         let out = run(APP_SHELL, "").unwrap();
         let text = &out.text;
         assert_eq!(out.transforms, ["html:page-markdown"]);
-        for kept in ["# Sign in - Acme Console", "Email address", "Forgot your password?", "Status: all systems operational"] {
+        for kept in [
+            "# Sign in - Acme Console",
+            "Email address",
+            "Forgot your password?",
+            "Status: all systems operational",
+        ] {
             assert!(text.contains(kept), "missing {kept:?} in\n{text}");
         }
-        for dropped in ["__APP_STATE__", "We use cookies", ".btn-primary", "tracking pixel"] {
-            assert!(!text.contains(dropped), "{dropped:?} should be gone:\n{text}");
+        for dropped in [
+            "__APP_STATE__",
+            "We use cookies",
+            ".btn-primary",
+            "tracking pixel",
+        ] {
+            assert!(
+                !text.contains(dropped),
+                "{dropped:?} should be gone:\n{text}"
+            );
         }
-        assert!(text.trim_end().lines().last().unwrap().starts_with("[headroom: page markup omitted ("));
+        assert!(
+            text.trim_end()
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with("[headroom: page markup omitted (")
+        );
     }
 
     #[test]
     fn no_markup_or_no_text_passes_through() {
         assert_eq!(run("just prose, no tags < here", ""), None);
         assert_eq!(run("", ""), None);
-        assert_eq!(run("<html><head><script>var a = 1;</script></head><body></body></html>", ""), None);
+        assert_eq!(
+            run(
+                "<html><head><script>var a = 1;</script></head><body></body></html>",
+                ""
+            ),
+            None
+        );
     }
 
     #[test]
@@ -471,14 +596,23 @@ mod tests {
         assert!(out.text.contains("Migrating the billing service"));
         let crlf = ARTICLE.replace('\n', "\r\n");
         assert!(!run(&crlf, "").unwrap().text.contains('\r'));
-        for junk in ["<", "<<<>>>", "<a", "</p></div></body>", "<html><body><p>\u{0}\u{feff}</p>", "<table><tr><td>x"] {
+        for junk in [
+            "<",
+            "<<<>>>",
+            "<a",
+            "</p></div></body>",
+            "<html><body><p>\u{0}\u{feff}</p>",
+            "<table><tr><td>x",
+        ] {
             let _ = run(junk, "");
         }
     }
 
     #[test]
     fn too_many_elements_skips_readability_but_still_renders() {
-        let rows: String = (0..MAX_ELEMENTS / 2 + 10).map(|i| format!("<p><b>row {i}</b></p>")).collect();
+        let rows: String = (0..MAX_ELEMENTS / 2 + 10)
+            .map(|i| format!("<p><b>row {i}</b></p>"))
+            .collect();
         let page = format!("<html><head><title>Rows</title></head><body>{rows}</body></html>");
         let out = run(&page, "").unwrap();
         assert_eq!(out.transforms, ["html:page-markdown"]);
@@ -494,8 +628,14 @@ mod tests {
     #[test]
     fn unescape_keeps_code_and_table_cells() {
         assert_eq!(unescape("snake\\_case \\[1\\] a\\*b"), "snake_case [1] a*b");
-        assert_eq!(unescape("`a\\_b` and ```\nx\\_y\n``` z\\_w"), "`a\\_b` and ```\nx\\_y\n``` z_w");
-        assert_eq!(unescape("a \\| b\n| c \\| d |\ne \\| f"), "a | b\n| c \\| d |\ne | f");
+        assert_eq!(
+            unescape("`a\\_b` and ```\nx\\_y\n``` z\\_w"),
+            "`a\\_b` and ```\nx\\_y\n``` z_w"
+        );
+        assert_eq!(
+            unescape("a \\| b\n| c \\| d |\ne \\| f"),
+            "a | b\n| c \\| d |\ne | f"
+        );
         assert_eq!(unescape("a\\\\b"), "a\\b");
         assert_eq!(unescape("lone ` tick \\_ x"), "lone ` tick _ x");
     }
@@ -505,6 +645,9 @@ mod tests {
         assert_eq!(words("# Title | --- | two words"), 3);
         assert_eq!(words("日本語 text"), 4);
         assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(element_bytes("<SCRIPT>x</script><scripts><style>a</style>", "script"), 18);
+        assert_eq!(
+            element_bytes("<SCRIPT>x</script><scripts><style>a</style>", "script"),
+            18
+        );
     }
 }

@@ -107,9 +107,10 @@ fn looks_like_json(t: &str) -> bool {
 /// Tags that only HTML uses (XML, JSX and templates mostly do not), counted
 /// to tell an HTML page or fragment from other angle-bracket text.
 const HTML_TAGS: &[&str] = &[
-    "<html", "<head", "<body", "<div", "<p>", "<p ", "<span", "<a href", "<table", "<tr", "<td", "<ul", "<ol", "<li", "<br",
-    "<meta", "<title", "<link ", "<script", "<style", "<article", "<section", "<nav", "<header", "<footer", "<main", "<h1",
-    "<h2", "<h3", "<img ", "<form", "<input", "<button", "<iframe",
+    "<html", "<head", "<body", "<div", "<p>", "<p ", "<span", "<a href", "<table", "<tr", "<td",
+    "<ul", "<ol", "<li", "<br", "<meta", "<title", "<link ", "<script", "<style", "<article",
+    "<section", "<nav", "<header", "<footer", "<main", "<h1", "<h2", "<h3", "<img ", "<form",
+    "<input", "<button", "<iframe",
 ];
 
 /// An HTML page or fragment: a doctype or `<html>` at the start (after an XML
@@ -135,7 +136,11 @@ fn looks_like_html(t: &str) -> bool {
     if start.starts_with("<!doctype html") || start.starts_with("<html") {
         return true;
     }
-    if !start.starts_with('<') || start.starts_with("<?") || start.starts_with("<svg") || start.starts_with("<rss") {
+    if !start.starts_with('<')
+        || start.starts_with("<?")
+        || start.starts_with("<svg")
+        || start.starts_with("<rss")
+    {
         return false;
     }
     let distinct = HTML_TAGS.iter().filter(|tag| lower.contains(*tag)).count();
