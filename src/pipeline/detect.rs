@@ -73,16 +73,7 @@ pub fn detect(text: &str) -> Kind {
     if looks_like_json(trimmed) {
         return Kind::Json;
     }
-    let lower_start: String = trimmed
-        .chars()
-        .take(512)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if lower_start.starts_with("<!doctype html")
-        || lower_start.starts_with("<html")
-        || (lower_start.starts_with('<')
-            && (head.contains("<body") || head.contains("<head") || head.contains("<div")))
-    {
+    if looks_like_html(trimmed) {
         return Kind::Html;
     }
     let lines: Vec<&str> = head.lines().take(200).collect();
@@ -121,6 +112,49 @@ fn looks_like_json(t: &str) -> bool {
         || ["true", "false", "null"]
             .iter()
             .any(|w| rest.starts_with(w))
+}
+
+/// Tags that only HTML uses (XML, JSX and templates mostly do not), counted
+/// to tell an HTML page or fragment from other angle-bracket text.
+const HTML_TAGS: &[&str] = &[
+    "<html", "<head", "<body", "<div", "<p>", "<p ", "<span", "<a href", "<table", "<tr", "<td",
+    "<ul", "<ol", "<li", "<br", "<meta", "<title", "<link ", "<script", "<style", "<article",
+    "<section", "<nav", "<header", "<footer", "<main", "<h1", "<h2", "<h3", "<img ", "<form",
+    "<input", "<button", "<iframe",
+];
+
+/// An HTML page or fragment: a doctype or `<html>` at the start (after an XML
+/// declaration or comments, if any), or markup that starts with a tag and
+/// uses several HTML-only tags.
+fn looks_like_html(t: &str) -> bool {
+    if !t.starts_with('<') {
+        return false;
+    }
+    let lower = t.to_ascii_lowercase();
+    let mut start = lower.as_str();
+    // Skip an XML declaration and leading comments (`<!-- saved from url -->`, IE conditionals).
+    loop {
+        start = start.trim_start();
+        if let Some(rest) = start.strip_prefix("<?xml") {
+            start = rest.split_once("?>").map_or("", |(_, r)| r);
+        } else if let Some(rest) = start.strip_prefix("<!--") {
+            start = rest.split_once("-->").map_or("", |(_, r)| r);
+        } else {
+            break;
+        }
+    }
+    if start.starts_with("<!doctype html") || start.starts_with("<html") {
+        return true;
+    }
+    if !start.starts_with('<')
+        || start.starts_with("<?")
+        || start.starts_with("<svg")
+        || start.starts_with("<rss")
+    {
+        return false;
+    }
+    let distinct = HTML_TAGS.iter().filter(|tag| lower.contains(*tag)).count();
+    distinct >= 3 || ["<body", "<head"].iter().any(|tag| lower.contains(tag))
 }
 
 fn is_diff(lines: &[&str]) -> bool {
@@ -415,5 +449,30 @@ mod tests {
         // Hits from a repository whose directory has a `-` in its name.
         let hits = "axum-core/src/macros.rs:62:        impl IntoResponse for Name {\naxum-core/src/lib.rs:9:use http::Request;\naxum/src/json.rs:197:impl<T> IntoResponse for Json<T>\n";
         assert_ne!(detect(hits), Kind::Code);
+    }
+
+    #[test]
+    fn detects_html_pages_and_fragments() {
+        for page in [
+            "<!DOCTYPE html>\n<html><head><title>x</title></head><body><p>hi</p></body></html>",
+            "\u{feff}  <HTML LANG=en><HEAD>",
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\">\n<html>",
+            "<!-- saved from url=(0014)about:internet -->\n<html><body>x</body></html>",
+            "<html xmlns=\"http://www.w3.org/1999/xhtml\"><!--<![endif]--><head>",
+            "<div class=\"post\"><h1>Title</h1><p>Body text with <a href=\"/x\">a link</a>.</p></div>",
+            "<table><tr><td>a</td></tr><tr><td>b</td></tr></table><ul><li>x</li></ul>",
+        ] {
+            assert_eq!(detect(page), Kind::Html, "{page}");
+        }
+        for other in [
+            "<?xml version=\"1.0\"?>\n<project><modelVersion>4.0.0</modelVersion></project>",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><title>t</title><rect/></svg>",
+            "<rss version=\"2.0\"><channel><title>t</title><link>x</link></channel></rss>",
+            "<configuration>\n  <appSettings>\n  </appSettings>\n</configuration>",
+            "Some prose that mentions <div> and <p> tags in passing.",
+            "{\"html\": \"<html><body><p>x</p></body></html>\"}",
+        ] {
+            assert_ne!(detect(other), Kind::Html, "{other}");
+        }
     }
 }

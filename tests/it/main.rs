@@ -12,7 +12,11 @@ mod code;
 mod compress;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
+/// `headroom compress` on HTML pages: article extraction, retrieval, bad input.
+mod html;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
 /// `headroom retrieve`: exact originals, --query, --list, misses.
 mod retrieve;
+/// `headroom compress` on plain text and Markdown: passthrough, extraction, markers.
+mod text;
