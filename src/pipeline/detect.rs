@@ -5,6 +5,8 @@
 //! re-checks its input and passes through what it cannot handle.
 
 use std::fmt;
+
+use crate::compress::search::parse::Line as SearchLine;
 use std::str::FromStr;
 
 /// How many bytes of the input detection looks at.
@@ -93,7 +95,7 @@ pub fn detect(text: &str) -> Kind {
         return Kind::Diff;
     }
     let n = lines.iter().filter(|l| !l.trim().is_empty()).count().max(1);
-    let search = lines.iter().filter(|l| is_search_line(l)).count();
+    let search = search_line_count(&lines);
     if search * 10 >= n * 6 {
         return Kind::Search;
     }
@@ -135,23 +137,15 @@ fn is_diff(lines: &[&str]) -> bool {
     (git && hunk) || (minus && plus && hunk)
 }
 
-/// `path:line:content`, `path-line-context` or `path:line:col:content`.
-fn is_search_line(l: &str) -> bool {
-    if l == "--" {
-        return true;
-    }
-    let Some(pos) = l.find([':', '-']) else {
-        return false;
-    };
-    let path = &l[..pos];
-    if path.is_empty() || path.contains(char::is_whitespace) || path.starts_with('[') {
-        return false;
-    }
-    let rest = &l[pos + 1..];
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0
-        && matches!(rest.as_bytes().get(digits), Some(b':' | b'-'))
-        && (path.contains(['/', '.']) || l.as_bytes()[pos] == b':')
+/// How many of `lines` read as grep/ripgrep output: `path:line:content`,
+/// `path-line-context`, `path:line:col:content`, `--`, and rg's heading
+/// style (a path line, then `line:content` lines).
+fn search_line_count(lines: &[&str]) -> usize {
+    let text = lines.join("\n");
+    crate::compress::search::parse::parse(&text)
+        .iter()
+        .filter(|l| matches!(l, SearchLine::Hit(_) | SearchLine::Separator | SearchLine::Heading(_)))
+        .count()
 }
 
 fn is_log_line(l: &str) -> bool {
