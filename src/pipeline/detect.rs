@@ -291,4 +291,31 @@ mod tests {
         );
         assert_eq!(detect("[not json"), Kind::Text);
     }
+
+    #[test]
+    fn detects_every_search_format() {
+        let context = "axum-core/src/a.rs-10-use x;\naxum-core/src/a.rs:11:fn limit() {\naxum-core/src/a.rs-12-}\n--\naxum-core/src/b.rs:3:limit\n";
+        assert_eq!(detect(context), Kind::Search);
+        assert_eq!(detect("src/a.rs:3:7:let x = 1;\nsrc/b.rs:9:1:fn y() {}\n"), Kind::Search);
+        let heading = "src/lib.rs\n3:pub fn a() {}\n4-}\n\nsrc/b.rs\n9:b\n10:c\n";
+        assert_eq!(detect(heading), Kind::Search);
+    }
+
+    #[test]
+    fn logs_are_not_search_results() {
+        let zookeeper = "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200\n\
+                         2015-07-29 19:04:12,394 - INFO  [/10.10.34.11:3888:QuorumCnxManager$Listener@493] - Received connection\n";
+        assert_eq!(detect(zookeeper), Kind::Log);
+        let openstack = "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-1] GET\n\
+                         nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.272 25746 INFO nova.osapi_compute.wsgi.server [req-2] GET\n";
+        assert_eq!(detect(openstack), Kind::Log);
+    }
+
+    #[test]
+    fn detects_diffs_in_markdown_and_crlf() {
+        let md = "Here is the change:\n\n```diff\n--- a/x.rs\n+++ b/x.rs\n@@ -1 +1 @@\n-a\n+b\n```\n";
+        assert_eq!(detect(md), Kind::Diff);
+        let crlf = "diff --git a/x b/x\r\n--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n";
+        assert_eq!(detect(crlf), Kind::Diff);
+    }
 }

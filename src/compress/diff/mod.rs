@@ -23,6 +23,12 @@ use super::{Compressed, Context};
 /// Unchanged lines kept on each side of a change.
 const CONTEXT: usize = 2;
 
+/// A generated file's diff with this many lines or fewer, and bytes or
+/// fewer (a minified bundle is one long line), is cheaper to show than its
+/// marker line.
+const MIN_GENERATED_LINES: usize = 6;
+const MIN_GENERATED_BYTES: usize = 600;
+
 /// Files whose diffs nobody reads line by line: lockfiles and build output.
 const GENERATED_NAMES: &[&str] = &[
     "Cargo.lock",
@@ -218,9 +224,14 @@ fn render_file(f: &FileDiff, plan: &Plan, ctx: &Context, out: &mut String, t: &m
         }
     }
 
-    if plan.trim_context && is_generated(path) && !f.hunks.is_empty() {
+    // A lockfile or generated file shrinks to one marker line, when its
+    // changes are longer than that line.
+    let changed_lines = f.hunks.iter().map(|h| h.lines.len()).sum::<usize>();
+    let changed_bytes = f.hunks.iter().flat_map(|h| &h.lines).map(|l| l.len()).sum::<usize>();
+    let worth_it = changed_lines > MIN_GENERATED_LINES || changed_bytes > MIN_GENERATED_BYTES;
+    if plan.trim_context && is_generated(path) && worth_it {
         t.generated += 1;
-        t.generated_lines += f.hunks.iter().map(|h| h.lines.len()).sum::<usize>();
+        t.generated_lines += changed_lines;
         if let Some(hash) = &plan.hash {
             let hunks = if f.hunks.len() == 1 { "1 hunk".to_string() } else { format!("{} hunks", f.hunks.len()) };
             let summary = format!("{path} (generated) +{added} -{removed} lines in {hunks} omitted");

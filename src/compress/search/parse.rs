@@ -92,7 +92,7 @@ fn match_path(line: &str) -> Option<&str> {
 /// `N:content` or `N-content` under a heading (or from grep on one file).
 pub fn bare_hit<'a>(line: &'a str, path: &'a str) -> Option<Hit<'a>> {
     let digits = line.bytes().take(MAX_DIGITS + 1).take_while(u8::is_ascii_digit).count();
-    if digits == 0 || digits > MAX_DIGITS {
+    if !line_number(line, digits) {
         return None;
     }
     let sep = *line.as_bytes().get(digits)?;
@@ -109,22 +109,34 @@ pub fn bare_hit<'a>(line: &'a str, path: &'a str) -> Option<Hit<'a>> {
     })
 }
 
+/// Whether the `digits` digits at the start of `s` can be a line number:
+/// 1 to 10 digits without a leading zero (`05` is a date or a time).
+fn line_number(s: &str, digits: usize) -> bool {
+    (1..=MAX_DIGITS).contains(&digits) && !s.starts_with('0')
+}
+
 /// Splits `line` at the separator at byte `i` if `DIGITS` and the same
 /// separator follow it.
 fn split_at(line: &str, i: usize) -> Option<Hit<'_>> {
     let sep = line.as_bytes()[i];
     let body = &line[i + 1..];
     let digits = body.bytes().take(MAX_DIGITS + 1).take_while(u8::is_ascii_digit).count();
-    if digits == 0 || digits > MAX_DIGITS || body.as_bytes().get(digits) != Some(&sep) {
+    if !line_number(body, digits) || body.as_bytes().get(digits) != Some(&sep) {
+        return None;
+    }
+    let path = &line[..i];
+    let content = &body[digits + 1..];
+    // `…_13:53:08`: a clock, not `path:line:`.
+    if digits == 2 && path.ends_with(|c: char| c.is_ascii_digit()) && content.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
     Some(Hit {
-        path: &line[..i],
+        path,
         under_heading: false,
         is_match: sep == b':',
         number: body[..digits].parse().ok()?,
         body,
-        content: &body[digits + 1..],
+        content,
     })
 }
 
@@ -139,9 +151,10 @@ fn plausible_path(path: &str, is_match: bool) -> bool {
     !path.starts_with('[') && named && !date && (is_match || path.contains(['/', '.']))
 }
 
-/// Whether a line could be a ripgrep heading: a path with no leading space.
+/// Whether a line could be a ripgrep heading: a path, without whitespace
+/// (log lines, which also precede number-led lines, have spaces).
 fn heading_like(line: &str) -> bool {
-    !line.starts_with([' ', '\t', '[']) && line != "--" && !line.contains(": ")
+    !line.starts_with('[') && line != "--" && !line.contains(char::is_whitespace)
 }
 
 /// Classifies every line of `text` (split on `\n`; a trailing `\r` stays
@@ -223,7 +236,13 @@ mod tests {
 
     #[test]
     fn times_are_not_hits() {
-        for l in ["2024-01-31 12:00:00 INFO x", "2024-01-31T12:00:00Z x", "12:30:45 x", "12:30:45.123 INFO"] {
+        for l in [
+            "2024-01-31 12:00:00 INFO x",
+            "2024-01-31T12:00:00Z x",
+            "12:30:45 x",
+            "12:30:45.123 INFO",
+            "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova",
+        ] {
             assert!(matches!(parse(l)[0], Line::Other(_)), "{l}");
         }
     }
@@ -236,6 +255,12 @@ mod tests {
         assert_eq!((h.path, h.number, h.is_match, h.under_heading), ("src/lib.rs", 4, false, true));
         assert_eq!(lines[3], Line::Blank);
         assert_eq!(lines[4], Line::Heading("src/b.rs"));
+    }
+
+    #[test]
+    fn log_lines_are_not_headings() {
+        let log = "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:2181] - x\n2015-07-29 19:04:12,394 - INFO  y\n";
+        assert!(parse(log).iter().all(|l| matches!(l, Line::Other(_))));
     }
 
     #[test]
