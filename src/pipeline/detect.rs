@@ -144,7 +144,12 @@ fn search_line_count(lines: &[&str]) -> usize {
     let text = lines.join("\n");
     crate::compress::search::parse::parse(&text)
         .iter()
-        .filter(|l| matches!(l, SearchLine::Hit(_) | SearchLine::Separator | SearchLine::Heading(_)))
+        .filter(|l| {
+            matches!(
+                l,
+                SearchLine::Hit(_) | SearchLine::Separator | SearchLine::Heading(_)
+            )
+        })
         .count()
 }
 
@@ -296,7 +301,10 @@ mod tests {
     fn detects_every_search_format() {
         let context = "axum-core/src/a.rs-10-use x;\naxum-core/src/a.rs:11:fn limit() {\naxum-core/src/a.rs-12-}\n--\naxum-core/src/b.rs:3:limit\n";
         assert_eq!(detect(context), Kind::Search);
-        assert_eq!(detect("src/a.rs:3:7:let x = 1;\nsrc/b.rs:9:1:fn y() {}\n"), Kind::Search);
+        assert_eq!(
+            detect("src/a.rs:3:7:let x = 1;\nsrc/b.rs:9:1:fn y() {}\n"),
+            Kind::Search
+        );
         let heading = "src/lib.rs\n3:pub fn a() {}\n4-}\n\nsrc/b.rs\n9:b\n10:c\n";
         assert_eq!(detect(heading), Kind::Search);
     }
@@ -313,7 +321,8 @@ mod tests {
 
     #[test]
     fn detects_diffs_in_markdown_and_crlf() {
-        let md = "Here is the change:\n\n```diff\n--- a/x.rs\n+++ b/x.rs\n@@ -1 +1 @@\n-a\n+b\n```\n";
+        let md =
+            "Here is the change:\n\n```diff\n--- a/x.rs\n+++ b/x.rs\n@@ -1 +1 @@\n-a\n+b\n```\n";
         assert_eq!(detect(md), Kind::Diff);
         let crlf = "diff --git a/x b/x\r\n--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n";
         assert_eq!(detect(crlf), Kind::Diff);

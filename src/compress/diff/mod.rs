@@ -52,7 +52,17 @@ const GENERATED_NAMES: &[&str] = &[
 ];
 
 /// Suffixes of generated files.
-const GENERATED_SUFFIXES: &[&str] = &[".min.js", ".min.css", ".js.map", ".css.map", ".snap", ".pb.go", "_pb2.py", ".g.dart", ".designer.cs"];
+const GENERATED_SUFFIXES: &[&str] = &[
+    ".min.js",
+    ".min.css",
+    ".js.map",
+    ".css.map",
+    ".snap",
+    ".pb.go",
+    "_pb2.py",
+    ".g.dart",
+    ".designer.cs",
+];
 
 /// Compresses a unified diff, or `None` if `text` holds no file diff.
 pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
@@ -64,22 +74,43 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
             Block::Text(_) => None,
         })
         .collect();
-    if !files.iter().any(|f| !f.hunks.is_empty() || f.header.len() > 1) {
+    if !files
+        .iter()
+        .any(|f| !f.hunks.is_empty() || f.header.len() > 1)
+    {
         return None;
     }
     let lossless = render(&blocks, &Plan::default(), ctx);
-    let mut out = Compressed { text: lossless.text, transforms: lossless.transforms, hashes: Vec::new() };
-    if !ctx.may_drop() || (ctx.cost)(&out.text) <= ctx.lossy_min_tokens {
+    let mut out = Compressed {
+        text: lossless.text,
+        transforms: lossless.transforms,
+        hashes: Vec::new(),
+    };
+    if !ctx.may_drop() || small(&out.text, ctx) {
         return Some(out);
     }
-    let lossy = render(&blocks, &Plan { trim_context: true, hash: None }, ctx);
+    let lossy = render(
+        &blocks,
+        &Plan {
+            trim_context: true,
+            hash: None,
+        },
+        ctx,
+    );
     if lossy.omitted_lines == 0 {
         return Some(out);
     }
     let Some(hash) = ctx.store(text, "diff") else {
         return Some(out);
     };
-    let lossy = render(&blocks, &Plan { trim_context: true, hash: Some(hash.clone()) }, ctx);
+    let lossy = render(
+        &blocks,
+        &Plan {
+            trim_context: true,
+            hash: Some(hash.clone()),
+        },
+        ctx,
+    );
     out.text = lossy.text;
     out.transforms = lossy.transforms;
     out.hashes.push(hash);
@@ -129,13 +160,26 @@ fn render(blocks: &[Block], plan: &Plan, ctx: &Context) -> Rendered {
         }
     }
     if t.files > 0 {
-        let files = if t.files == 1 { "1 file changed".to_string() } else { format!("{} files changed", t.files) };
-        push(&mut out, &format!("{files}, {} insertions(+), {} deletions(-)", t.added, t.removed));
+        let files = if t.files == 1 {
+            "1 file changed".to_string()
+        } else {
+            format!("{} files changed", t.files)
+        };
+        push(
+            &mut out,
+            &format!(
+                "{files}, {} insertions(+), {} deletions(-)",
+                t.added, t.removed
+            ),
+        );
     }
     if t.context_omitted > 0
         && let Some(hash) = &plan.hash
     {
-        let line = ctx.marker_line(&format!("{} unchanged context lines omitted", t.context_omitted), hash);
+        let line = ctx.marker_line(
+            &format!("{} unchanged context lines omitted", t.context_omitted),
+            hash,
+        );
         push(&mut out, &line);
     }
     let mut transforms = vec!["diff:headers".to_string()];
@@ -149,7 +193,11 @@ fn render(blocks: &[Block], plan: &Plan, ctx: &Context) -> Rendered {
         transforms.push(format!("diff:generated({} files)", t.generated));
     }
     let _ = t.dropped_headers;
-    Rendered { text: out, transforms, omitted_lines: t.context_omitted + t.generated_lines }
+    Rendered {
+        text: out,
+        transforms,
+        omitted_lines: t.context_omitted + t.generated_lines,
+    }
 }
 
 fn push(out: &mut String, line: &str) {
@@ -160,10 +208,15 @@ fn push(out: &mut String, line: &str) {
 /// The path a file diff is about: the `+++ b/…` side, else the `diff --git` line's second path.
 fn file_path<'a>(f: &FileDiff<'a>) -> &'a str {
     let from_marker = |prefix: &str| {
-        f.header.iter().find_map(|h| h.strip_prefix(prefix)).map(|p| {
-            let p = p.split('\t').next().unwrap_or(p).trim_end();
-            p.strip_prefix("a/").or_else(|| p.strip_prefix("b/")).unwrap_or(p)
-        })
+        f.header
+            .iter()
+            .find_map(|h| h.strip_prefix(prefix))
+            .map(|p| {
+                let p = p.split('\t').next().unwrap_or(p).trim_end();
+                p.strip_prefix("a/")
+                    .or_else(|| p.strip_prefix("b/"))
+                    .unwrap_or(p)
+            })
     };
     if let Some(p) = from_marker("+++ ").filter(|p| *p != "/dev/null") {
         return p;
@@ -190,11 +243,15 @@ fn header_value<'a>(f: &FileDiff<'a>, prefix: &str) -> Option<&'a str> {
 fn render_file(f: &FileDiff, plan: &Plan, ctx: &Context, out: &mut String, t: &mut Tally) {
     let git = f.header[0].starts_with("diff --git ");
     let path = file_path(f);
-    let (added, removed) = f.hunks.iter().flat_map(|h| &h.lines).fold((0, 0), |(a, r), l| match l.as_bytes().first() {
-        Some(b'+') => (a + 1, r),
-        Some(b'-') => (a, r + 1),
-        _ => (a, r),
-    });
+    let (added, removed) = f
+        .hunks
+        .iter()
+        .flat_map(|h| &h.lines)
+        .fold((0, 0), |(a, r), l| match l.as_bytes().first() {
+            Some(b'+') => (a + 1, r),
+            Some(b'-') => (a, r + 1),
+            _ => (a, r),
+        });
     t.files += 1;
     t.added += added;
     t.removed += removed;
@@ -208,13 +265,24 @@ fn render_file(f: &FileDiff, plan: &Plan, ctx: &Context, out: &mut String, t: &m
         } else {
             "changed"
         };
-        if let (Some(from), Some(to)) = (header_value(f, "rename from "), header_value(f, "rename to ")) {
+        if let (Some(from), Some(to)) = (
+            header_value(f, "rename from "),
+            header_value(f, "rename to "),
+        ) {
             let similarity = header_value(f, "similarity index ").unwrap_or("?");
-            let mode = mode_change(f).map(|m| format!(", mode {m}")).unwrap_or_default();
-            push(out, &format!("renamed {from} → {to} ({similarity} similar{mode})"));
+            let mode = mode_change(f)
+                .map(|m| format!(", mode {m}"))
+                .unwrap_or_default();
+            push(
+                out,
+                &format!("renamed {from} → {to} ({similarity} similar{mode})"),
+            );
             return;
         }
-        if f.header.iter().any(|h| h.starts_with("Binary files ") || h == &"GIT binary patch") {
+        if f.header
+            .iter()
+            .any(|h| h.starts_with("Binary files ") || h == &"GIT binary patch")
+        {
             push(out, &format!("binary file {status}: {path}"));
             return;
         }
@@ -227,14 +295,24 @@ fn render_file(f: &FileDiff, plan: &Plan, ctx: &Context, out: &mut String, t: &m
     // A lockfile or generated file shrinks to one marker line, when its
     // changes are longer than that line.
     let changed_lines = f.hunks.iter().map(|h| h.lines.len()).sum::<usize>();
-    let changed_bytes = f.hunks.iter().flat_map(|h| &h.lines).map(|l| l.len()).sum::<usize>();
+    let changed_bytes = f
+        .hunks
+        .iter()
+        .flat_map(|h| &h.lines)
+        .map(|l| l.len())
+        .sum::<usize>();
     let worth_it = changed_lines > MIN_GENERATED_LINES || changed_bytes > MIN_GENERATED_BYTES;
     if plan.trim_context && is_generated(path) && worth_it {
         t.generated += 1;
         t.generated_lines += changed_lines;
         if let Some(hash) = &plan.hash {
-            let hunks = if f.hunks.len() == 1 { "1 hunk".to_string() } else { format!("{} hunks", f.hunks.len()) };
-            let summary = format!("{path} (generated) +{added} -{removed} lines in {hunks} omitted");
+            let hunks = if f.hunks.len() == 1 {
+                "1 hunk".to_string()
+            } else {
+                format!("{} hunks", f.hunks.len())
+            };
+            let summary =
+                format!("{path} (generated) +{added} -{removed} lines in {hunks} omitted");
             push(out, &ctx.marker_line(&summary, hash));
         }
         return;
@@ -274,7 +352,15 @@ fn keeps_header_line(f: &FileDiff, h: &str, git: bool) -> bool {
     };
     if path == "/dev/null" {
         let minus = h.starts_with("--- ");
-        return header_value(f, if minus { "new file mode " } else { "deleted file mode " }).is_none();
+        return header_value(
+            f,
+            if minus {
+                "new file mode "
+            } else {
+                "deleted file mode "
+            },
+        )
+        .is_none();
     }
     !f.header[0].contains(path)
 }
@@ -291,7 +377,11 @@ fn render_hunk(hunk: &Hunk, plan: &Plan, ctx: &Context, out: &mut String, t: &mu
         // The hunk as `git diff -U2` would print it: same function context,
         // line numbers of the first line still shown.
         let (lead64, trail64) = (lead as u64, trail as u64);
-        let context = hunk.header.get(3..).and_then(|h| h.split_once(" @@")).map_or("", |(_, c)| c);
+        let context = hunk
+            .header
+            .get(3..)
+            .and_then(|h| h.split_once(" @@"))
+            .map_or("", |(_, c)| c);
         push(
             out,
             &format!(
@@ -343,7 +433,14 @@ fn edge_trim(hunk: &Hunk, plan: &Plan) -> (usize, usize) {
 
 /// A run of unchanged lines: all of it, or 2 lines next to each change with
 /// a count of the rest.
-fn render_context(run: &[&str], at_start: bool, at_end: bool, plan: &Plan, out: &mut String, t: &mut Tally) {
+fn render_context(
+    run: &[&str],
+    at_start: bool,
+    at_end: bool,
+    plan: &Plan,
+    out: &mut String,
+    t: &mut Tally,
+) {
     let keep_head = if at_start { 0 } else { CONTEXT };
     let keep_tail = if at_end { 0 } else { CONTEXT };
     let omit = run.len().saturating_sub(keep_head + keep_tail);
@@ -367,10 +464,21 @@ fn render_context(run: &[&str], at_start: bool, at_end: bool, plan: &Plan, out: 
 /// Removed and added lines, with equal-length blocks paired line by line
 /// into `~` word diffs where that is clearly smaller.
 fn render_change(block: &[&str], ctx: &Context, out: &mut String, t: &mut Tally) {
-    let removed: Vec<&str> = block.iter().copied().filter(|l| l.starts_with('-')).collect();
-    let added: Vec<&str> = block.iter().copied().filter(|l| l.starts_with('+')).collect();
+    let removed: Vec<&str> = block
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with('-'))
+        .collect();
+    let added: Vec<&str> = block
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with('+'))
+        .collect();
     let notes = block.iter().any(|l| l.starts_with('\\'));
-    let ordered = block.iter().position(|l| l.starts_with('+')).is_none_or(|first_add| block[first_add..].iter().all(|l| !l.starts_with('-')));
+    let ordered = block
+        .iter()
+        .position(|l| l.starts_with('+'))
+        .is_none_or(|first_add| block[first_add..].iter().all(|l| !l.starts_with('-')));
     if removed.len() != added.len() || removed.is_empty() || notes || !ordered {
         for l in block {
             push(out, l);
@@ -412,6 +520,12 @@ fn render_change(block: &[&str], ctx: &Context, out: &mut String, t: &mut Tally)
     }
 }
 
+/// Whether `text` is at or below the size that is not thinned. A token is
+/// rarely longer than 64 bytes, so a long text is not counted at all.
+fn small(text: &str, ctx: &Context) -> bool {
+    text.len() <= ctx.lossy_min_tokens * 64 && (ctx.cost)(text) <= ctx.lossy_min_tokens
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,7 +557,9 @@ mod tests {
 
     /// A git diff of one file with `context` unchanged lines around each of two changes.
     fn wide_diff(context: usize) -> String {
-        let mut s = String::from("diff --git a/src/lib.rs b/src/lib.rs\nindex 3f2a..9b1c 100644\n--- a/src/lib.rs\n+++ b/src/lib.rs\n");
+        let mut s = String::from(
+            "diff --git a/src/lib.rs b/src/lib.rs\nindex 3f2a..9b1c 100644\n--- a/src/lib.rs\n+++ b/src/lib.rs\n",
+        );
         let n = 4 * context + 2;
         s.push_str(&format!("@@ -1,{n} +1,{} @@ fn setup\n", n + 1));
         for k in 0..context {
@@ -466,21 +582,42 @@ mod tests {
         let out = compress(&wide_diff(3), &ctx(true)).unwrap();
         assert!(!out.text.contains("index 3f2a"));
         assert!(!out.text.contains("+++ b/src/lib.rs"));
-        assert!(out.text.starts_with("diff --git a/src/lib.rs b/src/lib.rs\n@@ -1,14 +1,15 @@ fn setup\n"));
+        assert!(
+            out.text
+                .starts_with("diff --git a/src/lib.rs b/src/lib.rs\n@@ -1,14 +1,15 @@ fn setup\n")
+        );
         assert!(out.text.contains("+let retries = 3;"));
-        assert!(out.text.ends_with("1 file changed, 3 insertions(+), 2 deletions(-)\n"), "{}", out.text);
+        assert!(
+            out.text
+                .ends_with("1 file changed, 3 insertions(+), 2 deletions(-)\n"),
+            "{}",
+            out.text
+        );
         assert!(out.hashes.is_empty());
     }
 
     #[test]
     fn wide_context_is_trimmed_with_counts() {
         let out = compress(&wide_diff(10), &ctx(false)).unwrap();
-        assert!(out.text.contains("@@ -9,26 +9,27 @@ fn setup\n let a8 = compute_value(8);\n"), "{}", out.text);
+        assert!(
+            out.text
+                .contains("@@ -9,26 +9,27 @@ fn setup\n let a8 = compute_value(8);\n"),
+            "{}",
+            out.text
+        );
         assert!(out.text.contains("… 16 unchanged lines\n"), "{}", out.text);
-        assert!(out.text.contains("+new_call();\n let c0 = compute_value(0);\n let c1 = compute_value(1);\n1 file"));
-        assert!(out.text.contains(" let b0 = compute_value(0);\n let b1 = compute_value(1);\n… 16"));
+        assert!(out.text.contains(
+            "+new_call();\n let c0 = compute_value(0);\n let c1 = compute_value(1);\n1 file"
+        ));
+        assert!(
+            out.text
+                .contains(" let b0 = compute_value(0);\n let b1 = compute_value(1);\n… 16")
+        );
         assert_eq!(out.hashes.len(), 1);
-        assert!(out.text.contains(&format!("32 unchanged context lines omitted; retrieve: headroom retrieve {}]", out.hashes[0])));
+        assert!(out.text.contains(&format!(
+            "32 unchanged context lines omitted; retrieve: headroom retrieve {}]",
+            out.hashes[0]
+        )));
         for l in ["-old_call();", "+new_call();", "+let retries = 3;"] {
             assert!(out.text.contains(l), "{l} missing");
         }
@@ -498,12 +635,19 @@ mod tests {
         let mut d = wide_diff(3);
         d.push_str("diff --git a/Cargo.lock b/Cargo.lock\nindex 1..2 100644\n--- a/Cargo.lock\n+++ b/Cargo.lock\n@@ -1,3 +1,3 @@\n [[package]]\n-name = \"a\"\n+name = \"b\"\n version = \"1\"\n");
         for k in 0..30 {
-            d.push_str(&format!("@@ -{0},2 +{0},2 @@\n-checksum = \"{k:064x}\"\n+checksum = \"{1:064x}\"\n", 10 * k + 10, k + 1));
+            d.push_str(&format!(
+                "@@ -{0},2 +{0},2 @@\n-checksum = \"{k:064x}\"\n+checksum = \"{1:064x}\"\n",
+                10 * k + 10,
+                k + 1
+            ));
         }
         let out = compress(&d, &ctx(false)).unwrap();
         assert!(out.text.contains("[headroom: Cargo.lock (generated) +31 -31 lines in 31 hunks omitted; retrieve: headroom retrieve"), "{}", out.text);
         assert!(!out.text.contains("checksum"));
-        assert!(out.text.contains("2 files changed, 34 insertions(+), 33 deletions(-)"));
+        assert!(
+            out.text
+                .contains("2 files changed, 34 insertions(+), 33 deletions(-)")
+        );
     }
 
     #[test]
@@ -527,7 +671,10 @@ mod tests {
 
     #[test]
     fn commit_header_is_kept() {
-        let d = format!("commit 0123abcd\nAuthor: Ann <ann@example.com>\nDate:   Tue Feb 17 14:47:28 2026 +0100\n\n    Fix the timeout\n\n{}", wide_diff(3));
+        let d = format!(
+            "commit 0123abcd\nAuthor: Ann <ann@example.com>\nDate:   Tue Feb 17 14:47:28 2026 +0100\n\n    Fix the timeout\n\n{}",
+            wide_diff(3)
+        );
         let out = compress(&d, &ctx(false)).unwrap();
         assert!(out.text.starts_with("commit 0123abcd\nAuthor: Ann <ann@example.com>\nDate:   Tue Feb 17 14:47:28 2026 +0100\n\n    Fix the timeout\n\ndiff --git"));
     }

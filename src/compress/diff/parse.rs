@@ -73,7 +73,11 @@ pub fn hunk_header(line: &str) -> Option<(u64, u64, u64, u64)> {
 /// Whether `line` starts a file diff.
 fn starts_file(lines: &[&str], i: usize) -> bool {
     let l = lines[i];
-    if l.starts_with("diff --git ") || (l.starts_with("diff -") && !l.starts_with("diff --cc") && !l.starts_with("diff --combined")) {
+    if l.starts_with("diff --git ")
+        || (l.starts_with("diff -")
+            && !l.starts_with("diff --cc")
+            && !l.starts_with("diff --combined"))
+    {
         return true;
     }
     // Plain `diff -u` output: `---`, `+++`, then a hunk.
@@ -84,7 +88,10 @@ fn starts_file(lines: &[&str], i: usize) -> bool {
 
 /// Splits `text` into blocks. Lines lose a trailing `\r`.
 pub fn parse(text: &str) -> Vec<Block<'_>> {
-    let lines: Vec<&str> = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
     let mut blocks: Vec<Block> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -96,18 +103,34 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
             i += 1;
             continue;
         }
-        let mut file = FileDiff { header: vec![lines[i]], hunks: Vec::new() };
+        let mut file = FileDiff {
+            header: vec![lines[i]],
+            hunks: Vec::new(),
+        };
         i += 1;
         // A `diff --git` line is followed by extended headers; plain `---`
         // starts at the `---` itself (already taken as the first line).
-        while i < lines.len() && HEADER_PREFIXES.iter().any(|p| lines[i].starts_with(p)) && !starts_nested(&file, lines[i]) {
+        while i < lines.len()
+            && HEADER_PREFIXES.iter().any(|p| lines[i].starts_with(p))
+            && !starts_nested(&file, lines[i])
+        {
             file.header.push(lines[i]);
             i += 1;
         }
         while i < lines.len() {
-            let Some((old_start, old_len, new_start, new_len)) = hunk_header(lines[i]) else { break };
+            let Some((old_start, old_len, new_start, new_len)) = hunk_header(lines[i]) else {
+                break;
+            };
             let (mut old_left, mut new_left) = (old_len, new_len);
-            let mut hunk = Hunk { header: lines[i], old_start, old_len, new_start, new_len, complete: false, lines: Vec::new() };
+            let mut hunk = Hunk {
+                header: lines[i],
+                old_start,
+                old_len,
+                new_start,
+                new_len,
+                complete: false,
+                lines: Vec::new(),
+            };
             i += 1;
             while i < lines.len() && (old_left > 0 || new_left > 0) {
                 let l = lines[i];
@@ -159,7 +182,10 @@ mod tests {
         assert_eq!(f.header.len(), 4);
         assert_eq!(f.hunks.len(), 2);
         assert_eq!(f.hunks[0].lines, [" a", "-b", "+c", " d"]);
-        assert_eq!(f.hunks[1].lines, ["-e", "+f", "\\ No newline at end of file"]);
+        assert_eq!(
+            f.hunks[1].lines,
+            ["-e", "+f", "\\ No newline at end of file"]
+        );
     }
 
     #[test]

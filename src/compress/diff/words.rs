@@ -24,7 +24,10 @@ pub fn word_diff(old: &str, new: &str) -> Option<String> {
     if old.len() > MAX_LINE || new.len() > MAX_LINE || old == new {
         return None;
     }
-    if DELIMITERS.iter().any(|d| old.contains(d) || new.contains(d)) {
+    if DELIMITERS
+        .iter()
+        .any(|d| old.contains(d) || new.contains(d))
+    {
         return None;
     }
     let a = tokens(old);
@@ -37,7 +40,11 @@ pub fn word_diff(old: &str, new: &str) -> Option<String> {
         let (tag, o, n) = op.as_tag_tuple();
         let old_text: String = a[o].concat();
         let new_text: String = b[n].concat();
-        let tag = if tag == DiffTag::Equal { DiffTag::Equal } else { DiffTag::Replace };
+        let tag = if tag == DiffTag::Equal {
+            DiffTag::Equal
+        } else {
+            DiffTag::Replace
+        };
         match segs.last_mut() {
             Some(last) if last.0 == DiffTag::Replace && tag == DiffTag::Replace => {
                 last.1.push_str(&old_text);
@@ -65,7 +72,11 @@ pub fn word_diff(old: &str, new: &str) -> Option<String> {
         i += 1;
     }
     let changes = merged.iter().filter(|s| s.0 != DiffTag::Equal).count();
-    let same: usize = merged.iter().filter(|s| s.0 == DiffTag::Equal).map(|s| s.1.len()).sum();
+    let same: usize = merged
+        .iter()
+        .filter(|s| s.0 == DiffTag::Equal)
+        .map(|s| s.1.len())
+        .sum();
     if changes == 0 || changes > MAX_CHANGES || same * 2 < old.len().max(new.len()) {
         return None;
     }
@@ -129,8 +140,15 @@ pub fn split(line: &str) -> (String, String) {
             new.push_str(&r[..end]);
             rest = &r[end + 2..];
         } else {
-            let next = ["[-", "{+"].iter().filter_map(|d| rest.find(d)).min().unwrap_or(rest.len()).max(1);
-            let next = (next..=rest.len()).find(|&k| rest.is_char_boundary(k)).unwrap_or(rest.len());
+            let next = ["[-", "{+"]
+                .iter()
+                .filter_map(|d| rest.find(d))
+                .min()
+                .unwrap_or(rest.len())
+                .max(1);
+            let next = (next..=rest.len())
+                .find(|&k| rest.is_char_boundary(k))
+                .unwrap_or(rest.len());
             old.push_str(&rest[..next]);
             new.push_str(&rest[..next]);
             rest = &rest[next..];
@@ -145,9 +163,19 @@ mod tests {
 
     #[test]
     fn one_word_changed() {
-        let w = word_diff("    let timeout = Duration::from_secs(30);", "    let timeout = Duration::from_secs(60);").unwrap();
+        let w = word_diff(
+            "    let timeout = Duration::from_secs(30);",
+            "    let timeout = Duration::from_secs(60);",
+        )
+        .unwrap();
         assert_eq!(w, "    let timeout = Duration::from_secs([-30-]{+60+});");
-        assert_eq!(split(&w), ("    let timeout = Duration::from_secs(30);".into(), "    let timeout = Duration::from_secs(60);".into()));
+        assert_eq!(
+            split(&w),
+            (
+                "    let timeout = Duration::from_secs(30);".into(),
+                "    let timeout = Duration::from_secs(60);".into()
+            )
+        );
     }
 
     #[test]
@@ -164,8 +192,14 @@ mod tests {
     fn round_trips() {
         let pairs = [
             ("use a::{B, C};", "use a::{B, C, D};"),
-            ("        if value > limit && !done {", "        if value >= limit && !done {"),
-            ("héllo wörld, this is a long line", "héllo wörld, this is a longer line"),
+            (
+                "        if value > limit && !done {",
+                "        if value >= limit && !done {",
+            ),
+            (
+                "héllo wörld, this is a long line",
+                "héllo wörld, this is a longer line",
+            ),
         ];
         for (o, n) in pairs {
             if let Some(w) = word_diff(o, n) {

@@ -48,11 +48,21 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     let lossless = render(&lines, &keep_all, grouped, None);
     let mut out = Compressed {
         text: lossless,
-        transforms: vec![if grouped { "search:group-by-file" } else { "search:trim" }.to_string()],
+        transforms: vec![
+            if grouped {
+                "search:group-by-file"
+            } else {
+                "search:trim"
+            }
+            .to_string(),
+        ],
         hashes: Vec::new(),
     };
-    let matches = lines.iter().filter(|l| matches!(l, Line::Hit(h) if h.is_match)).count();
-    if !ctx.may_drop() || matches <= MIN_MATCHES_TO_THIN || (ctx.cost)(&out.text) <= ctx.lossy_min_tokens {
+    let matches = lines
+        .iter()
+        .filter(|l| matches!(l, Line::Hit(h) if h.is_match))
+        .count();
+    if !ctx.may_drop() || matches <= MIN_MATCHES_TO_THIN || small(&out.text, ctx) {
         return Some(out);
     }
     let keep = select(&lines, &ctx.query, budget(matches));
@@ -64,9 +74,14 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     };
     let marker = |summary: &str| ctx.marker_line(summary, &hash);
     let lossy = render(&lines, &keep, groupable(&lines, false), Some(&marker));
-    let kept = lines.iter().zip(&keep).filter(|(l, k)| **k && matches!(l, Line::Hit(h) if h.is_match)).count();
+    let kept = lines
+        .iter()
+        .zip(&keep)
+        .filter(|(l, k)| **k && matches!(l, Line::Hit(h) if h.is_match))
+        .count();
     out.text = lossy;
-    out.transforms.push(format!("search:select({kept} of {matches} matches)"));
+    out.transforms
+        .push(format!("search:select({kept} of {matches} matches)"));
     out.hashes.push(hash);
     Some(out)
 }
@@ -115,7 +130,11 @@ fn select(lines: &[Line], query: &crate::relevance::Query, budget: usize) -> Vec
             }
             if h.is_match {
                 files.last_mut().unwrap().push(matches.len());
-                matches.push(Match { line: i, hit: *h, file: files.len() - 1 });
+                matches.push(Match {
+                    line: i,
+                    hit: *h,
+                    file: files.len() - 1,
+                });
             }
         }
     }
@@ -124,10 +143,18 @@ fn select(lines: &[Line], query: &crate::relevance::Query, budget: usize) -> Vec
     let scores = rank::scores(&contents, &paths, query);
     let mut kept = vec![false; matches.len()];
 
-    // 1. The best answers: at most 2/3 of the budget, none scoring under a
-    //    quarter of the best.
+    // 1. The best answers, at most 2/3 of the budget: matches within half of
+    //    the best score, and definitions of a name the query asks about
+    //    within a quarter of it. Lines that merely tie with many others are
+    //    left to the round-robin below, which spreads them over files.
     let top = scores.iter().cloned().fold(0.0, f64::max);
-    let mut ranked: Vec<usize> = (0..matches.len()).filter(|&m| scores[m] > 0.0 && scores[m] >= top * 0.25).collect();
+    let mut ranked: Vec<usize> = (0..matches.len())
+        .filter(|&m| {
+            scores[m] > 0.0
+                && (scores[m] >= top * 0.5
+                    || (scores[m] >= top * 0.25 && rank::defines_asked_name(contents[m], query)))
+        })
+        .collect();
     ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     ranked.truncate((budget * 2 / 3).max(1));
     for &m in &ranked {
@@ -136,7 +163,9 @@ fn select(lines: &[Line], query: &crate::relevance::Query, budget: usize) -> Vec
     // 2. The body of the best definitions: following matches in the same
     //    file indented deeper than the definition line (where the defined
     //    thing is used or does its work).
-    let definitions = ranked.iter().filter(|&&m| !rank::defined_names(contents[m]).is_empty());
+    let definitions = ranked
+        .iter()
+        .filter(|&&m| !rank::defined_names(contents[m]).is_empty());
     let mut body_left = budget / 2;
     for &m in definitions.take(MAX_BODIES) {
         let indent = indent_of(contents[m]);
@@ -155,10 +184,16 @@ fn select(lines: &[Line], query: &crate::relevance::Query, budget: usize) -> Vec
     kept[matches.len() - 1] = true;
     // 4. Round-robin over files, best file first, best match first; a line
     //    identical to one already kept is not kept again.
-    let mut seen: HashSet<&str> = (0..matches.len()).filter(|&m| kept[m]).map(|m| contents[m].trim()).collect();
-    let file_score = |f: usize| files[f].iter().map(|&m| scores[m]).fold(0.0, f64::max);
+    let mut seen: HashSet<&str> = (0..matches.len())
+        .filter(|&m| kept[m])
+        .map(|m| contents[m].trim())
+        .collect();
+    let file_score: Vec<f64> = files
+        .iter()
+        .map(|f| f.iter().map(|&m| scores[m]).fold(0.0, f64::max))
+        .collect();
     let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by(|&a, &b| file_score(b).total_cmp(&file_score(a)).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| file_score[b].total_cmp(&file_score[a]).then(a.cmp(&b)));
     let mut queues: Vec<Vec<usize>> = files
         .iter()
         .map(|f| {
@@ -190,10 +225,11 @@ fn select(lines: &[Line], query: &crate::relevance::Query, budget: usize) -> Vec
     for (m, k) in matches.iter().zip(&kept) {
         line_kept[m.line] = *k;
     }
+    let owners = context_owners(lines);
     for (i, l) in lines.iter().enumerate() {
         match l {
             Line::Hit(h) if h.is_match => keep[i] = line_kept[i],
-            Line::Hit(h) => keep[i] = nearest_match(lines, i, h).is_some_and(|j| line_kept[j]),
+            Line::Hit(_) => keep[i] = owners[i].is_some_and(|j| line_kept[j]),
             _ => {}
         }
     }
@@ -204,36 +240,39 @@ fn indent_of(s: &str) -> usize {
     s.len() - s.trim_start().len()
 }
 
-/// The match line closest (by line number) to context line `i`, within the
-/// same unbroken run of lines of its file; the earlier one on a tie.
-fn nearest_match(lines: &[Line], i: usize, h: &Hit) -> Option<usize> {
-    let same_run = |j: usize| matches!(lines[j], Line::Hit(o) if o.path == h.path);
-    let mut before = None;
-    let mut j = i;
-    while j > 0 && same_run(j - 1) {
-        j -= 1;
-        if let Line::Hit(o) = lines[j]
-            && o.is_match
-        {
-            before = Some((j, h.number.abs_diff(o.number)));
-            break;
+/// For each context line, the match line closest to it by line number
+/// within the same unbroken run of its file (the earlier one on a tie).
+fn context_owners(lines: &[Line]) -> Vec<Option<usize>> {
+    // The nearest match before and after each line, within its run.
+    let sweep = |order: &mut dyn Iterator<Item = usize>| {
+        let mut nearest = vec![None; lines.len()];
+        let mut last: Option<(usize, &str, u64)> = None;
+        for i in order {
+            let Line::Hit(h) = lines[i] else {
+                last = None;
+                continue;
+            };
+            if last.is_some_and(|(_, path, _)| path != h.path) {
+                last = None;
+            }
+            if h.is_match {
+                last = Some((i, h.path, h.number));
+            } else {
+                nearest[i] = last.map(|(j, _, n)| (j, h.number.abs_diff(n)));
+            }
         }
-    }
-    let mut after = None;
-    let mut j = i + 1;
-    while j < lines.len() && same_run(j) {
-        if let Line::Hit(o) = lines[j]
-            && o.is_match
-        {
-            after = Some((j, h.number.abs_diff(o.number)));
-            break;
-        }
-        j += 1;
-    }
-    match (before, after) {
-        (Some(b), Some(a)) => Some(if a.1 < b.1 { a.0 } else { b.0 }),
-        (b, a) => b.or(a).map(|x| x.0),
-    }
+        nearest
+    };
+    let before = sweep(&mut (0..lines.len()));
+    let after = sweep(&mut (0..lines.len()).rev());
+    before
+        .into_iter()
+        .zip(after)
+        .map(|(b, a)| match (b, a) {
+            (Some(b), Some(a)) => Some(if a.1 < b.1 { a.0 } else { b.0 }),
+            (b, a) => b.or(a).map(|x| x.0),
+        })
+        .collect()
 }
 
 /// Omitted matches of one file, waiting to be reported where they were.
@@ -259,7 +298,11 @@ impl Gap {
         let n = self.count;
         let what = if n == 1 { "match" } else { "matches" };
         let more = if more { " more" } else { "" };
-        let lines = if n == 1 { format!("line {}", self.first) } else { format!("lines {}-{}", self.first, self.last) };
+        let lines = if n == 1 {
+            format!("line {}", self.first)
+        } else {
+            format!("lines {}-{}", self.first, self.last)
+        };
         match path {
             Some(p) => format!("… {n}{more} {what} in {p} ({lines})"),
             None => format!("… {n}{more} {what} ({lines})"),
@@ -362,7 +405,12 @@ impl<'a> Printer<'a> {
 /// Prints the kept lines, grouped under path headings or flat, with gap
 /// lines where matches were omitted and, when `marker` is given, a final
 /// marker line summarising the omission.
-fn render(lines: &[Line], keep: &[bool], grouped: bool, marker: Option<&dyn Fn(&str) -> String>) -> String {
+fn render(
+    lines: &[Line],
+    keep: &[bool],
+    grouped: bool,
+    marker: Option<&dyn Fn(&str) -> String>,
+) -> String {
     let mut p = Printer {
         out: String::new(),
         grouped,
@@ -393,14 +441,20 @@ fn render(lines: &[Line], keep: &[bool], grouped: bool, marker: Option<&dyn Fn(&
     p.flush_gap();
     if let Some(marker) = marker {
         if p.unlisted_files > 0 {
-            let line = format!("… {} matches in {} more files", p.unlisted_matches, p.unlisted_files);
+            let line = format!(
+                "… {} matches in {} more files",
+                p.unlisted_matches, p.unlisted_files
+            );
             p.push(&line);
         }
         let files = match p.files_with_omissions {
             1 => "1 file".to_string(),
             n => format!("{n} files"),
         };
-        let line = marker(&format!("{} of {} matches omitted in {files}", p.omitted, p.total));
+        let line = marker(&format!(
+            "{} of {} matches omitted in {files}",
+            p.omitted, p.total
+        ));
         p.push(&line);
     }
     p.out
@@ -411,6 +465,12 @@ fn render(lines: &[Line], keep: &[bool], grouped: bool, marker: Option<&dyn Fn(&
 fn flat_line(h: &Hit) -> String {
     let sep = if h.is_match { ':' } else { '-' };
     format!("{}{sep}{}", h.path, h.body)
+}
+
+/// Whether `text` is at or below the size that is not thinned. A token is
+/// rarely longer than 64 bytes, so a long text is not counted at all.
+fn small(text: &str, ctx: &Context) -> bool {
+    text.len() <= ctx.lossy_min_tokens * 64 && (ctx.cost)(text) <= ctx.lossy_min_tokens
 }
 
 #[cfg(test)]
@@ -448,9 +508,13 @@ mod tests {
             for n in 0..25 {
                 let line = 10 * n + 1;
                 if f == 7 && n == 13 {
-                    s.push_str(&format!("src/mod{f}.rs:{line}:pub fn parse_config(input: &str) -> Config {{\n"));
+                    s.push_str(&format!(
+                        "src/mod{f}.rs:{line}:pub fn parse_config(input: &str) -> Config {{\n"
+                    ));
                 } else {
-                    s.push_str(&format!("src/mod{f}.rs:{line}:    let cfg = parse_config(&input_{n});\n"));
+                    s.push_str(&format!(
+                        "src/mod{f}.rs:{line}:    let cfg = parse_config(&input_{n});\n"
+                    ));
                 }
             }
         }
@@ -476,14 +540,29 @@ mod tests {
         let input = many_hits();
         let out = compress(&input, &ctx("where is parse_config defined?", false)).unwrap();
         assert!(out.text.contains("src/mod7.rs\n"), "{}", out.text);
-        assert!(out.text.contains("131:pub fn parse_config(input: &str) -> Config {"));
+        assert!(
+            out.text
+                .contains("131:pub fn parse_config(input: &str) -> Config {")
+        );
         assert!(out.text.contains("… "), "{}", out.text);
         assert_eq!(out.hashes.len(), 1);
-        assert!(out.text.trim_end().ends_with(&format!("retrieve: headroom retrieve {}]", out.hashes[0])));
-        assert!(out.text.len() * 2 < input.len(), "{} vs {}", out.text.len(), input.len());
+        assert!(
+            out.text
+                .trim_end()
+                .ends_with(&format!("retrieve: headroom retrieve {}]", out.hashes[0]))
+        );
+        assert!(
+            out.text.len() * 2 < input.len(),
+            "{} vs {}",
+            out.text.len(),
+            input.len()
+        );
         // Every file is still named.
         for f in 0..12 {
-            assert!(out.text.contains(&format!("src/mod{f}.rs")), "file {f} missing");
+            assert!(
+                out.text.contains(&format!("src/mod{f}.rs")),
+                "file {f} missing"
+            );
         }
     }
 
@@ -502,7 +581,9 @@ mod tests {
                 continue;
             }
             let flat = format!("{path}:{l}");
-            let pos = input.find(&format!("{flat}\n")).unwrap_or_else(|| panic!("{flat} not in input"));
+            let pos = input
+                .find(&format!("{flat}\n"))
+                .unwrap_or_else(|| panic!("{flat} not in input"));
             assert!(pos >= last);
             last = pos;
         }
@@ -513,7 +594,10 @@ mod tests {
         let input = many_hits();
         let out = compress(&input, &ctx("parse_config", true)).unwrap();
         assert!(out.hashes.is_empty());
-        assert_eq!(out.text.lines().filter(|l| !l.starts_with("src/")).count(), 300);
+        assert_eq!(
+            out.text.lines().filter(|l| !l.starts_with("src/")).count(),
+            300
+        );
     }
 
     #[test]

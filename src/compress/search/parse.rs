@@ -57,7 +57,9 @@ pub fn flat_hit<'a>(line: &'a str, known: &HashSet<&str>) -> Option<Hit<'a>> {
         if (b != b':' && b != b'-') || i == 0 {
             continue;
         }
-        let Some(hit) = split_at(line, i) else { continue };
+        let Some(hit) = split_at(line, i) else {
+            continue;
+        };
         if known.contains(hit.path) {
             return Some(hit);
         }
@@ -91,7 +93,11 @@ fn match_path(line: &str) -> Option<&str> {
 
 /// `N:content` or `N-content` under a heading (or from grep on one file).
 pub fn bare_hit<'a>(line: &'a str, path: &'a str) -> Option<Hit<'a>> {
-    let digits = line.bytes().take(MAX_DIGITS + 1).take_while(u8::is_ascii_digit).count();
+    let digits = line
+        .bytes()
+        .take(MAX_DIGITS + 1)
+        .take_while(u8::is_ascii_digit)
+        .count();
     if !line_number(line, digits) {
         return None;
     }
@@ -120,14 +126,21 @@ fn line_number(s: &str, digits: usize) -> bool {
 fn split_at(line: &str, i: usize) -> Option<Hit<'_>> {
     let sep = line.as_bytes()[i];
     let body = &line[i + 1..];
-    let digits = body.bytes().take(MAX_DIGITS + 1).take_while(u8::is_ascii_digit).count();
+    let digits = body
+        .bytes()
+        .take(MAX_DIGITS + 1)
+        .take_while(u8::is_ascii_digit)
+        .count();
     if !line_number(body, digits) || body.as_bytes().get(digits) != Some(&sep) {
         return None;
     }
     let path = &line[..i];
     let content = &body[digits + 1..];
     // `…_13:53:08`: a clock, not `path:line:`.
-    if digits == 2 && path.ends_with(|c: char| c.is_ascii_digit()) && content.starts_with(|c: char| c.is_ascii_digit()) {
+    if digits == 2
+        && path.ends_with(|c: char| c.is_ascii_digit())
+        && content.starts_with(|c: char| c.is_ascii_digit())
+    {
         return None;
     }
     Some(Hit {
@@ -163,7 +176,7 @@ pub fn parse(text: &str) -> Vec<Line<'_>> {
     let raw: Vec<&str> = text.split('\n').collect();
     // A final newline leaves an empty last piece that is not a line.
     let raw = match raw.split_last() {
-        Some((last, rest)) if last.is_empty() => rest,
+        Some((&"", rest)) => rest,
         _ => &raw[..],
     };
     // Paths of match lines, to resolve context lines whose path has `-N-`.
@@ -218,7 +231,10 @@ mod tests {
     #[test]
     fn flat_forms() {
         let h = hit("src/main.rs:12:fn main() {");
-        assert_eq!((h.path, h.number, h.is_match, h.content), ("src/main.rs", 12, true, "fn main() {"));
+        assert_eq!(
+            (h.path, h.number, h.is_match, h.content),
+            ("src/main.rs", 12, true, "fn main() {")
+        );
         let h = hit("src/main.rs-13-    let x = 1;");
         assert_eq!((h.path, h.number, h.is_match), ("src/main.rs", 13, false));
         let h = hit("a.rs:3:7:let y = 2;");
@@ -252,7 +268,10 @@ mod tests {
         let lines = parse("src/lib.rs\n3:pub fn a() {}\n4-}\n\nsrc/b.rs\n9:b\n");
         assert_eq!(lines[0], Line::Heading("src/lib.rs"));
         let Line::Hit(h) = lines[2] else { panic!() };
-        assert_eq!((h.path, h.number, h.is_match, h.under_heading), ("src/lib.rs", 4, false, true));
+        assert_eq!(
+            (h.path, h.number, h.is_match, h.under_heading),
+            ("src/lib.rs", 4, false, true)
+        );
         assert_eq!(lines[3], Line::Blank);
         assert_eq!(lines[4], Line::Heading("src/b.rs"));
     }

@@ -6,19 +6,56 @@
 //! the query asks about. Definitions in prose files (Markdown, changelogs)
 //! are examples, not the answer, and get no boost.
 
+use std::collections::HashMap;
+
 use crate::relevance::{Query, bm25, terms_of};
 
 /// Words that may precede a definition keyword.
 const MODIFIERS: &[&str] = &[
-    "pub", "export", "default", "async", "static", "public", "private", "protected", "internal",
-    "abstract", "final", "sealed", "unsafe", "extern", "\"C\"", "override", "virtual", "inline",
-    "open", "data", "declare", "partial",
+    "pub",
+    "export",
+    "default",
+    "async",
+    "static",
+    "public",
+    "private",
+    "protected",
+    "internal",
+    "abstract",
+    "final",
+    "sealed",
+    "unsafe",
+    "extern",
+    "\"C\"",
+    "override",
+    "virtual",
+    "inline",
+    "open",
+    "data",
+    "declare",
+    "partial",
 ];
 
 /// Keywords that start a definition.
 const KEYWORDS: &[&str] = &[
-    "fn", "def", "class", "struct", "impl", "func", "interface", "type", "enum", "trait",
-    "function", "function*", "const", "mod", "module", "union", "macro_rules!", "object",
+    "fn",
+    "def",
+    "class",
+    "struct",
+    "impl",
+    "func",
+    "interface",
+    "type",
+    "enum",
+    "trait",
+    "function",
+    "function*",
+    "const",
+    "mod",
+    "module",
+    "union",
+    "macro_rules!",
+    "object",
 ];
 
 /// File extensions of prose, where code-looking lines are examples.
@@ -33,9 +70,9 @@ pub fn defined_names(content: &str) -> Vec<&str> {
     while MODIFIERS.contains(&word) || word.starts_with("pub(") {
         word = words.next().unwrap_or("");
     }
-    let keyword = KEYWORDS.iter().find(|k| {
-        word == **k || (word.starts_with(**k) && word[k.len()..].starts_with('<'))
-    });
+    let keyword = KEYWORDS
+        .iter()
+        .find(|k| word == **k || (word.starts_with(**k) && word[k.len()..].starts_with('<')));
     let Some(&keyword) = keyword else {
         return Vec::new();
     };
@@ -65,25 +102,47 @@ fn identifiers(s: &str) -> impl Iterator<Item = &str> {
 pub fn scores(contents: &[&str], paths: &[&str], query: &Query) -> Vec<f64> {
     let text = bm25(contents, query);
     let asks_about_tests = query.terms.iter().any(|t| t.starts_with("test"));
+    // Paths repeat (one per match): weigh each once.
+    let mut by_path: HashMap<&str, (f64, f64)> = HashMap::new();
     contents
         .iter()
         .zip(paths)
         .zip(text)
         .map(|((content, path), mut score)| {
+            let (path_bonus, definition_weight) = *by_path.entry(path).or_insert_with(|| {
+                let path_terms = terms_of(path);
+                let bonus = 0.25
+                    * query
+                        .terms
+                        .iter()
+                        .filter(|t| path_terms.contains(t))
+                        .count() as f64;
+                // Prose holds examples, and tests redefine the names they
+                // test: the answer is the implementation unless the query
+                // is about tests.
+                let weight = if PROSE.iter().any(|ext| path.ends_with(ext)) {
+                    0.0
+                } else if is_test_path(path) && !asks_about_tests {
+                    0.5
+                } else {
+                    1.0
+                };
+                (bonus, weight)
+            });
             if query.anchor_hit(content) {
                 score += 1.0;
             }
-            if !PROSE.iter().any(|ext| path.ends_with(ext)) {
-                // Tests redefine the names they test; the answer is the
-                // implementation unless the query is about tests.
-                let weight = if is_test_path(path) && !asks_about_tests { 0.5 } else { 1.0 };
-                score += weight * definition_boost(content, query);
+            if definition_weight > 0.0 {
+                score += definition_weight * definition_boost(content, query);
             }
-            let path_terms = terms_of(path);
-            score += 0.25 * query.terms.iter().filter(|t| path_terms.contains(t)).count() as f64;
-            score
+            score + path_bonus
         })
         .collect()
+}
+
+/// Whether the line defines a name made of query terms or named by an anchor.
+pub fn defines_asked_name(content: &str, query: &Query) -> bool {
+    definition_boost(content, query) > 0.5
 }
 
 /// Whether `path` holds tests (`tests/`, `test_x.py`, `x_test.go`, `x.spec.ts`).
@@ -107,10 +166,16 @@ fn definition_boost(content: &str, query: &Query) -> f64 {
     let mut name_terms: Vec<String> = names.iter().flat_map(|n| terms_of(n)).collect();
     name_terms.sort();
     name_terms.dedup();
-    let term_hits = query.terms.iter().filter(|t| name_terms.contains(t)).count();
+    let term_hits = query
+        .terms
+        .iter()
+        .filter(|t| name_terms.contains(t))
+        .count();
     let anchored = names.iter().any(|n| {
         let n = n.to_lowercase();
-        query.anchors.iter().any(|a| a.text == n || a.text.ends_with(&format!(":{n}")) || a.text.ends_with(&format!(".{n}")))
+        query.anchors.iter().any(|a| {
+            a.text == n || a.text.ends_with(&format!(":{n}")) || a.text.ends_with(&format!(".{n}"))
+        })
     });
     // Capped: an `impl A<B> for C<D>` line names many things at once.
     0.5 + 1.5 * term_hits.min(3) as f64 + if anchored { 1.5 } else { 0.0 }
@@ -122,42 +187,44 @@ mod tests {
 
     #[test]
     fn finds_defined_names() {
-        assert_eq!(defined_names("    pub fn with_state<S2>(self, state: S) -> Router<S2> {"), ["with_state"]);
-        assert_eq!(defined_names("impl<R> IntoResponse for (StatusCode, R)"), ["IntoResponse", "StatusCode", "R"]);
+        assert_eq!(
+            defined_names("    pub fn with_state<S2>(self, state: S) -> Router<S2> {"),
+            ["with_state"]
+        );
+        assert_eq!(
+            defined_names("impl<R> IntoResponse for (StatusCode, R)"),
+            ["IntoResponse", "StatusCode", "R"]
+        );
         assert_eq!(defined_names("    def save_session("), ["save_session"]);
-        assert_eq!(defined_names("        const DEFAULT_LIMIT: usize = 2_097_152; // 2 mb"), ["DEFAULT_LIMIT"]);
-        assert_eq!(defined_names("func (r *Router) Handle(path string)"), ["Handle"]);
-        assert_eq!(defined_names("export default async function load() {"), ["load"]);
+        assert_eq!(
+            defined_names("        const DEFAULT_LIMIT: usize = 2_097_152; // 2 mb"),
+            ["DEFAULT_LIMIT"]
+        );
+        assert_eq!(
+            defined_names("func (r *Router) Handle(path string)"),
+            ["Handle"]
+        );
+        assert_eq!(
+            defined_names("export default async function load() {"),
+            ["load"]
+        );
         assert!(defined_names("    let x = with_state(s);").is_empty());
         assert!(defined_names("").is_empty());
     }
 
     #[test]
     fn definitions_of_the_asked_name_rank_first() {
-        let contents = ["    let app = Router::new().with_state(state);", "    pub fn with_state<S2>(self, state: S) -> Router<S2> {", "pub fn with_state() {}"];
+        let contents = [
+            "    let app = Router::new().with_state(state);",
+            "    pub fn with_state<S2>(self, state: S) -> Router<S2> {",
+            "pub fn with_state() {}",
+        ];
         let paths = ["src/a.rs", "src/routing/mod.rs", "README.md"];
-        let s = scores(&contents, &paths, &Query::parse("Where is Router::with_state defined?"));
+        let s = scores(
+            &contents,
+            &paths,
+            &Query::parse("Where is Router::with_state defined?"),
+        );
         assert!(s[1] > s[0] && s[1] > s[2], "{s:?}");
-    }
-}
-#[cfg(test)]
-mod debug {
-    #[test]
-    #[ignore]
-    fn dump_scores() {
-        let path = std::env::var("SCORE_FILE").unwrap();
-        let q = crate::relevance::Query::parse(&std::env::var("SCORE_QUERY").unwrap());
-        eprintln!("{q:?}");
-        let text = std::fs::read_to_string(path).unwrap();
-        let lines = super::super::parse::parse(&text);
-        let hits: Vec<_> = lines.iter().filter_map(|l| match l { super::super::parse::Line::Hit(h) if h.is_match => Some(*h), _ => None }).collect();
-        let c: Vec<&str> = hits.iter().map(|h| h.content).collect();
-        let p: Vec<&str> = hits.iter().map(|h| h.path).collect();
-        let s = super::scores(&c, &p, &q);
-        let mut idx: Vec<usize> = (0..s.len()).collect();
-        idx.sort_by(|&a, &b| s[b].total_cmp(&s[a]));
-        for &i in idx.iter().take(40) {
-            eprintln!("{:6.2} {}:{}:{}", s[i], p[i], hits[i].number, c[i]);
-        }
     }
 }
