@@ -377,11 +377,7 @@ fn inputs_over_the_size_limit_pass_through() {
     let out = env.run(&["compress", "--stats", path.to_str().unwrap()], "");
     assert!(out.status.success());
     assert!(out.stdout == input, "huge input changed");
-    assert!(
-        String::from_utf8(out.stderr)
-            .unwrap()
-            .contains("larger than 64 MiB")
-    );
+    assert!(String::from_utf8(out.stderr).unwrap().contains("larger than 64 MiB"));
 }
 
 #[test]
