@@ -5,6 +5,8 @@
 //! re-checks its input and passes through what it cannot handle.
 
 use std::fmt;
+
+use crate::compress::search::parse::Line as SearchLine;
 use std::str::FromStr;
 
 /// How many bytes of the input detection looks at.
@@ -84,7 +86,7 @@ pub fn detect(text: &str) -> Kind {
         return Kind::Diff;
     }
     let n = lines.iter().filter(|l| !l.trim().is_empty()).count().max(1);
-    let search = lines.iter().filter(|l| is_search_line(l)).count();
+    let search = search_line_count(&lines);
     if search * 10 >= n * 6 {
         return Kind::Search;
     }
@@ -169,23 +171,20 @@ fn is_diff(lines: &[&str]) -> bool {
     (git && hunk) || (minus && plus && hunk)
 }
 
-/// `path:line:content`, `path-line-context` or `path:line:col:content`.
-fn is_search_line(l: &str) -> bool {
-    if l == "--" {
-        return true;
-    }
-    let Some(pos) = l.find([':', '-']) else {
-        return false;
-    };
-    let path = &l[..pos];
-    if path.is_empty() || path.contains(char::is_whitespace) || path.starts_with('[') {
-        return false;
-    }
-    let rest = &l[pos + 1..];
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0
-        && matches!(rest.as_bytes().get(digits), Some(b':' | b'-'))
-        && (path.contains(['/', '.']) || l.as_bytes()[pos] == b':')
+/// How many of `lines` read as grep/ripgrep output: `path:line:content`,
+/// `path-line-context`, `path:line:col:content`, `--`, and rg's heading
+/// style (a path line, then `line:content` lines).
+fn search_line_count(lines: &[&str]) -> usize {
+    let text = lines.join("\n");
+    crate::compress::search::parse::parse(&text)
+        .iter()
+        .filter(|l| {
+            matches!(
+                l,
+                SearchLine::Hit(_) | SearchLine::Separator | SearchLine::Heading(_)
+            )
+        })
+        .count()
 }
 
 fn is_log_line(l: &str) -> bool {
@@ -474,5 +473,36 @@ mod tests {
         ] {
             assert_ne!(detect(other), Kind::Html, "{other}");
         }
+    }
+
+    #[test]
+    fn detects_every_search_format() {
+        let context = "axum-core/src/a.rs-10-use x;\naxum-core/src/a.rs:11:fn limit() {\naxum-core/src/a.rs-12-}\n--\naxum-core/src/b.rs:3:limit\n";
+        assert_eq!(detect(context), Kind::Search);
+        assert_eq!(
+            detect("src/a.rs:3:7:let x = 1;\nsrc/b.rs:9:1:fn y() {}\n"),
+            Kind::Search
+        );
+        let heading = "src/lib.rs\n3:pub fn a() {}\n4-}\n\nsrc/b.rs\n9:b\n10:c\n";
+        assert_eq!(detect(heading), Kind::Search);
+    }
+
+    #[test]
+    fn logs_are_not_search_results() {
+        let zookeeper = "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200\n\
+                         2015-07-29 19:04:12,394 - INFO  [/10.10.34.11:3888:QuorumCnxManager$Listener@493] - Received connection\n";
+        assert_eq!(detect(zookeeper), Kind::Log);
+        let openstack = "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-1] GET\n\
+                         nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.272 25746 INFO nova.osapi_compute.wsgi.server [req-2] GET\n";
+        assert_eq!(detect(openstack), Kind::Log);
+    }
+
+    #[test]
+    fn detects_diffs_in_markdown_and_crlf() {
+        let md =
+            "Here is the change:\n\n```diff\n--- a/x.rs\n+++ b/x.rs\n@@ -1 +1 @@\n-a\n+b\n```\n";
+        assert_eq!(detect(md), Kind::Diff);
+        let crlf = "diff --git a/x b/x\r\n--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n";
+        assert_eq!(detect(crlf), Kind::Diff);
     }
 }

@@ -10,6 +10,8 @@ mod support;
 mod code;
 /// `headroom compress` on JSON: invariants, flags, formats, bad input.
 mod compress;
+/// `headroom compress` on unified diffs: kept changes, trimmed context, lockfiles.
+mod diff;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, retrieval, bad input.
@@ -18,5 +20,7 @@ mod html;
 mod properties;
 /// `headroom retrieve`: exact originals, --query, --list, misses.
 mod retrieve;
+/// `headroom compress` on grep/ripgrep output: grouping, selection, exact lines.
+mod search;
 /// `headroom compress` on plain text and Markdown: passthrough, extraction, markers.
 mod text;
