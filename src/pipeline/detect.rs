@@ -62,6 +62,10 @@ pub fn detect(text: &str) -> Kind {
     }
     let head = &text[..end];
     let trimmed = head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    // `go test -json` is JSON lines, but what it carries is a test log.
+    if crate::compress::log::looks_like_go_test_json(head.lines()) {
+        return Kind::Log;
+    }
     if looks_like_json(trimmed) {
         return Kind::Json;
     }
@@ -137,13 +141,21 @@ fn is_log_line(l: &str) -> bool {
     let date = b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'-' | b'/' | b'.');
     let clock = t.find(':').is_some_and(|i| i >= 2 && i <= 24 && b.get(i + 3) == Some(&b':') && b[i - 2..i].iter().all(u8::is_ascii_digit));
     let month = ["Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec "].iter().any(|m| t.starts_with(m));
-    let level = [" INFO ", " WARN ", " ERROR ", " DEBUG ", " TRACE ", " FATAL ", "[INFO]", "[WARN", "[ERROR]", "[DEBUG]", "level=", " WARNING "].iter().any(|w| l.contains(w));
+    let level = [
+        " INFO ", " WARN ", " ERROR ", " DEBUG ", " TRACE ", " FATAL ", "[INFO]", "[WARN", "[ERROR]", "[DEBUG]", "level=", " WARNING ",
+        "[error]", "[notice]", "[warn]", "[info]", "[debug]", "[crit]",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
+    // Test runners' per-test status: pytest `path::test PASSED [ 3%]`, cargo `test x ... ok`.
+    let status = [" PASSED", " FAILED", " SKIPPED", " XFAIL", " XPASS", " ERROR"].iter().any(|w| l.contains(w))
+        || [" ... ok", " ... FAILED", " ... ignored"].iter().any(|w| l.ends_with(w));
     let build = [
-        "Compiling ", "Finished ", "Running ", "running ", "test ", "=== RUN", "--- FAIL", "--- PASS", "PASS", "FAIL", "ok  ", "PASSED", "FAILED", "ERROR", "error[", "error:", "warning:", "npm ", "Traceback", "  File \"", "> ", "[INFO]", "BUILD ", "collected ", "=====",
+        "Compiling ", "Finished ", "Running ", "running ", "test ", "=== RUN", "=== PAUSE", "=== CONT", "--- FAIL", "--- PASS", "--- SKIP", "PASS", "FAIL", "ok  ", "PASSED", "FAILED", "ERROR", "error[", "error:", "warning:", "npm ", "Traceback", "  File \"", "> ", "[INFO]", "BUILD ", "collected ", "=====",
     ]
     .iter()
     .any(|w| t.starts_with(w));
-    date || clock || month || level || build
+    date || clock || month || level || status || build
 }
 
 fn is_code_line(l: &str) -> bool {
@@ -173,5 +185,20 @@ mod tests {
         assert_eq!(detect("Just some prose.\nAnother sentence here.\n"), Kind::Text);
         assert_eq!(detect("2024-01-01 12:00:00 INFO started\n2024-01-01 12:00:01 INFO ok\n"), Kind::Log);
         assert_eq!(detect("[not json"), Kind::Text);
+    }
+
+    #[test]
+    fn detects_test_and_service_logs() {
+        let pytest = "============ test session starts ============\nplatform linux -- Python 3.11\n\ntests/test_a.py::test_one PASSED   [ 10%]\ntests/test_a.py::test_two FAILED   [ 20%]\ntests/test_b.py::test_three PASSED [ 30%]\n";
+        assert_eq!(detect(pytest), Kind::Log);
+        let go = "{\"Time\":\"2022-06-19T13:44:44Z\",\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}\n{\"Time\":\"2022-06-19T13:44:44Z\",\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"ok\\n\"}\n";
+        assert_eq!(detect(go), Kind::Log);
+        let apache = "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok\n[Sun Dec 04 04:47:44 2005] [error] mod_jk child in error state 6\n";
+        assert_eq!(detect(apache), Kind::Log);
+        let cargo = "running 3 tests\ntest a::b ... ok\ntest a::c ... FAILED\ntest a::d ... ignored\n";
+        assert_eq!(detect(cargo), Kind::Log);
+        // JSON lines that are not test events stay JSON; search hits stay search.
+        assert_eq!(detect("{\"level\":\"info\",\"msg\":\"x\"}\n{\"level\":\"info\",\"msg\":\"y\"}\n"), Kind::Json);
+        assert_eq!(detect("src/log.rs:12:    error!(\"x\");\nsrc/a.rs:3:    warn!(\"y\");\n"), Kind::Search);
     }
 }

@@ -17,11 +17,14 @@ use super::fold;
 use super::template::{self, Templates};
 use crate::relevance::{self, Query};
 
-/// A template with at most this many lines is rare: all of it is kept.
-const RARE: u32 = 2;
+/// Repeated errors also keep the first line of each variant (each host,
+/// each code) when a template has at most this many.
+const ERROR_VARIANTS: usize = 10;
 /// Repeated errors keep their first few and their last occurrence.
 const ERROR_HEAD: usize = 3;
 const ERROR_TAIL: usize = 1;
+/// Repeated warnings keep two exemplars (two show what varies) and a count.
+const WARN_HEAD: usize = 2;
 /// Stack-trace context attached to at most this many lines per error template.
 const TRACES_PER_TEMPLATE: usize = 2;
 /// Lines of trace kept before and after an error line.
@@ -68,20 +71,36 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
         });
         buckets[b].push(i);
     }
+    // A template is rare when it holds at most about log2(n)/2 lines.
+    let rare = ((usize::BITS - n.leading_zeros()) / 2).max(2);
+    let mut variants_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut seen_variant: HashSet<u64> = HashSet::new();
+    for i in 0..n {
+        if seen_variant.insert(t.variant[i]) {
+            variants_of.entry(t.template[i]).or_default().push(i);
+        }
+    }
     for members in &buckets {
         let first = members[0];
-        if t.size[t.template[first] as usize] <= RARE {
+        let tpl = t.template[first];
+        if t.size[tpl as usize] <= rare {
             members.iter().for_each(|&i| keep[i] = true);
         } else if infos[first].tier == Tier::Error {
             members.iter().take(ERROR_HEAD).for_each(|&i| keep[i] = true);
             members.iter().rev().take(ERROR_TAIL).for_each(|&i| keep[i] = true);
+            let firsts = &variants_of[&tpl];
+            if firsts.len() <= ERROR_VARIANTS {
+                firsts.iter().filter(|&&i| infos[i].tier == Tier::Error).for_each(|&i| keep[i] = true);
+            }
+        } else if infos[first].tier == Tier::Warn {
+            members.iter().take(WARN_HEAD).for_each(|&i| keep[i] = true);
         } else {
             keep[first] = true;
         }
     }
 
     // Rare variants of big templates, and summaries.
-    let mut seen_variant: HashSet<u64> = HashSet::new();
+    seen_variant.clear();
     for i in 0..n {
         let size = t.size[t.template[i] as usize];
         if size >= 10 && t.variant_size[i] as u64 * 20 <= size as u64 && seen_variant.insert(t.variant[i]) {

@@ -45,6 +45,8 @@ struct Tok {
     key: u64,
     /// Hash of the token as written.
     raw: u64,
+    /// Only digits: a count, a time field or an id, never a category.
+    numeric: bool,
 }
 
 struct Cluster {
@@ -89,7 +91,7 @@ pub fn build<S: AsRef<str>>(lines: &[S]) -> Templates {
         tokenize(line.as_ref(), &mut toks);
         let mut h = mix(0x9e37_79b9_7f4a_7c15, id as u64);
         for (slot, t) in clusters[id as usize].slots.iter().zip(&toks) {
-            h = mix(h, if slot.is_some() { t.raw } else { WILD });
+            h = mix(h, if slot.is_some() && !t.numeric { t.raw } else { WILD });
         }
         *counts.entry(h).or_default() += 1;
         variant.push(h);
@@ -139,24 +141,22 @@ fn assign(
     id
 }
 
-/// Share of the template's fixed tokens that `toks` matches; `None` when a
-/// status word differs (those never merge).
+/// Share of the fixed positions (a word on either side) where `toks` has
+/// the template's word; `None` when a status word differs (those never
+/// merge). Masked-against-masked positions say nothing and are skipped;
+/// masked-against-word positions are differences.
 fn similarity(tpl: &[u64], toks: &[Tok]) -> Option<f64> {
     let (mut same, mut fixed) = (0usize, 0usize);
     for (&t, k) in tpl.iter().zip(toks) {
-        if t == k.key {
-            if t != WILD && t != MASK {
-                same += 1;
-                fixed += 1;
-            }
+        if t == WILD || (t == MASK && k.key == MASK) {
             continue;
         }
-        if (t | k.key) & STATUS != 0 {
+        if t == k.key {
+            same += 1;
+        } else if (t | k.key) & STATUS != 0 {
             return None;
         }
-        if t != WILD && t != MASK {
-            fixed += 1;
-        }
+        fixed += 1;
     }
     Some(if fixed == 0 { 1.0 } else { same as f64 / fixed as f64 })
 }
@@ -169,9 +169,10 @@ fn generalize(tpl: &mut [u64], toks: &[Tok]) {
     }
 }
 
-/// Separators between tokens: whitespace and bracketing punctuation.
+/// Separators between tokens: whitespace, bracketing punctuation and `:`
+/// (so `host:port` and `logger:` split into their parts).
 fn is_separator(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'[' | b']' | b'(' | b')' | b'{' | b'}' | b',' | b';' | b'=' | b'"' | b'\'' | b'<' | b'>' | b'|')
+    matches!(b, b' ' | b'\t' | b':' | b'[' | b']' | b'(' | b')' | b'{' | b'}' | b',' | b';' | b'=' | b'"' | b'\'' | b'<' | b'>' | b'|')
 }
 
 fn tokenize(line: &str, out: &mut Vec<Tok>) {
@@ -183,11 +184,12 @@ fn tokenize(line: &str, out: &mut Vec<Tok>) {
             i += 1;
         }
         let start = i;
-        let (mut digit, mut path) = (false, false);
+        let (mut digit, mut path, mut numeric) = (false, false, true);
         let mut raw: u64 = 0xcbf2_9ce4_8422_2325;
         while i < b.len() && !is_separator(b[i]) {
             let c = b[i];
             digit |= c.is_ascii_digit();
+            numeric &= c.is_ascii_digit();
             path |= c == b'/' || c == b'\\';
             raw = (raw ^ c as u64).wrapping_mul(0x100_0000_01b3);
             i += 1;
@@ -203,7 +205,7 @@ fn tokenize(line: &str, out: &mut Vec<Tok>) {
         } else {
             (raw & !STATUS).max(2)
         };
-        out.push(Tok { key, raw });
+        out.push(Tok { key, raw, numeric });
     }
 }
 
