@@ -20,7 +20,10 @@ use crate::relevance::{self, Query};
 /// Repeated errors also keep the first line of each variant (each host,
 /// each code) when a template has at most this many.
 const ERROR_VARIANTS: usize = 10;
-/// Repeated errors keep their first few and their last occurrence.
+/// When a log has at most this many error lines, every one is kept (thirty
+/// failing tests are thirty facts). Beyond that, repeated errors keep
+/// their first few and their last occurrence per template.
+const ERROR_ALL: usize = 64;
 const ERROR_HEAD: usize = 3;
 const ERROR_TAIL: usize = 1;
 /// Repeated warnings keep two exemplars (two show what varies) and a count.
@@ -80,10 +83,12 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
             variants_of.entry(t.template[i]).or_default().push(i);
         }
     }
+    let few_errors = infos.iter().filter(|i| i.tier == Tier::Error).count() <= ERROR_ALL;
     for members in &buckets {
         let first = members[0];
         let tpl = t.template[first];
-        if t.size[tpl as usize] <= rare {
+        let size = t.size[tpl as usize];
+        if size <= rare || (infos[first].tier == Tier::Error && few_errors) {
             members.iter().for_each(|&i| keep[i] = true);
         } else if infos[first].tier == Tier::Error {
             members.iter().take(ERROR_HEAD).for_each(|&i| keep[i] = true);

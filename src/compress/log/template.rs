@@ -169,10 +169,16 @@ fn generalize(tpl: &mut [u64], toks: &[Tok]) {
     }
 }
 
-/// Separators between tokens: whitespace, bracketing punctuation and `:`
-/// (so `host:port` and `logger:` split into their parts).
+/// Separators between tokens: whitespace, `:` (so `host:port` and
+/// `logger:` split into their parts) and punctuation that delimits values.
+/// Brackets are only trimmed from the ends of a token, so `[  0%]` and
+/// `[100%]` give one token each and `test_x[a-b]` stays one name.
 fn is_separator(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b':' | b'[' | b']' | b'(' | b')' | b'{' | b'}' | b',' | b';' | b'=' | b'"' | b'\'' | b'<' | b'>' | b'|')
+    matches!(b, b' ' | b'\t' | b':' | b'(' | b')' | b'{' | b'}' | b',' | b';' | b'=' | b'"' | b'\'' | b'|')
+}
+
+fn is_bracket(b: u8) -> bool {
+    matches!(b, b'[' | b']' | b'<' | b'>')
 }
 
 fn tokenize(line: &str, out: &mut Vec<Tok>) {
@@ -183,30 +189,47 @@ fn tokenize(line: &str, out: &mut Vec<Tok>) {
         while i < b.len() && is_separator(b[i]) {
             i += 1;
         }
-        let start = i;
-        let (mut digit, mut path, mut numeric) = (false, false, true);
-        let mut raw: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut start = i;
         while i < b.len() && !is_separator(b[i]) {
-            let c = b[i];
-            digit |= c.is_ascii_digit();
-            numeric &= c.is_ascii_digit();
-            path |= c == b'/' || c == b'\\';
-            raw = (raw ^ c as u64).wrapping_mul(0x100_0000_01b3);
             i += 1;
         }
-        if start == i {
-            break;
+        let mut end = i;
+        while start < end && is_bracket(b[start]) {
+            start += 1;
         }
-        let word = &b[start..i];
-        let key = if digit || path || is_calendar_word(word) {
-            MASK
-        } else if is_status_word(word) {
-            raw | STATUS
-        } else {
-            (raw & !STATUS).max(2)
-        };
-        out.push(Tok { key, raw, numeric });
+        while end > start && is_bracket(b[end - 1]) {
+            end -= 1;
+        }
+        if start == end {
+            continue;
+        }
+        out.push(token(&b[start..end]));
     }
+}
+
+fn token(word: &[u8]) -> Tok {
+    let (mut digit, mut path, mut numeric) = (false, false, true);
+    let mut raw: u64 = 0xcbf2_9ce4_8422_2325;
+    for &c in word {
+        digit |= c.is_ascii_digit();
+        numeric &= c.is_ascii_digit();
+        path |= c == b'/' || c == b'\\';
+        raw = (raw ^ c as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    // A rule of one repeated character (`______`, `=====`) is the same rule
+    // at any length: banners are padded to fit the title they frame.
+    let rule = word.len() >= 3 && !word[0].is_ascii_alphanumeric() && word.iter().all(|&c| c == word[0]);
+    if rule {
+        raw = 0x5151_0000 | word[0] as u64;
+    }
+    let key = if digit || path || is_calendar_word(word) {
+        MASK
+    } else if is_status_word(word) {
+        raw | STATUS
+    } else {
+        (raw & !STATUS).max(2)
+    };
+    Tok { key, raw, numeric }
 }
 
 /// Month and weekday names vary like the numbers around them.
