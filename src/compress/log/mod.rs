@@ -69,3 +69,188 @@ fn is_small(lossless: &str, ctx: &Context) -> bool {
     // Logs run at well under 16 bytes a token; skip counting what is surely large.
     lossless.len() <= 16 * ctx.lossy_min_tokens && (ctx.cost)(lossless) <= ctx.lossy_min_tokens
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::ccr::{Sink, hash_of};
+    use crate::relevance::Query;
+
+    /// Remembers what was stored, like the real store.
+    #[derive(Default)]
+    struct MemSink(RefCell<Vec<Vec<u8>>>);
+
+    impl Sink for MemSink {
+        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
+            self.0.borrow_mut().push(original.to_vec());
+            Some(hash_of(original))
+        }
+    }
+
+    fn cost(s: &str) -> usize {
+        s.len() / 4
+    }
+
+    fn ctx<'a>(sink: Option<&'a MemSink>, query: &str, lossless: bool) -> Context<'a> {
+        Context {
+            query: Query::parse(query),
+            lossless,
+            valid_json: false,
+            sink: sink.map(|s| s as &dyn Sink),
+            via: Default::default(),
+            cost: &cost,
+            lossy_min_tokens: 500,
+        }
+    }
+
+    /// A service log: thousands of routine lines around one error and its trace.
+    fn service_log(n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n {
+            let level = if i % 10 == 3 { "DEBUG" } else { "INFO" };
+            s.push_str(&format!(
+                "2024-03-01 12:{:02}:{:02},{:03} {level} [worker-{}] GET /api/items/{} 200 in {}ms\n",
+                (i / 60) % 60,
+                i % 60,
+                i % 1000,
+                i % 4,
+                1000 + i,
+                5 + i % 37
+            ));
+            if i == n / 2 {
+                s.push_str("2024-03-01 12:30:00,001 ERROR [worker-2] Unhandled exception in request 8812\n");
+                s.push_str("java.lang.IllegalStateException: pool exhausted\n");
+                s.push_str("\tat com.acme.Pool.take(Pool.java:88)\n\tat com.acme.Handler.run(Handler.java:41)\n");
+                s.push_str("2024-03-01 12:30:00,002 WARN [worker-2] retrying request 8812 in 50ms\n");
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn keeps_errors_traces_and_marks_gaps() {
+        let sink = MemSink::default();
+        let log = service_log(3000);
+        let out = compress(&log, &ctx(Some(&sink), "", false)).unwrap();
+        for fact in [
+            "ERROR [worker-2] Unhandled exception in request 8812",
+            "java.lang.IllegalStateException: pool exhausted",
+            "\tat com.acme.Pool.take(Pool.java:88)",
+            "\tat com.acme.Handler.run(Handler.java:41)",
+            "WARN [worker-2] retrying request 8812 in 50ms",
+        ] {
+            assert!(out.text.contains(fact), "lost {fact:?}");
+        }
+        assert!(out.text.starts_with("2024-03-01 12:00:00,000 INFO"));
+        assert!(out.text.contains("GET /api/items/3999 200"), "last line kept");
+        assert!(out.text.contains("lines omitted ("), "{}", out.text);
+        assert!(out.text.contains(" INFO") && out.text.contains("similar)"));
+        assert!(out.text.len() * 10 < log.len(), "{} of {}", out.text.len(), log.len());
+        let hash = hash_of(log.as_bytes());
+        assert_eq!(out.hashes, [hash.clone()]);
+        assert_eq!(sink.0.borrow().as_slice(), [log.as_bytes().to_vec()], "stored whole before the marker");
+        assert!(crate::ccr::hashes_in(&out.text).iter().all(|h| *h == hash));
+    }
+
+    #[test]
+    fn kept_lines_stay_in_order() {
+        let sink = MemSink::default();
+        let log = service_log(2000);
+        let out = compress(&log, &ctx(Some(&sink), "", false)).unwrap();
+        let mut pos = 0;
+        for line in out.text.lines().filter(|l| !l.starts_with("[headroom:")) {
+            let line = line.split(" (+").next().unwrap();
+            let found = log[pos..].find(line).unwrap_or_else(|| panic!("{line:?} out of order"));
+            pos += found + line.len();
+        }
+    }
+
+    #[test]
+    fn deterministic() {
+        let log = service_log(2500);
+        let a = compress(&log, &ctx(Some(&MemSink::default()), "request 8812", false)).unwrap();
+        let b = compress(&log, &ctx(Some(&MemSink::default()), "request 8812", false)).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn query_matches_are_kept() {
+        let log = service_log(3000);
+        let out = compress(&log, &ctx(Some(&MemSink::default()), "what happened to item 2417?", false)).unwrap();
+        assert!(out.text.contains("GET /api/items/2417 200"), "{}", out.text);
+    }
+
+    #[test]
+    fn lossless_mode_folds_only_exact_runs() {
+        let mut log = String::from("\x1b[32mstarting\x1b[0m   \r\n");
+        for _ in 0..40 {
+            log.push_str("waiting for lock on build directory\r\n");
+        }
+        log.push_str("done\r\n");
+        let out = compress(&log, &ctx(None, "", true)).unwrap();
+        assert_eq!(out.text, "starting\nwaiting for lock on build directory (×40)\ndone\n");
+        assert!(out.hashes.is_empty());
+        // Without a store nothing may be dropped either.
+        let big = service_log(3000);
+        let sink = MemSink::default();
+        assert!(compress(&big, &ctx(Some(&sink), "", true)).is_none());
+        assert!(sink.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn lossless_fold_is_unambiguous() {
+        let log = "a (×3)\nb\nb\nb\n";
+        assert!(compress(log, &ctx(None, "", true)).is_none(), "a line that looks folded disables folding");
+    }
+
+    #[test]
+    fn bad_input_never_panics() {
+        let sink = MemSink::default();
+        let huge_line = format!("2024-03-01 INFO {}\n", "x".repeat(10 << 20));
+        let mut mixed = service_log(1500);
+        mixed.push_str("{\"level\":\"error\",\"msg\":\"db down\",\"attempt\":3}\n");
+        mixed.push_str(&service_log(1500).replace('\n', "\r\n"));
+        for input in ["", "\n", "\r\n", "\x1b[", "just one line", huge_line.as_str(), mixed.as_str(), "é\r\r\r\n\u{feff}"] {
+            for lossless in [false, true] {
+                if let Some(out) = compress(input, &ctx(Some(&sink), "db down", lossless)) {
+                    assert!(out.text.len() <= input.len() + 100);
+                }
+            }
+        }
+        let out = compress(&mixed, &ctx(Some(&sink), "", false)).unwrap();
+        assert!(out.text.contains("{\"level\":\"error\",\"msg\":\"db down\",\"attempt\":3}"));
+    }
+
+    #[test]
+    fn go_test_json_is_shown_as_output() {
+        let mut log = String::new();
+        for i in 0..300 {
+            log.push_str(&format!(
+                "{{\"Time\":\"2022-06-19T13:44:44.{i:06}Z\",\"Action\":\"run\",\"Package\":\"example.com/p\",\"Test\":\"TestOk{i}\"}}\n\
+                 {{\"Time\":\"2022-06-19T13:44:44.{i:06}Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestOk{i}\",\"Output\":\"=== RUN   TestOk{i}\\n\"}}\n\
+                 {{\"Time\":\"2022-06-19T13:44:44.{i:06}Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestOk{i}\",\"Output\":\"--- PASS: TestOk{i} (0.00s)\\n\"}}\n"
+            ));
+        }
+        log.push_str("{\"Time\":\"2022-06-19T13:44:45Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestBad\",\"Output\":\"    bad_test.go:12: want 3, got 4\\n\"}\n");
+        log.push_str("{\"Time\":\"2022-06-19T13:44:45Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestBad\",\"Output\":\"--- FAIL: TestBad (0.00s)\\n\"}\n");
+        log.push_str("{\"Time\":\"2022-06-19T13:44:45Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Output\":\"FAIL\\texample.com/p\\t0.012s\\n\"}\n");
+        let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
+        assert!(out.text.contains("    bad_test.go:12: want 3, got 4\n--- FAIL: TestBad (0.00s)\nFAIL\texample.com/p\t0.012s"), "{}", out.text);
+        assert!(out.text.starts_with("[headroom: go test -json shown as its output; 300 events without output omitted;"));
+        assert!(out.text.len() * 20 < log.len());
+    }
+
+    /// `cargo test --release --lib compress::log::tests::throughput -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn throughput() {
+        let log = service_log(200_000);
+        let sink = MemSink::default();
+        let start = std::time::Instant::now();
+        let out = compress(&log, &ctx(Some(&sink), "", false)).unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!("{:.1} MB in {secs:.3}s = {:.0} MB/s -> {} bytes", log.len() as f64 / 1e6, log.len() as f64 / 1e6 / secs, out.text.len());
+    }
+}
