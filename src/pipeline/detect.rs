@@ -135,18 +135,24 @@ fn is_search_line(l: &str) -> bool {
 }
 
 fn is_log_line(l: &str) -> bool {
-    let t = l.trim_start();
+    // Coloured output starts with an escape sequence (`ESC[2m2024-…`).
+    let mut t = l.trim_start();
+    while let Some(rest) = t.strip_prefix("\x1b[") {
+        let end = rest.find(|c: char| c.is_ascii_alphabetic()).map_or(rest.len(), |i| i + 1);
+        t = &rest[end..];
+    }
     let b = t.as_bytes();
     // Timestamps: 2024-01-31, 12:34:56, Jan 31, 081109 (HDFS), [..] prefixes.
     let date = b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'-' | b'/' | b'.');
-    let clock = t.find(':').is_some_and(|i| i >= 2 && i <= 24 && b.get(i + 3) == Some(&b':') && b[i - 2..i].iter().all(u8::is_ascii_digit));
+    let clock = t.find(':').is_some_and(|i| (2..=24).contains(&i) && b.get(i + 3) == Some(&b':') && b[i - 2..i].iter().all(u8::is_ascii_digit));
     let month = ["Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec "].iter().any(|m| t.starts_with(m));
     let level = [
         " INFO ", " WARN ", " ERROR ", " DEBUG ", " TRACE ", " FATAL ", "[INFO]", "[WARN", "[ERROR]", "[DEBUG]", "level=", " WARNING ",
         "[error]", "[notice]", "[warn]", "[info]", "[debug]", "[crit]",
     ]
     .iter()
-    .any(|w| l.contains(w));
+    .any(|w| l.contains(w))
+        || ["INFO ", "WARN ", "ERROR ", "DEBUG ", "TRACE ", "FATAL ", "WARNING "].iter().any(|w| t.starts_with(w));
     // Test runners' per-test status: pytest `path::test PASSED [ 3%]`, cargo `test x ... ok`.
     let status = [" PASSED", " FAILED", " SKIPPED", " XFAIL", " XPASS", " ERROR"].iter().any(|w| l.contains(w))
         || [" ... ok", " ... FAILED", " ... ignored"].iter().any(|w| l.ends_with(w));
@@ -197,6 +203,8 @@ mod tests {
         assert_eq!(detect(apache), Kind::Log);
         let cargo = "running 3 tests\ntest a::b ... ok\ntest a::c ... FAILED\ntest a::d ... ignored\n";
         assert_eq!(detect(cargo), Kind::Log);
+        let coloured = "\x1b[2m2024-01-01 10:00:00\x1b[0m INFO polling\nINFO waiting\nINFO waiting\n";
+        assert_eq!(detect(coloured), Kind::Log);
         // JSON lines that are not test events stay JSON; search hits stay search.
         assert_eq!(detect("{\"level\":\"info\",\"msg\":\"x\"}\n{\"level\":\"info\",\"msg\":\"y\"}\n"), Kind::Json);
         assert_eq!(detect("src/log.rs:12:    error!(\"x\");\nsrc/a.rs:3:    warn!(\"y\");\n"), Kind::Search);

@@ -12,5 +12,7 @@ mod compress;
 mod retrieve;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
+/// `headroom compress` on build, test and service logs.
+mod log;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;

@@ -6,7 +6,8 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+use memchr::memmem;
 
 /// How much a line matters when deciding what to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,32 +64,81 @@ pub struct LineInfo {
 static FAILURE_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
+        // A DFA: the pattern set is small and it runs on every line.
+        .kind(Some(AhoCorasickKind::DFA))
         .build([
-            "error", "exception", "fail", "fatal", "panic", "traceback", "abort", "denied", "refused", "timeout",
-            "timed out", "segfault", "segmentation fault", "crash", "cannot ", "can't ", "couldn't", "could not",
-            "unable to", "not found", "no such", "invalid", "unexpected", "killed", "assert", "unknown",
+            "error",
+            "exception",
+            "fail",
+            "fatal",
+            "panic",
+            "traceback",
+            "abort",
+            "denied",
+            "refused",
+            "timeout",
+            "timed out",
+            "segfault",
+            "segmentation fault",
+            "crash",
+            "cannot ",
+            "can't ",
+            "couldn't",
+            "could not",
+            "unable to",
+            "not found",
+            "no such",
+            "invalid",
+            "unexpected",
+            "killed",
+            "assert",
+            "unknown",
         ])
         .expect("static patterns")
 });
 
 /// Progress lines of build tools: never failures, whatever crate or file name they mention.
 const PROGRESS: &[&str] = &[
-    "Compiling ", "Downloaded ", "Downloading ", "Checking ", "Fresh ", "Installing ", "Installed ", "Collecting ",
-    "Requirement already satisfied", "Updating ", "Building ", "Linking ", "Resolving ", "Fetching ", "Unpacking ",
-    "Setting up ", "Preparing ", "Documenting ", "Locking ", "Adding ", "Blocking ", "Running `",
+    "Compiling ",
+    "Downloaded ",
+    "Downloading ",
+    "Checking ",
+    "Fresh ",
+    "Installing ",
+    "Installed ",
+    "Collecting ",
+    "Requirement already satisfied",
+    "Updating ",
+    "Building ",
+    "Linking ",
+    "Resolving ",
+    "Fetching ",
+    "Unpacking ",
+    "Setting up ",
+    "Preparing ",
+    "Documenting ",
+    "Locking ",
+    "Adding ",
+    "Blocking ",
+    "Running `",
 ];
 
 pub fn classify(line: &str) -> LineInfo {
     if line.trim().is_empty() {
-        return LineInfo { label: Label::Blank, tier: Tier::Debug, summary: false, continuation: false };
+        return LineInfo {
+            label: Label::Blank,
+            tier: Tier::Debug,
+            summary: false,
+            continuation: false,
+        };
     }
     let trimmed = line.trim_start();
     let continuation = trimmed.len() != line.len()
-        || ["at ", "Caused by:", "... ", "^"].iter().any(|p| trimmed.starts_with(p));
+        || starts_with_any(trimmed, &["at ", "Caused by:", "... ", "^"]);
     let level = level_of(line);
     let pass = is_pass(trimmed);
     let failure_word = FAILURE_WORDS.is_match(line);
-    let progress = PROGRESS.iter().any(|p| trimmed.starts_with(p));
+    let progress = starts_with_any(trimmed, PROGRESS);
     let tier = match level {
         Some(Label::Fatal | Label::Error) => Tier::Error,
         Some(Label::Warn) => Tier::Warn,
@@ -107,22 +157,56 @@ pub fn classify(line: &str) -> LineInfo {
         None => Tier::Info,
     };
     let label = level.unwrap_or(if pass { Label::Passed } else { Label::Other });
-    LineInfo { label, tier, summary: is_summary(trimmed), continuation }
+    LineInfo {
+        label,
+        tier,
+        summary: is_summary(trimmed),
+        continuation,
+    }
 }
 
 /// The line's level word, if it has one near the start.
 fn level_of(line: &str) -> Option<Label> {
     let head = &line.as_bytes()[..line.len().min(200)];
-    for w in head.split(|&b| matches!(b, b' ' | b'\t' | b'[' | b']' | b'(' | b')' | b',' | b'|')).filter(|w| !w.is_empty()).take(12) {
+    for w in head
+        .split(|&b| matches!(b, b' ' | b'\t' | b'[' | b']' | b'(' | b')' | b',' | b'|'))
+        .filter(|w| !w.is_empty())
+        .take(12)
+    {
         let w = w.strip_suffix(b":").unwrap_or(w);
-        let level = match w {
-            b"FATAL" | b"CRITICAL" | b"CRIT" | b"EMERG" | b"ALERT" | b"SEVERE" | b"PANIC" => Label::Fatal,
-            b"ERROR" | b"ERR" => Label::Error,
-            b"WARN" | b"WARNING" => Label::Warn,
-            b"NOTICE" => Label::Notice,
-            b"INFO" => Label::Info,
-            b"DEBUG" | b"FINE" | b"FINER" | b"FINEST" => Label::Debug,
-            b"TRACE" => Label::Trace,
+        if !(3..=8).contains(&w.len()) || !w[0].is_ascii_uppercase() {
+            continue;
+        }
+        // Words of at most 8 bytes compare as one integer, not by memcmp.
+        let level = match packed(w) {
+            x if [
+                packed(b"FATAL"),
+                packed(b"CRITICAL"),
+                packed(b"CRIT"),
+                packed(b"EMERG"),
+                packed(b"ALERT"),
+                packed(b"SEVERE"),
+                packed(b"PANIC"),
+            ]
+            .contains(&x) =>
+            {
+                Label::Fatal
+            }
+            x if x == packed(b"ERROR") || x == packed(b"ERR") => Label::Error,
+            x if x == packed(b"WARN") || x == packed(b"WARNING") => Label::Warn,
+            x if x == packed(b"NOTICE") => Label::Notice,
+            x if x == packed(b"INFO") => Label::Info,
+            x if [
+                packed(b"DEBUG"),
+                packed(b"FINE"),
+                packed(b"FINER"),
+                packed(b"FINEST"),
+            ]
+            .contains(&x) =>
+            {
+                Label::Debug
+            }
+            x if x == packed(b"TRACE") => Label::Trace,
             _ => continue,
         };
         return Some(level);
@@ -133,7 +217,9 @@ fn level_of(line: &str) -> Option<Label> {
         let word_start = match b {
             b'[' => i + 1,
             b'=' if head[..i].ends_with(b"level") || head[..i].ends_with(b"lvl") => i + 1,
-            b':' if head[..i].ends_with(b"\"level\"") => i + 1 + usize::from(head.get(i + 1) == Some(&b'"')),
+            b':' if head[..i].ends_with(b"\"level\"") => {
+                i + 1 + usize::from(head.get(i + 1) == Some(&b'"'))
+            }
             _ => continue,
         };
         let rest = &head[word_start.min(head.len())..];
@@ -165,6 +251,17 @@ fn level_of(line: &str) -> Option<Label> {
     None
 }
 
+/// Up to 8 bytes as one little-endian integer (zero-padded).
+const fn packed(w: &[u8]) -> u64 {
+    let mut x = 0u64;
+    let mut i = 0;
+    while i < w.len() && i < 8 {
+        x |= (w[i] as u64) << (8 * i);
+        i += 1;
+    }
+    x
+}
+
 fn is_pass(t: &str) -> bool {
     t.starts_with("--- PASS")
         || t.starts_with("ok ")
@@ -174,34 +271,94 @@ fn is_pass(t: &str) -> bool {
         || t.starts_with('√')
         || t.ends_with(" ok")
         || t.ends_with(" ... ok")
-        || t.contains(" PASSED")
         || t.starts_with("PASSED ")
+        || PASSED.find(t.as_bytes()).is_some()
+}
+
+static PASSED: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(" PASSED"));
+
+/// `t.starts_with(p)`, comparing the first byte inline before calling
+/// `memcmp`: these prefix lists run against every line.
+fn starts_with(t: &str, p: &str) -> bool {
+    t.as_bytes().first() == p.as_bytes().first() && t.starts_with(p)
+}
+
+fn starts_with_any(t: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| starts_with(t, p))
 }
 
 fn starts_failure(t: &str) -> bool {
-    ["E ", "FAIL", "npm ERR!", "make: ***", "--- FAIL", "✗", "✖", "×"].iter().any(|p| t.starts_with(p))
+    [
+        "E ",
+        "FAIL",
+        "npm ERR!",
+        "make: ***",
+        "--- FAIL",
+        "✗",
+        "✖",
+        "×",
+    ]
+    .iter()
+    .any(|p| starts_with(t, p))
         || (t.starts_with("make[") && t.contains("***"))
 }
 
 fn starts_warning(t: &str) -> bool {
     let lower = &t.as_bytes()[..t.len().min(12)];
-    lower.len() >= 4 && lower[..4].eq_ignore_ascii_case(b"warn") || t.contains("Warning:") || t.contains("deprecated")
+    lower.len() >= 4 && lower[..4].eq_ignore_ascii_case(b"warn")
+        || t.contains("Warning:")
+        || t.contains("deprecated")
 }
 
 /// Summaries of test and build tools, and the banners around them.
 fn is_summary(t: &str) -> bool {
     const PREFIXES: &[&str] = &[
-        "test result:", "Test Suites:", "Tests:", "Snapshots:", "Ran all test suites", "BUILD SUCCESS", "BUILD FAILURE",
-        "BUILD FAILED", "Tests run:", "Total time:", "Finished ", "error: could not compile", "error: test failed",
-        "error: aborting", "FAIL\t", "ok  \t", "Found ", "Ran ", "FAILED (", "Done in ", "Summary", "TOTAL",
-        "failures:", "Failed tests:", "Tests in error:", "Run Summary", "Executed ",
+        "test result:",
+        "Test Suites:",
+        "Tests:",
+        "Snapshots:",
+        "Ran all test suites",
+        "BUILD SUCCESS",
+        "BUILD FAILURE",
+        "BUILD FAILED",
+        "Tests run:",
+        "Total time:",
+        "Finished ",
+        "error: could not compile",
+        "error: test failed",
+        "error: aborting",
+        "FAIL\t",
+        "ok  \t",
+        "Found ",
+        "Ran ",
+        "FAILED (",
+        "Done in ",
+        "Summary",
+        "TOTAL",
+        "failures:",
+        "Failed tests:",
+        "Tests in error:",
+        "Run Summary",
+        "Executed ",
     ];
-    if PREFIXES.iter().any(|p| t.starts_with(p)) || matches!(t, "PASS" | "FAIL" | "OK" | "FAILED" | "ERRORS" | "FAILURES") {
+    if starts_with_any(t, PREFIXES)
+        || matches!(t, "PASS" | "FAIL" | "OK" | "FAILED" | "ERRORS" | "FAILURES")
+    {
         return true;
     }
     // pytest banners: `==== 1 failed, 489 passed in 11.18s ====`, `==== short test summary info ====`.
     if t.starts_with("==") && t.ends_with('=') {
-        let words = ["passed", "failed", "error", "skipped", "summary", "FAILURES", "ERRORS", "warnings", "no tests ran"];
+        let words = [
+            "passed",
+            "failed",
+            "error",
+            "skipped",
+            "summary",
+            "FAILURES",
+            "ERRORS",
+            "warnings",
+            "no tests ran",
+        ];
         return words.iter().any(|w| t.contains(w));
     }
     counts_outcomes(t)
@@ -212,7 +369,10 @@ fn counts_outcomes(t: &str) -> bool {
     if t.len() > 200 {
         return false;
     }
-    const WORDS: &[&str] = &["passed", "failed", "failing", "passing", "errors", "error", "warnings", "warning", "skipped", "tests", "problems", "pending"];
+    const WORDS: &[&str] = &[
+        "passed", "failed", "failing", "passing", "errors", "error", "warnings", "warning",
+        "skipped", "tests", "problems", "pending",
+    ];
     let b = t.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -223,7 +383,10 @@ fn counts_outcomes(t: &str) -> bool {
             }
             if b.get(j) == Some(&b' ') {
                 let rest = &t[j + 1..];
-                if WORDS.iter().any(|w| rest.starts_with(w) && !rest[w.len()..].starts_with(|c: char| c.is_alphanumeric())) {
+                if WORDS.iter().any(|w| {
+                    starts_with(rest, w)
+                        && !rest[w.len()..].starts_with(|c: char| c.is_alphanumeric())
+                }) {
                     return true;
                 }
             }
@@ -246,14 +409,25 @@ mod tests {
         let c = classify("081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating");
         assert_eq!((c.label, c.tier), (Label::Info, Tier::Info));
         let c = classify("- 1117838570 RAS KERNEL INFO instruction cache parity error corrected");
-        assert_eq!(c.tier, Tier::Warn, "an INFO line that mentions an error is notable");
-        let c = classify("[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6");
+        assert_eq!(
+            c.tier,
+            Tier::Warn,
+            "an INFO line that mentions an error is notable"
+        );
+        let c =
+            classify("[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6");
         assert_eq!(c.label, Label::Error);
-        assert_eq!(classify("tests/t.py::test_error_page PASSED [ 3%]").tier, Tier::Info);
+        assert_eq!(
+            classify("tests/t.py::test_error_page PASSED [ 3%]").tier,
+            Tier::Info
+        );
         assert_eq!(classify("error[E0308]: mismatched types").tier, Tier::Error);
         assert_eq!(classify("warning: unused variable: `x`").tier, Tier::Warn);
         assert_eq!(classify("   Compiling thiserror v2.0.1").tier, Tier::Info);
-        assert_eq!(classify("E       AssertionError: assert 1 == 2").tier, Tier::Error);
+        assert_eq!(
+            classify("E       AssertionError: assert 1 == 2").tier,
+            Tier::Error
+        );
         assert!(classify("\tat com.x.Y.run(Y.java:12)").continuation);
     }
 

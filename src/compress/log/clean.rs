@@ -43,7 +43,10 @@ pub fn clean(text: &str, redraws: bool) -> Lines<'_> {
     } else {
         body.split('\n').map(|l| clean_line(l, redraws)).collect()
     };
-    Lines { lines, trailing_newline }
+    Lines {
+        lines,
+        trailing_newline,
+    }
 }
 
 fn clean_line(line: &str, redraws: bool) -> Cow<'_, str> {
@@ -65,7 +68,11 @@ fn clean_line(line: &str, redraws: bool) -> Cow<'_, str> {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim_end()),
         Cow::Owned(s) => {
             let t = s.trim_end();
-            if t.len() == s.len() { Cow::Owned(s) } else { Cow::Owned(t.to_string()) }
+            if t.len() == s.len() {
+                Cow::Owned(s)
+            } else {
+                Cow::Owned(t.to_string())
+            }
         }
     }
 }

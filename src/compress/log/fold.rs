@@ -14,7 +14,9 @@ pub fn suffix(n: usize) -> String {
 
 /// Whether `line` ends like a folded line (` (×` digits `)`).
 fn looks_folded(line: &str) -> bool {
-    let Some(rest) = line.strip_suffix(')') else { return false };
+    let Some(rest) = line.strip_suffix(')') else {
+        return false;
+    };
     let digits = rest.bytes().rev().take_while(u8::is_ascii_digit).count();
     digits > 0 && rest[..rest.len() - digits].ends_with(" (×")
 }

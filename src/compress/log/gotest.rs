@@ -46,9 +46,16 @@ pub fn render<S: AsRef<str>>(lines: &[S]) -> Rendered {
     let mut silent_events = 0;
     for line in lines {
         let line = line.as_ref();
-        let event = if is_event_line(line) { serde_json::from_str::<Event>(line).ok() } else { None };
+        let event = if is_event_line(line) {
+            serde_json::from_str::<Event>(line).ok()
+        } else {
+            None
+        };
         match event {
-            Some(Event { action, output: Some(out) }) if action == "output" => {
+            Some(Event {
+                action,
+                output: Some(out),
+            }) if action == "output" => {
                 text.push_str(&out);
                 if !out.ends_with('\n') {
                     text.push('\n');
@@ -61,7 +68,10 @@ pub fn render<S: AsRef<str>>(lines: &[S]) -> Rendered {
             }
         }
     }
-    Rendered { text, silent_events }
+    Rendered {
+        text,
+        silent_events,
+    }
 }
 
 #[cfg(test)]
@@ -79,7 +89,10 @@ mod tests {
         ];
         assert!(looks_like(lines.iter().copied()));
         let r = render(&lines);
-        assert_eq!(r.text, "=== RUN   TestA\n    a_test.go:9: boom\n# p [build failed]\n");
+        assert_eq!(
+            r.text,
+            "=== RUN   TestA\n    a_test.go:9: boom\n# p [build failed]\n"
+        );
         assert_eq!(r.silent_events, 2);
         assert!(!looks_like(["plain", "text"].into_iter()));
     }

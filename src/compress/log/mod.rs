@@ -24,50 +24,63 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     if text.trim().is_empty() {
         return None;
     }
-    let cleaned = clean::clean(text, false);
-    let lossless = fold::render(&cleaned.lines, cleaned.trailing_newline);
-    let lossless_result = || {
-        (lossless != text).then(|| Compressed {
-            text: lossless.clone(),
+    let lossless = || {
+        let cleaned = clean::clean(text, false);
+        let out = fold::render(&cleaned.lines, cleaned.trailing_newline);
+        (out != text).then(|| Compressed {
+            text: out,
             transforms: vec!["log:clean".into()],
             hashes: Vec::new(),
         })
     };
-    if !ctx.may_drop() || is_small(&lossless, ctx) {
-        return lossless_result();
+    if !ctx.may_drop() {
+        return lossless();
     }
-    let gotest = gotest::looks_like(cleaned.lines.iter().map(|l| l.as_ref()));
+    // Logs run at well under 16 bytes a token: only a short one can be
+    // within the size that is never thinned, so only then count tokens.
+    if text.len() <= 16 * ctx.lossy_min_tokens {
+        let small = lossless();
+        let cost = (ctx.cost)(small.as_ref().map_or(text, |c| c.text.as_str()));
+        if cost <= ctx.lossy_min_tokens {
+            return small;
+        }
+    }
+    let lines = clean::clean(text, true);
+    let gotest = gotest::looks_like(lines.lines.iter().map(|l| l.as_ref()));
     let Some(hash) = ctx.store(text, "log") else {
-        return lossless_result();
+        return lossless();
     };
     let marker = |summary: &str| ctx.marker_line(summary, &hash);
     let mut transforms = vec!["log:clean".to_string()];
     let lossy = if gotest {
-        let rendered = gotest::render(&cleaned.lines);
-        let lines = clean::clean(&rendered.text, true);
+        let rendered = gotest::render(&lines.lines);
+        let shown = clean::clean(&rendered.text, true);
         let mut out = marker(&format!(
             "go test -json shown as its output; {} events without output omitted",
             rendered.silent_events
         ));
         out.push('\n');
-        out.push_str(&select::render(&lines.lines, cleaned.trailing_newline, &ctx.query, &marker));
+        out.push_str(&select::render(
+            &shown.lines,
+            lines.trailing_newline,
+            &ctx.query,
+            &marker,
+        ));
         transforms.push("log:go-test-json".into());
         out
     } else {
-        let lines = clean::clean(text, true);
         select::render(&lines.lines, lines.trailing_newline, &ctx.query, &marker)
     };
-    if lossy.len() >= lossless.len() {
-        return lossless_result();
+    // Nothing worth dropping: every line was kept, so the markers only add.
+    if lossy.len() >= text.len() || !lossy.contains(&hash) {
+        return lossless();
     }
     transforms.push("log:fold-templates".into());
-    Some(Compressed { text: lossy, transforms, hashes: vec![hash] })
-}
-
-/// Whether the lossless form is already within the size that is never thinned.
-fn is_small(lossless: &str, ctx: &Context) -> bool {
-    // Logs run at well under 16 bytes a token; skip counting what is surely large.
-    lossless.len() <= 16 * ctx.lossy_min_tokens && (ctx.cost)(lossless) <= ctx.lossy_min_tokens
+    Some(Compressed {
+        text: lossy,
+        transforms,
+        hashes: vec![hash],
+    })
 }
 
 #[cfg(test)]
@@ -123,7 +136,9 @@ mod tests {
                 s.push_str("2024-03-01 12:30:00,001 ERROR [worker-2] Unhandled exception in request 8812\n");
                 s.push_str("java.lang.IllegalStateException: pool exhausted\n");
                 s.push_str("\tat com.acme.Pool.take(Pool.java:88)\n\tat com.acme.Handler.run(Handler.java:41)\n");
-                s.push_str("2024-03-01 12:30:00,002 WARN [worker-2] retrying request 8812 in 50ms\n");
+                s.push_str(
+                    "2024-03-01 12:30:00,002 WARN [worker-2] retrying request 8812 in 50ms\n",
+                );
             }
         }
         s
@@ -144,13 +159,25 @@ mod tests {
             assert!(out.text.contains(fact), "lost {fact:?}");
         }
         assert!(out.text.starts_with("2024-03-01 12:00:00,000 INFO"));
-        assert!(out.text.contains("GET /api/items/3999 200"), "last line kept");
+        assert!(
+            out.text.contains("GET /api/items/3999 200"),
+            "last line kept"
+        );
         assert!(out.text.contains("lines omitted ("), "{}", out.text);
         assert!(out.text.contains(" INFO") && out.text.contains("similar)"));
-        assert!(out.text.len() * 10 < log.len(), "{} of {}", out.text.len(), log.len());
+        assert!(
+            out.text.len() * 10 < log.len(),
+            "{} of {}",
+            out.text.len(),
+            log.len()
+        );
         let hash = hash_of(log.as_bytes());
-        assert_eq!(out.hashes, [hash.clone()]);
-        assert_eq!(sink.0.borrow().as_slice(), [log.as_bytes().to_vec()], "stored whole before the marker");
+        assert_eq!(out.hashes, std::slice::from_ref(&hash));
+        assert_eq!(
+            sink.0.borrow().as_slice(),
+            [log.as_bytes().to_vec()],
+            "stored whole before the marker"
+        );
         assert!(crate::ccr::hashes_in(&out.text).iter().all(|h| *h == hash));
     }
 
@@ -162,7 +189,9 @@ mod tests {
         let mut pos = 0;
         for line in out.text.lines().filter(|l| !l.starts_with("[headroom:")) {
             let line = line.split(" (+").next().unwrap();
-            let found = log[pos..].find(line).unwrap_or_else(|| panic!("{line:?} out of order"));
+            let found = log[pos..]
+                .find(line)
+                .unwrap_or_else(|| panic!("{line:?} out of order"));
             pos += found + line.len();
         }
     }
@@ -178,7 +207,15 @@ mod tests {
     #[test]
     fn query_matches_are_kept() {
         let log = service_log(3000);
-        let out = compress(&log, &ctx(Some(&MemSink::default()), "what happened to item 2417?", false)).unwrap();
+        let out = compress(
+            &log,
+            &ctx(
+                Some(&MemSink::default()),
+                "what happened to item 2417?",
+                false,
+            ),
+        )
+        .unwrap();
         assert!(out.text.contains("GET /api/items/2417 200"), "{}", out.text);
     }
 
@@ -190,7 +227,10 @@ mod tests {
         }
         log.push_str("done\r\n");
         let out = compress(&log, &ctx(None, "", true)).unwrap();
-        assert_eq!(out.text, "starting\nwaiting for lock on build directory (×40)\ndone\n");
+        assert_eq!(
+            out.text,
+            "starting\nwaiting for lock on build directory (×40)\ndone\n"
+        );
         assert!(out.hashes.is_empty());
         // Without a store nothing may be dropped either.
         let big = service_log(3000);
@@ -202,7 +242,10 @@ mod tests {
     #[test]
     fn lossless_fold_is_unambiguous() {
         let log = "a (×3)\nb\nb\nb\n";
-        assert!(compress(log, &ctx(None, "", true)).is_none(), "a line that looks folded disables folding");
+        assert!(
+            compress(log, &ctx(None, "", true)).is_none(),
+            "a line that looks folded disables folding"
+        );
     }
 
     #[test]
@@ -212,7 +255,16 @@ mod tests {
         let mut mixed = service_log(1500);
         mixed.push_str("{\"level\":\"error\",\"msg\":\"db down\",\"attempt\":3}\n");
         mixed.push_str(&service_log(1500).replace('\n', "\r\n"));
-        for input in ["", "\n", "\r\n", "\x1b[", "just one line", huge_line.as_str(), mixed.as_str(), "é\r\r\r\n\u{feff}"] {
+        for input in [
+            "",
+            "\n",
+            "\r\n",
+            "\x1b[",
+            "just one line",
+            huge_line.as_str(),
+            mixed.as_str(),
+            "é\r\r\r\n\u{feff}",
+        ] {
             for lossless in [false, true] {
                 if let Some(out) = compress(input, &ctx(Some(&sink), "db down", lossless)) {
                     assert!(out.text.len() <= input.len() + 100);
@@ -220,7 +272,10 @@ mod tests {
             }
         }
         let out = compress(&mixed, &ctx(Some(&sink), "", false)).unwrap();
-        assert!(out.text.contains("{\"level\":\"error\",\"msg\":\"db down\",\"attempt\":3}"));
+        assert!(
+            out.text
+                .contains("{\"level\":\"error\",\"msg\":\"db down\",\"attempt\":3}")
+        );
     }
 
     #[test]
@@ -238,7 +293,9 @@ mod tests {
         log.push_str("{\"Time\":\"2022-06-19T13:44:45Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Output\":\"FAIL\\texample.com/p\\t0.012s\\n\"}\n");
         let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
         assert!(out.text.contains("    bad_test.go:12: want 3, got 4\n--- FAIL: TestBad (0.00s)\nFAIL\texample.com/p\t0.012s"), "{}", out.text);
-        assert!(out.text.starts_with("[headroom: go test -json shown as its output; 300 events without output omitted;"));
+        assert!(out.text.starts_with(
+            "[headroom: go test -json shown as its output; 300 events without output omitted;"
+        ));
         assert!(out.text.len() * 20 < log.len());
     }
 
@@ -247,10 +304,29 @@ mod tests {
     #[ignore]
     fn throughput() {
         let log = service_log(200_000);
+        let mb = log.len() as f64 / 1e6;
+        let time = |name: &str, f: &mut dyn FnMut()| {
+            let start = std::time::Instant::now();
+            f();
+            let secs = start.elapsed().as_secs_f64();
+            eprintln!("{name:>10}: {secs:.3}s = {:.0} MB/s", mb / secs);
+        };
+        let lines = clean::clean(&log, true);
+        time("clean", &mut || drop(clean::clean(&log, true)));
+        time("fold", &mut || drop(fold::render(&lines.lines, true)));
+        time("classify", &mut || {
+            drop(
+                lines
+                    .lines
+                    .iter()
+                    .map(|l| classify::classify(l))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        time("templates", &mut || drop(template::build(&lines.lines)));
         let sink = MemSink::default();
-        let start = std::time::Instant::now();
-        let out = compress(&log, &ctx(Some(&sink), "", false)).unwrap();
-        let secs = start.elapsed().as_secs_f64();
-        eprintln!("{:.1} MB in {secs:.3}s = {:.0} MB/s -> {} bytes", log.len() as f64 / 1e6, log.len() as f64 / 1e6 / secs, out.text.len());
+        time("compress", &mut || {
+            drop(compress(&log, &ctx(Some(&sink), "", false)).unwrap())
+        });
     }
 }

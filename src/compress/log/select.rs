@@ -44,9 +44,23 @@ const TAIL: usize = 3;
 const MARKER_TOKENS: usize = 28;
 
 /// The lossy rendering of `lines`; `marker` turns a summary into a marker line.
-pub fn render(lines: &[Cow<'_, str>], trailing_newline: bool, query: &Query, marker: &dyn Fn(&str) -> String) -> String {
-    let infos: Vec<LineInfo> = lines.iter().map(|l| classify::classify(l)).collect();
-    let templates = template::build(lines);
+pub fn render(
+    lines: &[Cow<'_, str>],
+    trailing_newline: bool,
+    query: &Query,
+    marker: &dyn Fn(&str) -> String,
+) -> String {
+    // Two independent passes over every line: run them side by side.
+    let (infos, templates) = std::thread::scope(|s| {
+        let infos = s.spawn(|| {
+            lines
+                .iter()
+                .map(|l| classify::classify(l))
+                .collect::<Vec<LineInfo>>()
+        });
+        let templates = template::build(lines);
+        (infos.join().expect("classify does not panic"), templates)
+    });
     let keep = choose(lines, &infos, &templates, query);
     write(lines, trailing_newline, &infos, &templates, &keep, marker)
 }
@@ -68,10 +82,12 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
         if info.label == Label::Blank {
             continue;
         }
-        let b = *bucket_of.entry((t.template[i], info.tier)).or_insert_with(|| {
-            buckets.push(Vec::new());
-            buckets.len() - 1
-        });
+        let b = *bucket_of
+            .entry((t.template[i], info.tier))
+            .or_insert_with(|| {
+                buckets.push(Vec::new());
+                buckets.len() - 1
+            });
         buckets[b].push(i);
     }
     // A template is rare when it holds at most about log2(n)/2 lines.
@@ -91,11 +107,21 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
         if size <= rare || (infos[first].tier == Tier::Error && few_errors) {
             members.iter().for_each(|&i| keep[i] = true);
         } else if infos[first].tier == Tier::Error {
-            members.iter().take(ERROR_HEAD).for_each(|&i| keep[i] = true);
-            members.iter().rev().take(ERROR_TAIL).for_each(|&i| keep[i] = true);
+            members
+                .iter()
+                .take(ERROR_HEAD)
+                .for_each(|&i| keep[i] = true);
+            members
+                .iter()
+                .rev()
+                .take(ERROR_TAIL)
+                .for_each(|&i| keep[i] = true);
             let firsts = &variants_of[&tpl];
             if firsts.len() <= ERROR_VARIANTS {
-                firsts.iter().filter(|&&i| infos[i].tier == Tier::Error).for_each(|&i| keep[i] = true);
+                firsts
+                    .iter()
+                    .filter(|&&i| infos[i].tier == Tier::Error)
+                    .for_each(|&i| keep[i] = true);
             }
         } else if infos[first].tier == Tier::Warn {
             members.iter().take(WARN_HEAD).for_each(|&i| keep[i] = true);
@@ -108,7 +134,10 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
     seen_variant.clear();
     for i in 0..n {
         let size = t.size[t.template[i] as usize];
-        if size >= 10 && t.variant_size[i] as u64 * 20 <= size as u64 && seen_variant.insert(t.variant[i]) {
+        if size >= 10
+            && t.variant_size[i] as u64 * 20 <= size as u64
+            && seen_variant.insert(t.variant[i])
+        {
             keep[i] = true;
         }
         if infos[i].summary && size <= SUMMARY_MAX_REPEAT {
@@ -185,10 +214,20 @@ fn query_hits(lines: &[Cow<'_, str>], query: &Query) -> Vec<usize> {
         return Vec::new();
     }
     let docs: Vec<&str> = lines.iter().map(|l| l.as_ref()).collect();
-    let terms = Query { terms: with_singulars(&query.terms), anchors: Vec::new() };
+    let terms = Query {
+        terms: with_singulars(&query.terms),
+        anchors: Vec::new(),
+    };
     let mut hits = relevance::matches(&docs, &terms, QUERY_RANKED);
-    let anchors = Query { terms: Vec::new(), anchors: query.anchors.clone() };
-    hits.extend((0..docs.len()).filter(|&i| anchors.anchor_hit(docs[i])).take(QUERY_ANCHORED));
+    let anchors = Query {
+        terms: Vec::new(),
+        anchors: query.anchors.clone(),
+    };
+    hits.extend(
+        (0..docs.len())
+            .filter(|&i| anchors.anchor_hit(docs[i]))
+            .take(QUERY_ANCHORED),
+    );
     hits
 }
 
@@ -233,7 +272,12 @@ fn write(
     while i < lines.len() {
         if keep[i] {
             let mut run = 1;
-            while fold && i + run < lines.len() && keep[i + run] && lines[i + run] == lines[i] && !lines[i].is_empty() {
+            while fold
+                && i + run < lines.len()
+                && keep[i + run]
+                && lines[i + run] == lines[i]
+                && !lines[i].is_empty()
+            {
                 run += 1;
             }
             let mut line = lines[i].to_string();
@@ -272,7 +316,10 @@ fn gap_summary(infos: &[LineInfo]) -> String {
     let noun = if infos.len() == 1 { "line" } else { "lines" };
     let mut s = format!("{} {noun} omitted", infos.len());
     if !(counts.is_empty() || counts.len() == 1 && counts[0].0 == Label::Other) {
-        let parts: Vec<String> = counts.iter().map(|(l, c)| format!("{c} {}", l.name())).collect();
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(l, c)| format!("{c} {}", l.name()))
+            .collect();
         s.push_str(&format!(" ({})", parts.join(", ")));
     }
     s

@@ -15,6 +15,8 @@
 //! `Connection closed`) is the anomaly worth keeping.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
 
 /// Only the first tokens of a very long line take part in its template.
 const MAX_TOKENS: usize = 96;
@@ -26,6 +28,27 @@ const LOW_CARDINALITY: usize = 6;
 const WILD: u64 = 0;
 const MASK: u64 = 1;
 const STATUS: u64 = 1 << 63;
+
+/// A map keyed by values that are already hashes: no second hashing.
+pub type HashedMap<V> = HashMap<u64, V, BuildHasherDefault<PreHashed>>;
+
+/// Passes a `u64` key through (keys here are already well mixed).
+#[derive(Default)]
+pub struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix(self.0, b as u64);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
 
 /// The template and variant of every line.
 pub struct Templates {
@@ -43,10 +66,9 @@ pub struct Templates {
 struct Tok {
     /// Masked key: MASK for variable tokens, a hash otherwise (STATUS bit for status words).
     key: u64,
-    /// Hash of the token as written.
+    /// Hash of the token as written; the low bit is set for all-digit
+    /// tokens (a count, a time field or an id, never a category).
     raw: u64,
-    /// Only digits: a count, a time field or an id, never a category.
-    numeric: bool,
 }
 
 struct Cluster {
@@ -58,10 +80,13 @@ struct Cluster {
 /// Assigns templates and variants to `lines`.
 pub fn build<S: AsRef<str>>(lines: &[S]) -> Templates {
     let mut clusters: Vec<Cluster> = Vec::new();
-    let mut groups: HashMap<(usize, u64), Vec<u32>> = HashMap::new();
-    let mut exact: HashMap<u64, u32> = HashMap::new();
+    let mut groups: HashedMap<Vec<u32>> = HashedMap::default();
+    let mut exact: HashedMap<u32> = HashedMap::default();
     let mut template = Vec::with_capacity(lines.len());
     let mut size: Vec<u32> = Vec::new();
+    // Raw token hashes of every line, kept for the variant pass.
+    let mut raws: Vec<u64> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(lines.len());
     let mut toks = Vec::new();
     for line in lines {
         tokenize(line.as_ref(), &mut toks);
@@ -83,28 +108,37 @@ pub fn build<S: AsRef<str>>(lines: &[S]) -> Templates {
         }
         size[id as usize] += 1;
         template.push(id);
+        raws.extend(toks.iter().map(|t| t.raw));
+        ends.push(raws.len());
     }
 
     let mut variant = Vec::with_capacity(lines.len());
-    let mut counts: HashMap<u64, u32> = HashMap::new();
-    for (line, &id) in lines.iter().zip(&template) {
-        tokenize(line.as_ref(), &mut toks);
+    let mut counts: HashedMap<u32> = HashedMap::default();
+    let mut start = 0;
+    for (&id, &end) in template.iter().zip(&ends) {
         let mut h = mix(0x9e37_79b9_7f4a_7c15, id as u64);
-        for (slot, t) in clusters[id as usize].slots.iter().zip(&toks) {
-            h = mix(h, if slot.is_some() && !t.numeric { t.raw } else { WILD });
+        for (slot, &raw) in clusters[id as usize].slots.iter().zip(&raws[start..end]) {
+            let category = slot.is_some() && raw & 1 == 0;
+            h = mix(h, if category { raw } else { WILD });
         }
+        start = end;
         *counts.entry(h).or_default() += 1;
         variant.push(h);
     }
     let variant_size = variant.iter().map(|v| counts[v]).collect();
-    Templates { template, size, variant, variant_size }
+    Templates {
+        template,
+        size,
+        variant,
+        variant_size,
+    }
 }
 
 fn assign(
     toks: &[Tok],
     clusters: &mut Vec<Cluster>,
-    groups: &mut HashMap<(usize, u64), Vec<u32>>,
-    exact: &mut HashMap<u64, u32>,
+    groups: &mut HashedMap<Vec<u32>>,
+    exact: &mut HashedMap<u32>,
 ) -> u32 {
     let masked = toks.iter().fold(toks.len() as u64, |h, t| mix(h, t.key));
     if let Some(&id) = exact.get(&masked) {
@@ -112,7 +146,7 @@ fn assign(
         return id;
     }
     let first = toks.first().map_or(WILD, |t| t.key);
-    let group = groups.entry((toks.len(), first)).or_default();
+    let group = groups.entry(mix(toks.len() as u64, first)).or_default();
     let mut best: Option<(f64, u32)> = None;
     for &id in group.iter().rev().take(MAX_SCAN) {
         if let Some(s) = similarity(&clusters[id as usize].tokens, toks)
@@ -158,7 +192,11 @@ fn similarity(tpl: &[u64], toks: &[Tok]) -> Option<f64> {
         }
         fixed += 1;
     }
-    Some(if fixed == 0 { 1.0 } else { same as f64 / fixed as f64 })
+    Some(if fixed == 0 {
+        1.0
+    } else {
+        same as f64 / fixed as f64
+    })
 }
 
 fn generalize(tpl: &mut [u64], toks: &[Tok]) {
@@ -174,7 +212,10 @@ fn generalize(tpl: &mut [u64], toks: &[Tok]) {
 /// Brackets are only trimmed from the ends of a token, so `[  0%]` and
 /// `[100%]` give one token each and `test_x[a-b]` stays one name.
 fn is_separator(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b':' | b'(' | b')' | b'{' | b'}' | b',' | b';' | b'=' | b'"' | b'\'' | b'|')
+    matches!(
+        b,
+        b' ' | b'\t' | b':' | b'(' | b')' | b'{' | b'}' | b',' | b';' | b'=' | b'"' | b'\'' | b'|'
+    )
 }
 
 fn is_bracket(b: u8) -> bool {
@@ -218,18 +259,18 @@ fn token(word: &[u8]) -> Tok {
     }
     // A rule of one repeated character (`______`, `=====`) is the same rule
     // at any length: banners are padded to fit the title they frame.
-    let rule = word.len() >= 3 && !word[0].is_ascii_alphanumeric() && word.iter().all(|&c| c == word[0]);
-    if rule {
+    if word.len() >= 3 && !word[0].is_ascii_alphanumeric() && word.iter().all(|&c| c == word[0]) {
         raw = 0x5151_0000 | word[0] as u64;
     }
+    raw = (raw & !1) | u64::from(numeric);
     let key = if digit || path || is_calendar_word(word) {
         MASK
-    } else if is_status_word(word) {
+    } else if word.len() <= 9 && STATUS_HASHES.binary_search(&raw).is_ok() {
         raw | STATUS
     } else {
         (raw & !STATUS).max(2)
     };
-    Tok { key, raw, numeric }
+    Tok { key, raw }
 }
 
 /// Month and weekday names vary like the numbers around them.
@@ -237,22 +278,51 @@ fn is_calendar_word(w: &[u8]) -> bool {
     w.len() == 3
         && matches!(
             w,
-            b"Jan" | b"Feb" | b"Mar" | b"Apr" | b"May" | b"Jun" | b"Jul" | b"Aug" | b"Sep" | b"Oct" | b"Nov" | b"Dec"
-                | b"Mon" | b"Tue" | b"Wed" | b"Thu" | b"Fri" | b"Sat" | b"Sun"
+            b"Jan"
+                | b"Feb"
+                | b"Mar"
+                | b"Apr"
+                | b"May"
+                | b"Jun"
+                | b"Jul"
+                | b"Aug"
+                | b"Sep"
+                | b"Oct"
+                | b"Nov"
+                | b"Dec"
+                | b"Mon"
+                | b"Tue"
+                | b"Wed"
+                | b"Thu"
+                | b"Fri"
+                | b"Sat"
+                | b"Sun"
         )
 }
 
 /// Level and outcome words: lines that differ in one of these differ in kind.
-fn is_status_word(w: &[u8]) -> bool {
-    let w = w.strip_suffix(b":").unwrap_or(w);
-    matches!(
-        w,
-        b"ERROR" | b"ERR" | b"WARN" | b"WARNING" | b"INFO" | b"DEBUG" | b"TRACE" | b"FATAL" | b"CRITICAL" | b"SEVERE"
-            | b"NOTICE" | b"FAIL" | b"FAILED" | b"FAILURE" | b"PASS" | b"PASSED" | b"OK" | b"ok" | b"SKIP"
-            | b"SKIPPED" | b"XFAIL" | b"XPASS" | b"error" | b"warning" | b"warn" | b"failed" | b"passed"
-            | b"ignored" | b"skipped" | b"notice" | b"info" | b"debug" | b"crit" | b"alert" | b"emerg"
-            | b"panicked" | b"success" | b"failure"
-    )
+const STATUS_WORDS: &[&str] = &[
+    "ERROR", "ERR", "WARN", "WARNING", "INFO", "DEBUG", "TRACE", "FATAL", "CRITICAL", "SEVERE",
+    "NOTICE", "FAIL", "FAILED", "FAILURE", "PASS", "PASSED", "OK", "ok", "SKIP", "SKIPPED",
+    "XFAIL", "XPASS", "error", "warning", "warn", "failed", "passed", "ignored", "skipped",
+    "notice", "info", "debug", "crit", "alert", "emerg", "panicked", "success", "failure",
+];
+
+/// Raw hashes of the status words, sorted for a binary search per token.
+static STATUS_HASHES: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let mut v: Vec<u64> = STATUS_WORDS
+        .iter()
+        .map(|w| token_raw(w.as_bytes()))
+        .collect();
+    v.sort_unstable();
+    v
+});
+
+fn token_raw(word: &[u8]) -> u64 {
+    let raw = word.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
+        (h ^ c as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    raw & !1
 }
 
 fn mix(h: u64, v: u64) -> u64 {
@@ -277,12 +347,17 @@ mod tests {
         assert_eq!(t.template[0], t.template[1]);
         assert_ne!(t.template[0], t.template[2], "levels never merge");
         assert_eq!(t.template[3], t.template[4]);
-        assert_ne!(t.template[4], t.template[5], "a failure never folds into passes");
+        assert_ne!(
+            t.template[4], t.template[5],
+            "a failure never folds into passes"
+        );
     }
 
     #[test]
     fn rare_variant_of_a_category_slot() {
-        let mut lines: Vec<String> = (0..40).map(|i| format!("Connection closed by 10.0.0.{i} port 22")).collect();
+        let mut lines: Vec<String> = (0..40)
+            .map(|i| format!("Connection closed by 10.0.0.{i} port 22"))
+            .collect();
         lines.push("Connection reset by 10.0.0.7 port 22".into());
         let t = build(&lines);
         assert!(t.template.iter().all(|&c| c == t.template[0]));
@@ -292,7 +367,13 @@ mod tests {
 
     #[test]
     fn names_differ_but_template_holds() {
-        let lines = ["=== RUN   TestAlpha", "=== RUN   TestBeta", "=== RUN   TestGamma", "Compiling serde v1.0.1", "Compiling tokio v1.2.3"];
+        let lines = [
+            "=== RUN   TestAlpha",
+            "=== RUN   TestBeta",
+            "=== RUN   TestGamma",
+            "Compiling serde v1.0.1",
+            "Compiling tokio v1.2.3",
+        ];
         let t = build(&lines);
         assert_eq!(t.template[0], t.template[2]);
         assert_eq!(t.template[3], t.template[4]);
