@@ -72,6 +72,10 @@ pub fn detect(text: &str) -> Kind {
     }
     let head = &text[..end];
     let trimmed = head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    // `go test -json` is JSON lines, but what it carries is a test log.
+    if crate::compress::log::looks_like_go_test_json(head.lines()) {
+        return Kind::Log;
+    }
     if looks_like_json(trimmed) {
         return Kind::Json;
     }
@@ -188,7 +192,14 @@ fn search_line_count(lines: &[&str]) -> usize {
 }
 
 fn is_log_line(l: &str) -> bool {
-    let t = l.trim_start();
+    // Coloured output starts with an escape sequence (`ESC[2m2024-…`).
+    let mut t = l.trim_start();
+    while let Some(rest) = t.strip_prefix("\x1b[") {
+        let end = rest
+            .find(|c: char| c.is_ascii_alphabetic())
+            .map_or(rest.len(), |i| i + 1);
+        t = &rest[end..];
+    }
     let b = t.as_bytes();
     // Timestamps: 2024-01-31, 12:34:56, Jan 31, 081109 (HDFS), [..] prefixes.
     let date = b.len() >= 10
@@ -218,9 +229,29 @@ fn is_log_line(l: &str) -> bool {
         "[DEBUG]",
         "level=",
         " WARNING ",
+        "[error]",
+        "[notice]",
+        "[warn]",
+        "[info]",
+        "[debug]",
+        "[crit]",
     ]
     .iter()
-    .any(|w| l.contains(w));
+    .any(|w| l.contains(w))
+        || [
+            "INFO ", "WARN ", "ERROR ", "DEBUG ", "TRACE ", "FATAL ", "WARNING ",
+        ]
+        .iter()
+        .any(|w| t.starts_with(w));
+    // Test runners' per-test status: pytest `path::test PASSED [ 3%]`, cargo `test x ... ok`.
+    let status = [
+        " PASSED", " FAILED", " SKIPPED", " XFAIL", " XPASS", " ERROR",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+        || [" ... ok", " ... FAILED", " ... ignored"]
+            .iter()
+            .any(|w| l.ends_with(w));
     let build = [
         "Compiling ",
         "Finished ",
@@ -228,8 +259,11 @@ fn is_log_line(l: &str) -> bool {
         "running ",
         "test ",
         "=== RUN",
+        "=== PAUSE",
+        "=== CONT",
         "--- FAIL",
         "--- PASS",
+        "--- SKIP",
         "PASS",
         "FAIL",
         "ok  ",
@@ -250,7 +284,7 @@ fn is_log_line(l: &str) -> bool {
     ]
     .iter()
     .any(|w| t.starts_with(w));
-    date || clock || month || level || build
+    date || clock || month || level || status || build
 }
 
 /// A line that reads as source code in one of the common languages:
@@ -504,5 +538,30 @@ mod tests {
         assert_eq!(detect(md), Kind::Diff);
         let crlf = "diff --git a/x b/x\r\n--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n";
         assert_eq!(detect(crlf), Kind::Diff);
+    }
+
+    #[test]
+    fn detects_test_and_service_logs() {
+        let pytest = "============ test session starts ============\nplatform linux -- Python 3.11\n\ntests/test_a.py::test_one PASSED   [ 10%]\ntests/test_a.py::test_two FAILED   [ 20%]\ntests/test_b.py::test_three PASSED [ 30%]\n";
+        assert_eq!(detect(pytest), Kind::Log);
+        let go = "{\"Time\":\"2022-06-19T13:44:44Z\",\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}\n{\"Time\":\"2022-06-19T13:44:44Z\",\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"ok\\n\"}\n";
+        assert_eq!(detect(go), Kind::Log);
+        let apache = "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok\n[Sun Dec 04 04:47:44 2005] [error] mod_jk child in error state 6\n";
+        assert_eq!(detect(apache), Kind::Log);
+        let cargo =
+            "running 3 tests\ntest a::b ... ok\ntest a::c ... FAILED\ntest a::d ... ignored\n";
+        assert_eq!(detect(cargo), Kind::Log);
+        let coloured =
+            "\x1b[2m2024-01-01 10:00:00\x1b[0m INFO polling\nINFO waiting\nINFO waiting\n";
+        assert_eq!(detect(coloured), Kind::Log);
+        // JSON lines that are not test events stay JSON; search hits stay search.
+        assert_eq!(
+            detect("{\"level\":\"info\",\"msg\":\"x\"}\n{\"level\":\"info\",\"msg\":\"y\"}\n"),
+            Kind::Json
+        );
+        assert_eq!(
+            detect("src/log.rs:12:    error!(\"x\");\nsrc/a.rs:3:    warn!(\"y\");\n"),
+            Kind::Search
+        );
     }
 }

@@ -1,7 +1,0 @@
-//! Build, test and system logs: not compressed yet; passes through.
-
-use super::{Compressed, Context};
-
-pub fn compress(_text: &str, _ctx: &Context) -> Option<Compressed> {
-    None
-}

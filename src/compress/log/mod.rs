@@ -1,0 +1,332 @@
+//! Build, test and system logs.
+//!
+//! Lossless first: ANSI escapes, CRLF and trailing whitespace go, and runs
+//! of identical lines fold to one line with an exact count (`line (×12)`).
+//! When content may be dropped and the log is still large, the lossy stage
+//! ([`select`]) keeps every error with its stack trace, warnings once per
+//! template with a count, summaries, query matches, rare templates and the
+//! first and last lines, folds the rest by template, and marks each gap
+//! with its size by level and the hash that retrieves the original.
+//! `go test -json` streams are first shown as the output they carry.
+
+mod classify;
+mod clean;
+mod fold;
+mod gotest;
+mod select;
+mod template;
+
+pub use gotest::looks_like as looks_like_go_test_json;
+
+use super::{Compressed, Context};
+
+pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let lossless = || {
+        let cleaned = clean::clean(text, false);
+        let out = fold::render(&cleaned.lines, cleaned.trailing_newline);
+        (out != text).then(|| Compressed {
+            text: out,
+            transforms: vec!["log:clean".into()],
+            hashes: Vec::new(),
+        })
+    };
+    if !ctx.may_drop() {
+        return lossless();
+    }
+    // Logs run at well under 16 bytes a token: only a short one can be
+    // within the size that is never thinned, so only then count tokens.
+    if text.len() <= 16 * ctx.lossy_min_tokens {
+        let small = lossless();
+        let cost = (ctx.cost)(small.as_ref().map_or(text, |c| c.text.as_str()));
+        if cost <= ctx.lossy_min_tokens {
+            return small;
+        }
+    }
+    let lines = clean::clean(text, true);
+    let gotest = gotest::looks_like(lines.lines.iter().map(|l| l.as_ref()));
+    let Some(hash) = ctx.store(text, "log") else {
+        return lossless();
+    };
+    let marker = |summary: &str| ctx.marker_line(summary, &hash);
+    let mut transforms = vec!["log:clean".to_string()];
+    let lossy = if gotest {
+        let rendered = gotest::render(&lines.lines);
+        let shown = clean::clean(&rendered.text, true);
+        let mut out = marker(&format!(
+            "go test -json shown as its output; {} events without output omitted",
+            rendered.silent_events
+        ));
+        out.push('\n');
+        out.push_str(&select::render(
+            &shown.lines,
+            lines.trailing_newline,
+            &ctx.query,
+            &marker,
+        ));
+        transforms.push("log:go-test-json".into());
+        out
+    } else {
+        select::render(&lines.lines, lines.trailing_newline, &ctx.query, &marker)
+    };
+    // Nothing worth dropping: every line was kept, so the markers only add.
+    if lossy.len() >= text.len() || !lossy.contains(&hash) {
+        return lossless();
+    }
+    transforms.push("log:fold-templates".into());
+    Some(Compressed {
+        text: lossy,
+        transforms,
+        hashes: vec![hash],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::ccr::{Sink, hash_of};
+    use crate::relevance::Query;
+
+    /// Remembers what was stored, like the real store.
+    #[derive(Default)]
+    struct MemSink(RefCell<Vec<Vec<u8>>>);
+
+    impl Sink for MemSink {
+        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
+            self.0.borrow_mut().push(original.to_vec());
+            Some(hash_of(original))
+        }
+    }
+
+    fn cost(s: &str) -> usize {
+        s.len() / 4
+    }
+
+    fn ctx<'a>(sink: Option<&'a MemSink>, query: &str, lossless: bool) -> Context<'a> {
+        Context {
+            query: Query::parse(query),
+            lossless,
+            valid_json: false,
+            sink: sink.map(|s| s as &dyn Sink),
+            via: Default::default(),
+            cost: &cost,
+            lossy_min_tokens: 500,
+        }
+    }
+
+    /// A service log: thousands of routine lines around one error and its trace.
+    fn service_log(n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n {
+            let level = if i % 10 == 3 { "DEBUG" } else { "INFO" };
+            s.push_str(&format!(
+                "2024-03-01 12:{:02}:{:02},{:03} {level} [worker-{}] GET /api/items/{} 200 in {}ms\n",
+                (i / 60) % 60,
+                i % 60,
+                i % 1000,
+                i % 4,
+                1000 + i,
+                5 + i % 37
+            ));
+            if i == n / 2 {
+                s.push_str("2024-03-01 12:30:00,001 ERROR [worker-2] Unhandled exception in request 8812\n");
+                s.push_str("java.lang.IllegalStateException: pool exhausted\n");
+                s.push_str("\tat com.acme.Pool.take(Pool.java:88)\n\tat com.acme.Handler.run(Handler.java:41)\n");
+                s.push_str(
+                    "2024-03-01 12:30:00,002 WARN [worker-2] retrying request 8812 in 50ms\n",
+                );
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn keeps_errors_traces_and_marks_gaps() {
+        let sink = MemSink::default();
+        let log = service_log(3000);
+        let out = compress(&log, &ctx(Some(&sink), "", false)).unwrap();
+        for fact in [
+            "ERROR [worker-2] Unhandled exception in request 8812",
+            "java.lang.IllegalStateException: pool exhausted",
+            "\tat com.acme.Pool.take(Pool.java:88)",
+            "\tat com.acme.Handler.run(Handler.java:41)",
+            "WARN [worker-2] retrying request 8812 in 50ms",
+        ] {
+            assert!(out.text.contains(fact), "lost {fact:?}");
+        }
+        assert!(out.text.starts_with("2024-03-01 12:00:00,000 INFO"));
+        assert!(
+            out.text.contains("GET /api/items/3999 200"),
+            "last line kept"
+        );
+        assert!(out.text.contains("lines omitted ("), "{}", out.text);
+        assert!(out.text.contains(" INFO") && out.text.contains("similar)"));
+        assert!(
+            out.text.len() * 10 < log.len(),
+            "{} of {}",
+            out.text.len(),
+            log.len()
+        );
+        let hash = hash_of(log.as_bytes());
+        assert_eq!(out.hashes, std::slice::from_ref(&hash));
+        assert_eq!(
+            sink.0.borrow().as_slice(),
+            [log.as_bytes().to_vec()],
+            "stored whole before the marker"
+        );
+        assert!(crate::ccr::hashes_in(&out.text).iter().all(|h| *h == hash));
+    }
+
+    #[test]
+    fn kept_lines_stay_in_order() {
+        let sink = MemSink::default();
+        let log = service_log(2000);
+        let out = compress(&log, &ctx(Some(&sink), "", false)).unwrap();
+        let mut pos = 0;
+        for line in out.text.lines().filter(|l| !l.starts_with("[headroom:")) {
+            let line = line.split(" (+").next().unwrap();
+            let found = log[pos..]
+                .find(line)
+                .unwrap_or_else(|| panic!("{line:?} out of order"));
+            pos += found + line.len();
+        }
+    }
+
+    #[test]
+    fn deterministic() {
+        let log = service_log(2500);
+        let a = compress(&log, &ctx(Some(&MemSink::default()), "request 8812", false)).unwrap();
+        let b = compress(&log, &ctx(Some(&MemSink::default()), "request 8812", false)).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn query_matches_are_kept() {
+        let log = service_log(3000);
+        let out = compress(
+            &log,
+            &ctx(
+                Some(&MemSink::default()),
+                "what happened to item 2417?",
+                false,
+            ),
+        )
+        .unwrap();
+        assert!(out.text.contains("GET /api/items/2417 200"), "{}", out.text);
+    }
+
+    #[test]
+    fn lossless_mode_folds_only_exact_runs() {
+        let mut log = String::from("\x1b[32mstarting\x1b[0m   \r\n");
+        for _ in 0..40 {
+            log.push_str("waiting for lock on build directory\r\n");
+        }
+        log.push_str("done\r\n");
+        let out = compress(&log, &ctx(None, "", true)).unwrap();
+        assert_eq!(
+            out.text,
+            "starting\nwaiting for lock on build directory (×40)\ndone\n"
+        );
+        assert!(out.hashes.is_empty());
+        // Without a store nothing may be dropped either.
+        let big = service_log(3000);
+        let sink = MemSink::default();
+        assert!(compress(&big, &ctx(Some(&sink), "", true)).is_none());
+        assert!(sink.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn lossless_fold_is_unambiguous() {
+        let log = "a (×3)\nb\nb\nb\n";
+        assert!(
+            compress(log, &ctx(None, "", true)).is_none(),
+            "a line that looks folded disables folding"
+        );
+    }
+
+    #[test]
+    fn bad_input_never_panics() {
+        let sink = MemSink::default();
+        let huge_line = format!("2024-03-01 INFO {}\n", "x".repeat(10 << 20));
+        let mut mixed = service_log(1500);
+        mixed.push_str("{\"level\":\"error\",\"msg\":\"db down\",\"attempt\":3}\n");
+        mixed.push_str(&service_log(1500).replace('\n', "\r\n"));
+        for input in [
+            "",
+            "\n",
+            "\r\n",
+            "\x1b[",
+            "just one line",
+            huge_line.as_str(),
+            mixed.as_str(),
+            "é\r\r\r\n\u{feff}",
+        ] {
+            for lossless in [false, true] {
+                if let Some(out) = compress(input, &ctx(Some(&sink), "db down", lossless)) {
+                    assert!(out.text.len() <= input.len() + 100);
+                }
+            }
+        }
+        let out = compress(&mixed, &ctx(Some(&sink), "", false)).unwrap();
+        assert!(
+            out.text
+                .contains("{\"level\":\"error\",\"msg\":\"db down\",\"attempt\":3}")
+        );
+    }
+
+    #[test]
+    fn go_test_json_is_shown_as_output() {
+        let mut log = String::new();
+        for i in 0..300 {
+            log.push_str(&format!(
+                "{{\"Time\":\"2022-06-19T13:44:44.{i:06}Z\",\"Action\":\"run\",\"Package\":\"example.com/p\",\"Test\":\"TestOk{i}\"}}\n\
+                 {{\"Time\":\"2022-06-19T13:44:44.{i:06}Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestOk{i}\",\"Output\":\"=== RUN   TestOk{i}\\n\"}}\n\
+                 {{\"Time\":\"2022-06-19T13:44:44.{i:06}Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestOk{i}\",\"Output\":\"--- PASS: TestOk{i} (0.00s)\\n\"}}\n"
+            ));
+        }
+        log.push_str("{\"Time\":\"2022-06-19T13:44:45Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestBad\",\"Output\":\"    bad_test.go:12: want 3, got 4\\n\"}\n");
+        log.push_str("{\"Time\":\"2022-06-19T13:44:45Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestBad\",\"Output\":\"--- FAIL: TestBad (0.00s)\\n\"}\n");
+        log.push_str("{\"Time\":\"2022-06-19T13:44:45Z\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Output\":\"FAIL\\texample.com/p\\t0.012s\\n\"}\n");
+        let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
+        assert!(out.text.contains("    bad_test.go:12: want 3, got 4\n--- FAIL: TestBad (0.00s)\nFAIL\texample.com/p\t0.012s"), "{}", out.text);
+        assert!(out.text.starts_with(
+            "[headroom: go test -json shown as its output; 300 events without output omitted;"
+        ));
+        assert!(out.text.len() * 20 < log.len());
+    }
+
+    /// `cargo test --release --lib compress::log::tests::throughput -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn throughput() {
+        let log = service_log(200_000);
+        let mb = log.len() as f64 / 1e6;
+        let time = |name: &str, f: &mut dyn FnMut()| {
+            let start = std::time::Instant::now();
+            f();
+            let secs = start.elapsed().as_secs_f64();
+            eprintln!("{name:>10}: {secs:.3}s = {:.0} MB/s", mb / secs);
+        };
+        let lines = clean::clean(&log, true);
+        time("clean", &mut || drop(clean::clean(&log, true)));
+        time("fold", &mut || drop(fold::render(&lines.lines, true)));
+        time("classify", &mut || {
+            drop(
+                lines
+                    .lines
+                    .iter()
+                    .map(|l| classify::classify(l))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        time("templates", &mut || drop(template::build(&lines.lines)));
+        let sink = MemSink::default();
+        time("compress", &mut || {
+            drop(compress(&log, &ctx(Some(&sink), "", false)).unwrap())
+        });
+    }
+}

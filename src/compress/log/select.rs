@@ -1,0 +1,326 @@
+//! The lossy stage: which lines of a log to keep, and the text with gap
+//! markers where the rest was.
+//!
+//! Kept whatever the budget: error and failure lines (a few exemplars per
+//! template when one error repeats hundreds of times) with their stack
+//! traces, summaries, query matches, rare templates, rare variants of a
+//! template, and the first and last lines. Everything else is folded by
+//! template: the first line of each stands for the rest and says how many
+//! similar lines were left out. Each gap becomes one marker line counting
+//! the omitted lines by level.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use super::classify::{self, Label, LineInfo, Tier};
+use super::fold;
+use super::template::{self, Templates};
+use crate::relevance::{self, Query};
+
+/// Repeated errors also keep the first line of each variant (each host,
+/// each code) when a template has at most this many.
+const ERROR_VARIANTS: usize = 10;
+/// When a log has at most this many error lines, every one is kept (thirty
+/// failing tests are thirty facts). Beyond that, repeated errors keep
+/// their first few and their last occurrence per template.
+const ERROR_ALL: usize = 64;
+const ERROR_HEAD: usize = 3;
+const ERROR_TAIL: usize = 1;
+/// Repeated warnings keep two exemplars (two show what varies) and a count.
+const WARN_HEAD: usize = 2;
+/// Stack-trace context attached to at most this many lines per error template.
+const TRACES_PER_TEMPLATE: usize = 2;
+/// Lines of trace kept before and after an error line.
+const TRACE_LINES: usize = 40;
+/// Summary lines are kept whole unless their template is this common.
+const SUMMARY_MAX_REPEAT: u32 = 20;
+/// Query matches ranked by BM25, and exact anchor hits, kept at most.
+const QUERY_RANKED: usize = 40;
+const QUERY_ANCHORED: usize = 100;
+/// Lines kept at the start and end of the log.
+const HEAD: usize = 2;
+const TAIL: usize = 3;
+/// A gap estimated at no more tokens than a marker is printed instead.
+const MARKER_TOKENS: usize = 28;
+
+/// The lossy rendering of `lines`; `marker` turns a summary into a marker line.
+pub fn render(
+    lines: &[Cow<'_, str>],
+    trailing_newline: bool,
+    query: &Query,
+    marker: &dyn Fn(&str) -> String,
+) -> String {
+    // Two independent passes over every line: run them side by side.
+    let (infos, templates) = std::thread::scope(|s| {
+        let infos = s.spawn(|| {
+            lines
+                .iter()
+                .map(|l| classify::classify(l))
+                .collect::<Vec<LineInfo>>()
+        });
+        let templates = template::build(lines);
+        (infos.join().expect("classify does not panic"), templates)
+    });
+    let keep = choose(lines, &infos, &templates, query);
+    write(lines, trailing_newline, &infos, &templates, &keep, marker)
+}
+
+fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Query) -> Vec<bool> {
+    let n = lines.len();
+    let mut keep = vec![false; n];
+    for k in keep.iter_mut().take(HEAD) {
+        *k = true;
+    }
+    for k in keep.iter_mut().skip(n.saturating_sub(TAIL)) {
+        *k = true;
+    }
+
+    // Exemplars per (template, tier), in order of first appearance.
+    let mut bucket_of: HashMap<(u32, Tier), usize> = HashMap::new();
+    let mut buckets: Vec<Vec<usize>> = Vec::new();
+    for (i, info) in infos.iter().enumerate() {
+        if info.label == Label::Blank {
+            continue;
+        }
+        let b = *bucket_of
+            .entry((t.template[i], info.tier))
+            .or_insert_with(|| {
+                buckets.push(Vec::new());
+                buckets.len() - 1
+            });
+        buckets[b].push(i);
+    }
+    // A template is rare when it holds at most about log2(n)/2 lines.
+    let rare = ((usize::BITS - n.leading_zeros()) / 2).max(2);
+    let mut variants_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut seen_variant: HashSet<u64> = HashSet::new();
+    for i in 0..n {
+        if seen_variant.insert(t.variant[i]) {
+            variants_of.entry(t.template[i]).or_default().push(i);
+        }
+    }
+    let few_errors = infos.iter().filter(|i| i.tier == Tier::Error).count() <= ERROR_ALL;
+    for members in &buckets {
+        let first = members[0];
+        let tpl = t.template[first];
+        let size = t.size[tpl as usize];
+        if size <= rare || (infos[first].tier == Tier::Error && few_errors) {
+            members.iter().for_each(|&i| keep[i] = true);
+        } else if infos[first].tier == Tier::Error {
+            members
+                .iter()
+                .take(ERROR_HEAD)
+                .for_each(|&i| keep[i] = true);
+            members
+                .iter()
+                .rev()
+                .take(ERROR_TAIL)
+                .for_each(|&i| keep[i] = true);
+            let firsts = &variants_of[&tpl];
+            if firsts.len() <= ERROR_VARIANTS {
+                firsts
+                    .iter()
+                    .filter(|&&i| infos[i].tier == Tier::Error)
+                    .for_each(|&i| keep[i] = true);
+            }
+        } else if infos[first].tier == Tier::Warn {
+            members.iter().take(WARN_HEAD).for_each(|&i| keep[i] = true);
+        } else {
+            keep[first] = true;
+        }
+    }
+
+    // Rare variants of big templates, and summaries.
+    seen_variant.clear();
+    for i in 0..n {
+        let size = t.size[t.template[i] as usize];
+        if size >= 10
+            && t.variant_size[i] as u64 * 20 <= size as u64
+            && seen_variant.insert(t.variant[i])
+        {
+            keep[i] = true;
+        }
+        if infos[i].summary && size <= SUMMARY_MAX_REPEAT {
+            keep[i] = true;
+        }
+    }
+
+    for i in query_hits(lines, query) {
+        keep[i] = true;
+    }
+
+    // Stack traces and the lines that introduce them, for the first kept
+    // lines of each error template.
+    let mut traces: HashMap<u32, usize> = HashMap::new();
+    for i in 0..n {
+        if !keep[i] || infos[i].tier != Tier::Error {
+            continue;
+        }
+        let done = traces.entry(t.template[i]).or_default();
+        if *done >= TRACES_PER_TEMPLATE {
+            continue;
+        }
+        *done += 1;
+        attach_trace(i, lines, infos, &mut keep);
+    }
+
+    // A gap cheaper than its marker is printed as it is.
+    let mut i = 0;
+    while i < n {
+        if keep[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut cost = 0;
+        while i < n && !keep[i] {
+            cost += estimate_tokens(&lines[i]);
+            i += 1;
+        }
+        if cost <= MARKER_TOKENS {
+            keep[start..i].iter_mut().for_each(|k| *k = true);
+        }
+    }
+    keep
+}
+
+/// Keeps the trace around error line `i`: indented or frame lines before it
+/// with the line that opens them (a Python `Traceback` ends in its error),
+/// and after it (Java, Go and Rust frames follow the error).
+fn attach_trace(i: usize, lines: &[Cow<'_, str>], infos: &[LineInfo], keep: &mut [bool]) {
+    let mut j = i;
+    while j > 0 && i - j < TRACE_LINES && infos[j - 1].continuation {
+        j -= 1;
+        keep[j] = true;
+    }
+    if j > 0 && j < i && infos[j - 1].label != Label::Blank {
+        keep[j - 1] = true;
+    }
+    let mut k = i + 1;
+    // `panicked at src/x.rs:3:5:` is followed by its message.
+    if lines[i].ends_with(':') && k < lines.len() && infos[k].label != Label::Blank {
+        keep[k] = true;
+        k += 1;
+    }
+    while k < lines.len() && k - i <= TRACE_LINES && infos[k].continuation {
+        keep[k] = true;
+        k += 1;
+    }
+}
+
+/// Lines that answer the query: the best BM25 matches and exact anchor hits.
+fn query_hits(lines: &[Cow<'_, str>], query: &Query) -> Vec<usize> {
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let docs: Vec<&str> = lines.iter().map(|l| l.as_ref()).collect();
+    let terms = Query {
+        terms: with_singulars(&query.terms),
+        anchors: Vec::new(),
+    };
+    let mut hits = relevance::matches(&docs, &terms, QUERY_RANKED);
+    let anchors = Query {
+        terms: Vec::new(),
+        anchors: query.anchors.clone(),
+    };
+    hits.extend(
+        (0..docs.len())
+            .filter(|&i| anchors.anchor_hit(docs[i]))
+            .take(QUERY_ANCHORED),
+    );
+    hits
+}
+
+/// Query terms plus their singular forms: questions say `errors`, logs say `error`.
+fn with_singulars(terms: &[String]) -> Vec<String> {
+    let mut out = terms.to_vec();
+    for t in terms {
+        let singular = if let Some(stem) = t.strip_suffix("ies") {
+            format!("{stem}y")
+        } else if t.len() > 3 && t.ends_with('s') && !t.ends_with("ss") {
+            t[..t.len() - 1].to_string()
+        } else {
+            continue;
+        };
+        if !out.contains(&singular) {
+            out.push(singular);
+        }
+    }
+    out
+}
+
+fn estimate_tokens(line: &str) -> usize {
+    line.len() / 4 + 1
+}
+
+fn write(
+    lines: &[Cow<'_, str>],
+    trailing_newline: bool,
+    infos: &[LineInfo],
+    t: &Templates,
+    keep: &[bool],
+    marker: &dyn Fn(&str) -> String,
+) -> String {
+    let mut kept_per_template = vec![0u32; t.size.len()];
+    for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+        kept_per_template[t.template[i] as usize] += 1;
+    }
+    let mut noted = vec![false; t.size.len()];
+    let fold = fold::can_fold(lines);
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if keep[i] {
+            let mut run = 1;
+            while fold
+                && i + run < lines.len()
+                && keep[i + run]
+                && lines[i + run] == lines[i]
+                && !lines[i].is_empty()
+            {
+                run += 1;
+            }
+            let mut line = lines[i].to_string();
+            if run > 1 {
+                line.push_str(&fold::suffix(run));
+            }
+            let tpl = t.template[i] as usize;
+            let omitted = t.size[tpl] - kept_per_template[tpl];
+            if !noted[tpl] && omitted > 0 && infos[i].label != Label::Blank {
+                noted[tpl] = true;
+                line.push_str(&format!(" (+{omitted} similar)"));
+            }
+            out.push(line);
+            i += run;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && !keep[i] {
+            i += 1;
+        }
+        out.push(marker(&gap_summary(&infos[start..i])));
+    }
+    super::clean::Lines::join(out.iter(), trailing_newline)
+}
+
+/// `37 lines omitted (30 INFO, 7 WARN)`: the gap counted by level.
+fn gap_summary(infos: &[LineInfo]) -> String {
+    let mut counts: Vec<(Label, usize)> = Vec::new();
+    for info in infos.iter().filter(|i| i.label != Label::Blank) {
+        match counts.iter_mut().find(|(l, _)| *l == info.label) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((info.label, 1)),
+        }
+    }
+    counts.sort_by_key(|(l, _)| *l);
+    let noun = if infos.len() == 1 { "line" } else { "lines" };
+    let mut s = format!("{} {noun} omitted", infos.len());
+    if !(counts.is_empty() || counts.len() == 1 && counts[0].0 == Label::Other) {
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(l, c)| format!("{c} {}", l.name()))
+            .collect();
+        s.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    s
+}
