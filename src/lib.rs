@@ -26,6 +26,7 @@
 pub mod ccr;
 pub mod compress;
 pub mod config;
+pub mod convo;
 pub mod env;
 pub mod pipeline;
 pub mod relevance;
