@@ -29,5 +29,7 @@ pub mod config;
 pub mod convo;
 pub mod env;
 pub mod pipeline;
+pub mod pricing;
 pub mod relevance;
+pub mod simulate;
 pub mod tokens;
