@@ -149,22 +149,26 @@ fn apply(o: &mut LeafOutcome, r: Outcome) {
 
 /// The query for one result: its tool call plus the last user message
 /// before it, both fixed parts of the history; then the caller's `--query`.
+///
+/// The call contributes scoring terms only, no exact anchors: its
+/// arguments are parameters (a `limit` of 200, a `since` of 12:00, the
+/// `service` queried), not facts sought, and as anchors they would match
+/// every `200 OK` line or every record of the service and keep everything.
+/// BM25 already gives terms found everywhere no weight.
 fn query_for(call: Option<&str>, last_user: &str, extra: &Query) -> Query {
-    let mut q = format!(
-        "{}\n{}",
-        prefix_chars(call.unwrap_or(""), QUERY_CALL_CHARS),
-        prefix_chars(last_user, QUERY_USER_CHARS)
-    );
-    q.truncate(q.trim_end().len());
-    let mut query = Query::parse(&q);
-    for t in &extra.terms {
-        if !query.terms.contains(t) {
-            query.terms.push(t.clone());
+    let mut query = Query::parse(prefix_chars(last_user, QUERY_USER_CHARS));
+    let mut call = Query::parse(prefix_chars(call.unwrap_or(""), QUERY_CALL_CHARS));
+    call.anchors.clear();
+    for extra in [&call, extra] {
+        for t in &extra.terms {
+            if !query.terms.contains(t) {
+                query.terms.push(t.clone());
+            }
         }
-    }
-    for a in &extra.anchors {
-        if !query.anchors.contains(a) {
-            query.anchors.push(a.clone());
+        for a in &extra.anchors {
+            if !query.anchors.contains(a) {
+                query.anchors.push(a.clone());
+            }
         }
     }
     query
@@ -323,6 +327,18 @@ mod tests {
         let again = parse(&c.output).unwrap();
         assert_eq!(again.pairing(), (1, 1));
         assert_eq!(&c.output[c.message_spans[3].clone()][..12], r#"{"role":"too"#);
+    }
+
+    #[test]
+    fn call_numbers_are_not_anchors() {
+        let q = query_for(
+            Some(r#"query_logs {"since":"12:00","limit":200,"path":"/var/log/app.log"}"#),
+            "why did order 4242 fail?",
+            &Query::parse("timeout"),
+        );
+        let anchors: Vec<&str> = q.anchors.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(anchors, ["4242"]);
+        assert!(q.terms.contains(&"limit".to_string()) && q.terms.contains(&"timeout".to_string()));
     }
 
     #[test]
