@@ -82,12 +82,21 @@ mod tests {
 
     #[test]
     fn longest_prefix_wins() {
-        assert_eq!(price_for("gpt-4o-mini-2024-07-18").unwrap().0, "gpt-4o-mini");
+        assert_eq!(
+            price_for("gpt-4o-mini-2024-07-18").unwrap().0,
+            "gpt-4o-mini"
+        );
         assert_eq!(price_for("gpt-4o").unwrap().0, "gpt-4o");
-        assert_eq!(price_for("claude-sonnet-4-5-20250929").unwrap().0, "claude-sonnet-4");
+        assert_eq!(
+            price_for("claude-sonnet-4-5-20250929").unwrap().0,
+            "claude-sonnet-4"
+        );
         assert_eq!(price_for("claude-opus-4-6").unwrap().0, "claude-opus-4-6");
         assert_eq!(price_for("claude-opus-4-1").unwrap().1.input, 15.0);
-        assert_eq!(price_for("anthropic/claude-haiku-4-5").unwrap().0, "claude-haiku-4");
+        assert_eq!(
+            price_for("anthropic/claude-haiku-4-5").unwrap().0,
+            "claude-haiku-4"
+        );
         assert_eq!(price_for("gpt-5.1-codex-max").unwrap().0, "gpt-5.1");
         assert_eq!(price_for("gpt-50"), None);
         assert_eq!(price_for("llama-3"), None);

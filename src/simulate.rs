@@ -236,14 +236,18 @@ fn account(conv: &Conversation, c: &Compression, s: &Settings) -> Report {
         if b.kind == BlockKind::System {
             dynamic_values(&b.text, &mut r.waste);
         }
-        push_top(&mut r.top, s.top, TopBlock {
-            message: None,
-            kind: b.kind,
-            tool: None,
-            before: t,
-            after: t,
-            content: None,
-        });
+        push_top(
+            &mut r.top,
+            s.top,
+            TopBlock {
+                message: None,
+                kind: b.kind,
+                tool: None,
+                before: t,
+                after: t,
+                content: None,
+            },
+        );
     }
     for (mi, m) in conv.messages.iter().enumerate() {
         let (mut mb, mut ma) = (0, 0);
@@ -294,14 +298,18 @@ fn account(conv: &Conversation, c: &Compression, s: &Settings) -> Report {
                     .map(|n| n.to_string()),
                 _ => None,
             };
-            push_top(&mut r.top, s.top, TopBlock {
-                message: Some(mi),
-                kind: b.kind,
-                tool,
-                before,
-                after,
-                content,
-            });
+            push_top(
+                &mut r.top,
+                s.top,
+                TopBlock {
+                    message: Some(mi),
+                    kind: b.kind,
+                    tool,
+                    before,
+                    after,
+                    content,
+                },
+            );
         }
         per_message.push((mb, ma));
     }
@@ -389,8 +397,7 @@ static DYNAMIC: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
-static BASE64: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/]{64,}={0,2}").unwrap());
+static BASE64: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/]{64,}={0,2}").unwrap());
 static WHITESPACE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[ \t]+\n|\n{3,}|\S[ \t]{8,}").unwrap());
 static HTML_NOISE: LazyLock<Regex> =
@@ -503,7 +510,12 @@ fn session_cost(
 
 /// Compresses the first half of the conversation on its own and compares
 /// its messages' bytes with the same messages in the whole.
-fn prefix_stable(text: &str, conv: &Conversation, whole: &Compression, ctx: &Context) -> Option<bool> {
+fn prefix_stable(
+    text: &str,
+    conv: &Conversation,
+    whole: &Compression,
+    ctx: &Context,
+) -> Option<bool> {
     let half = conv.messages.len() / 2;
     if half == 0 {
         return None;
@@ -566,7 +578,10 @@ mod tests {
         let results = &r.by_kind[&BlockKind::ToolResult];
         assert_eq!(results.blocks, 4);
         assert!(results.after < results.before);
-        assert_eq!(r.by_kind[&BlockKind::User].before, r.by_kind[&BlockKind::User].after);
+        assert_eq!(
+            r.by_kind[&BlockKind::User].before,
+            r.by_kind[&BlockKind::User].after
+        );
         assert!(r.tokens_after < r.tokens_before);
         assert_eq!(r.waste.dynamic_system_values, 1);
         assert_eq!(r.waste.rereads, 3);
@@ -584,7 +599,13 @@ mod tests {
     fn bad_input_is_an_error_not_a_panic() {
         assert_eq!(simulate(b"", &settings()), Err(SimError::Empty));
         assert_eq!(simulate(b"\xff\xfe", &settings()), Err(SimError::NotText));
-        assert_eq!(simulate(b"{\"a\":1}", &settings()), Err(SimError::NotConversation));
-        assert_eq!(simulate(b"plain text", &settings()), Err(SimError::NotConversation));
+        assert_eq!(
+            simulate(b"{\"a\":1}", &settings()),
+            Err(SimError::NotConversation)
+        );
+        assert_eq!(
+            simulate(b"plain text", &settings()),
+            Err(SimError::NotConversation)
+        );
     }
 }

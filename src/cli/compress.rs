@@ -188,7 +188,9 @@ fn fit(bytes: &[u8], budget: usize, ctx: &Context, args: &Args) -> Outcome {
             o
         }
         None => {
-            eprintln!("headroom: warning: --fit applies only to conversations; compressing as usual");
+            eprintln!(
+                "headroom: warning: --fit applies only to conversations; compressing as usual"
+            );
             pipeline::run(bytes, args.kind.kind(), ctx)
         }
     }

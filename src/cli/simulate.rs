@@ -97,9 +97,8 @@ pub fn run(args: Args) -> Result<Exit> {
         let name = path.display().to_string();
         bar.set_message(name.clone());
         let start = Instant::now();
-        let result = read(path).and_then(|bytes| {
-            simulate::simulate(&bytes, &settings).map_err(|e| e.to_string())
-        });
+        let result = read(path)
+            .and_then(|bytes| simulate::simulate(&bytes, &settings).map_err(|e| e.to_string()));
         sessions.push(Session {
             name,
             result,
@@ -187,7 +186,11 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 fn table(md: bool) -> Table {
     let mut t = Table::new();
-    t.load_style(if md { ASCII_MARKDOWN } else { UTF8_BORDERS_ONLY });
+    t.load_style(if md {
+        ASCII_MARKDOWN
+    } else {
+        UTF8_BORDERS_ONLY
+    });
     t
 }
 
@@ -203,7 +206,7 @@ fn num(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -215,7 +218,10 @@ fn pct(before: usize, after: usize) -> String {
     if before == 0 {
         "-".into()
     } else {
-        format!("{:.1}%", 100.0 * before.saturating_sub(after) as f64 / before as f64)
+        format!(
+            "{:.1}%",
+            100.0 * before.saturating_sub(after) as f64 / before as f64
+        )
     }
 }
 
@@ -229,7 +235,13 @@ fn yes_no(v: Option<bool>) -> &'static str {
 
 fn kind_table(by_kind: &BTreeMap<BlockKind, KindTokens>, md: bool) -> Table {
     let mut t = table(md);
-    t.set_header(["block kind", "blocks", "tokens before", "tokens after", "saved"]);
+    t.set_header([
+        "block kind",
+        "blocks",
+        "tokens before",
+        "tokens after",
+        "saved",
+    ]);
     let mut total = KindTokens::default();
     for (kind, k) in by_kind {
         t.add_row([
@@ -288,7 +300,10 @@ fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Re
     }
     writeln!(out, "{}", kind_table(&r.by_kind, md))?;
     if !exact {
-        writeln!(out, "token counts are estimates (o200k_base) for this model")?;
+        writeln!(
+            out,
+            "token counts are estimates (o200k_base) for this model"
+        )?;
     }
     writeln!(out, "transforms applied: {}", counts(&r.transforms))?;
     writeln!(out, "left alone: {}", counts(&r.left_alone))?;
@@ -327,7 +342,14 @@ fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Re
     )?;
     if !r.top.is_empty() {
         let mut t = table(md);
-        t.set_header(["message", "block kind", "tool", "content", "before", "after"]);
+        t.set_header([
+            "message",
+            "block kind",
+            "tool",
+            "content",
+            "before",
+            "after",
+        ]);
         for b in &r.top {
             t.add_row([
                 b.message.map_or("preamble".into(), |m| m.to_string()),
@@ -405,7 +427,10 @@ fn write_overview(out: &mut impl Write, sessions: &[Session], md: bool) -> Resul
 }
 
 fn total_line(sessions: &[Session]) -> String {
-    let ok: Vec<&Report> = sessions.iter().filter_map(|s| s.result.as_ref().ok()).collect();
+    let ok: Vec<&Report> = sessions
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .collect();
     let before: usize = ok.iter().map(|r| r.tokens_before).sum();
     let after: usize = ok.iter().map(|r| r.tokens_after).sum();
     let failed = sessions.len() - ok.len();
@@ -434,7 +459,10 @@ fn json_doc(sessions: &[Session], model: &str, exact: bool) -> Value {
             Err(e) => json!({"file": s.name, "error": e}),
         })
         .collect();
-    let ok: Vec<&Report> = sessions.iter().filter_map(|s| s.result.as_ref().ok()).collect();
+    let ok: Vec<&Report> = sessions
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .collect();
     let before: usize = ok.iter().map(|r| r.tokens_before).sum();
     let after: usize = ok.iter().map(|r| r.tokens_after).sum();
     json!({

@@ -21,11 +21,7 @@ pub fn parse_messages(base: &str, items: &[&RawValue]) -> Option<Conversation> {
 
 /// One `{role, content}` object; `range` is what the message occupies in
 /// `base` (the object itself, or a transcript line around it).
-pub fn parse_message(
-    base: &str,
-    raw: &RawValue,
-    range: std::ops::Range<usize>,
-) -> Option<Message> {
+pub fn parse_message(base: &str, raw: &RawValue, range: std::ops::Range<usize>) -> Option<Message> {
     let m: Obj = serde_json::from_str(raw.get()).ok()?;
     let role = match string_of(m.role)?.as_str() {
         "user" => Role::User,
@@ -56,7 +52,12 @@ pub fn system_blocks(raw: &RawValue) -> Vec<Block> {
     out
 }
 
-fn content_blocks(base: &str, content: Option<&RawValue>, text_kind: BlockKind, out: &mut Vec<Block>) {
+fn content_blocks(
+    base: &str,
+    content: Option<&RawValue>,
+    text_kind: BlockKind,
+    out: &mut Vec<Block>,
+) {
     let Some(content) = content else { return };
     if let Some(s) = string_of(Some(content)) {
         out.push(Block::new(text_kind, s));
@@ -146,9 +147,16 @@ mod tests {
         let c = parse(body).unwrap();
         assert_eq!(c.format, Format::Anthropic);
         assert_eq!(c.preamble[0].kind, BlockKind::System);
-        let kinds: Vec<BlockKind> = c.messages.iter().flat_map(|m| m.blocks.iter().map(|b| b.kind)).collect();
+        let kinds: Vec<BlockKind> = c
+            .messages
+            .iter()
+            .flat_map(|m| m.blocks.iter().map(|b| b.kind))
+            .collect();
         use BlockKind::*;
-        assert_eq!(kinds, [User, Image, Thinking, ToolCall, ToolResult, ToolResult]);
+        assert_eq!(
+            kinds,
+            [User, Image, Thinking, ToolCall, ToolResult, ToolResult]
+        );
         let r = &c.messages[2].blocks[0];
         assert_eq!(r.leaves.len(), 2);
         assert_eq!(r.text, "a\nb");

@@ -180,18 +180,16 @@ fn prefix_chars(s: &str, n: usize) -> &str {
 
 /// Writes the replacements over their ranges and returns the output with
 /// each message's span in it.
-fn splice(
-    text: &str,
-    messages: &[Message],
-    leaves: &[LeafOutcome],
-) -> (String, Vec<Range<usize>>) {
+fn splice(text: &str, messages: &[Message], leaves: &[LeafOutcome]) -> (String, Vec<Range<usize>>) {
     let mut out = String::with_capacity(text.len());
     // (input offset, output offset) after each edit, to map message ranges.
     let mut shifts: Vec<(usize, isize)> = Vec::new();
     let mut pos = 0;
     let mut delta: isize = 0;
     for leaf in leaves {
-        let Some(rep) = &leaf.replacement else { continue };
+        let Some(rep) = &leaf.replacement else {
+            continue;
+        };
         out.push_str(&text[pos..leaf.range.start]);
         out.push_str(rep);
         pos = leaf.range.end;
@@ -217,7 +215,7 @@ fn splice(
 pub fn outcome(text: &str, ctx: &Context, fit: Option<usize>) -> Option<Outcome> {
     let start = std::time::Instant::now();
     let conv = super::parse(text)?;
-    if conv.messages.is_empty() {
+    if conv.messages.iter().all(|m| m.role == super::Role::Other) {
         return None;
     }
     let cost = ctx.cost;
@@ -326,7 +324,10 @@ mod tests {
         assert!(c.output.ends_with(tail));
         let again = parse(&c.output).unwrap();
         assert_eq!(again.pairing(), (1, 1));
-        assert_eq!(&c.output[c.message_spans[3].clone()][..12], r#"{"role":"too"#);
+        assert_eq!(
+            &c.output[c.message_spans[3].clone()][..12],
+            r#"{"role":"too"#
+        );
     }
 
     #[test]

@@ -171,8 +171,8 @@ fn tool_units(msgs: &[Message], tail: usize) -> Vec<Vec<usize>> {
         let mut j = i + 1;
         while j < tail {
             let n = &msgs[j];
-            let call_only = n.role == Role::Assistant
-                && n.blocks.iter().all(|b| b.kind == BlockKind::ToolCall);
+            let call_only =
+                n.role == Role::Assistant && n.blocks.iter().all(|b| b.kind == BlockKind::ToolCall);
             let results_only = n.has_kind(BlockKind::ToolResult)
                 && n.blocks
                     .iter()
@@ -193,7 +193,11 @@ fn tool_units(msgs: &[Message], tail: usize) -> Vec<Vec<usize>> {
 }
 
 /// Adds the call and result ids of `m`; false if one has no id.
-fn collect<'a>(m: &'a Message, calls: &mut HashSet<&'a str>, results: &mut HashSet<&'a str>) -> bool {
+fn collect<'a>(
+    m: &'a Message,
+    calls: &mut HashSet<&'a str>,
+    results: &mut HashSet<&'a str>,
+) -> bool {
     let mut ok = true;
     for b in &m.blocks {
         match (b.kind, b.call_id.as_deref()) {

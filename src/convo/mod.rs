@@ -188,10 +188,10 @@ pub fn parse(text: &str) -> Option<Conversation> {
     if !t.starts_with('{') {
         return None;
     }
-    if let Ok(obj) = serde_json::from_str::<Obj>(text) {
-        if let Some(conv) = parse_body(text, &obj) {
-            return Some(conv);
-        }
+    if let Ok(obj) = serde_json::from_str::<Obj>(text)
+        && let Some(conv) = parse_body(text, &obj)
+    {
+        return Some(conv);
     }
     // Not one JSON value: maybe one record per line.
     claude_code::parse(text).or_else(|| codex::parse(text))
@@ -208,36 +208,30 @@ fn parse_body(base: &str, obj: &Obj) -> Option<Conversation> {
             openai_chat::parse_messages(base, &items)
         }?;
         conv.list = Some(range_of(base, messages.get()));
-        if anthropic {
-            if let Some(system) = obj.system {
-                conv.preamble.extend(anthropic::system_blocks(system));
-            }
+        if anthropic && let Some(system) = obj.system {
+            conv.preamble.extend(anthropic::system_blocks(system));
         }
         if let Some(tools) = obj.tools {
-            conv.preamble
-                .push(Block::new(BlockKind::ToolDefinitions, tools.get().to_string()));
+            conv.preamble.push(Block::new(
+                BlockKind::ToolDefinitions,
+                tools.get().to_string(),
+            ));
         }
         return Some(conv);
     }
+    // A string `input` holds no tool results: nothing to do.
     let input = obj.input?;
-    let mut conv = if let Some(s) = string_of(Some(input)) {
-        Conversation::empty(Format::OpenAiResponses, vec![Message {
-            role: Role::User,
-            range: range_of(base, input.get()),
-            blocks: vec![Block::new(BlockKind::User, s)],
-        }])
-    } else {
-        let items: Vec<&RawValue> = serde_json::from_str(input.get()).ok()?;
-        let mut c = responses::parse_items(base, &items)?;
-        c.list = Some(range_of(base, input.get()));
-        c
-    };
+    let items: Vec<&RawValue> = serde_json::from_str(input.get()).ok()?;
+    let mut conv = responses::parse_items(base, &items)?;
+    conv.list = Some(range_of(base, input.get()));
     if let Some(text) = string_of(obj.instructions) {
         conv.preamble.push(Block::new(BlockKind::System, text));
     }
     if let Some(tools) = obj.tools {
-        conv.preamble
-            .push(Block::new(BlockKind::ToolDefinitions, tools.get().to_string()));
+        conv.preamble.push(Block::new(
+            BlockKind::ToolDefinitions,
+            tools.get().to_string(),
+        ));
     }
     Some(conv)
 }
@@ -247,6 +241,11 @@ fn parse_list(base: &str) -> Option<Conversation> {
     let items: Vec<&RawValue> = serde_json::from_str(base).ok()?;
     let first: Obj = serde_json::from_str(items.first()?.get()).ok()?;
     let mut conv = if first.role.is_none() && first.kind.is_some() {
+        // A bare list of objects with a `type` is common tool output (events,
+        // records); only a list of Responses items is a conversation.
+        if !items.iter().all(|i| responses::is_item(i)) {
+            return None;
+        }
         responses::parse_items(base, &items)
     } else if looks_anthropic(&items) {
         anthropic::parse_messages(base, &items)
@@ -267,9 +266,8 @@ fn looks_anthropic(items: &[&RawValue]) -> bool {
         let Ok(m) = serde_json::from_str::<Obj>(item.get()) else {
             continue;
         };
-        match string_of(m.role).as_deref() {
-            Some("tool" | "system" | "developer" | "function") => return false,
-            _ => {}
+        if let Some("tool" | "system" | "developer" | "function") = string_of(m.role).as_deref() {
+            return false;
         }
         if m.tool_calls.is_some() {
             return false;
@@ -308,10 +306,10 @@ impl Conversation {
         let mut answered = std::collections::HashSet::new();
         for m in &self.messages {
             for b in &m.blocks {
-                if b.kind == BlockKind::ToolResult {
-                    if let Some(id) = &b.call_id {
-                        answered.insert(id.as_str());
-                    }
+                if b.kind == BlockKind::ToolResult
+                    && let Some(id) = &b.call_id
+                {
+                    answered.insert(id.as_str());
                 }
             }
         }
@@ -469,7 +467,15 @@ mod tests {
         assert_eq!(parse(resp).unwrap().format, Format::OpenAiResponses);
         assert_eq!(parse(cc).unwrap().format, Format::ClaudeCode);
         assert_eq!(parse(codex).unwrap().format, Format::Codex);
-        for not in ["", "{}", "[]", "[1,2]", "{\"a\":1}", "hello", "{\"messages\":3}"] {
+        for not in [
+            "",
+            "{}",
+            "[]",
+            "[1,2]",
+            "{\"a\":1}",
+            "hello",
+            "{\"messages\":3}",
+        ] {
             assert!(parse(not).is_none(), "{not}");
         }
     }

@@ -97,7 +97,10 @@ mod tests {
         let c = parse(body).unwrap();
         assert_eq!(c.format, Format::OpenAiChat);
         assert_eq!(c.messages.len(), 4);
-        assert_eq!(c.messages[2].blocks[0].tool_name.as_deref(), Some("read_file"));
+        assert_eq!(
+            c.messages[2].blocks[0].tool_name.as_deref(),
+            Some("read_file")
+        );
         assert_eq!(c.messages[3].blocks[0].leaves[0].text, "fn main() { ... }");
         assert_eq!(c.preamble[0].kind, BlockKind::ToolDefinitions);
         assert_eq!(c.pairing(), (1, 1));

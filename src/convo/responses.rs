@@ -22,6 +22,24 @@ const CALLS: &[&str] = &[
     "computer_call",
 ];
 
+/// Whether `raw` looks like a Responses input item (not just any object
+/// with a `type`).
+pub fn is_item(raw: &RawValue) -> bool {
+    let Ok(it) = serde_json::from_str::<Obj>(raw.get()) else {
+        return false;
+    };
+    match string_of(it.kind) {
+        None => it.role.is_some(),
+        Some(k) => {
+            (k == "message" && it.role.is_some())
+                || k == "reasoning"
+                || k == "item_reference"
+                || k.ends_with("_call")
+                || k.ends_with("_call_output")
+        }
+    }
+}
+
 /// The `input` list; `None` if an item is not an object.
 pub fn parse_items(base: &str, items: &[&RawValue]) -> Option<Conversation> {
     let messages = items
@@ -93,9 +111,15 @@ pub fn parse_item(base: &str, raw: &RawValue, range: Range<usize>) -> Option<Mes
     if kind == "reasoning" {
         // Only the summary is text a reader sees; encrypted content is opaque.
         let summary = it.summary.map(|s| s.get().to_string()).unwrap_or_default();
-        return message(Role::Assistant, vec![Block::new(BlockKind::Thinking, summary)]);
+        return message(
+            Role::Assistant,
+            vec![Block::new(BlockKind::Thinking, summary)],
+        );
     }
-    message(Role::Other, vec![Block::new(BlockKind::Other, raw.get().to_string())])
+    message(
+        Role::Other,
+        vec![Block::new(BlockKind::Other, raw.get().to_string())],
+    )
 }
 
 #[cfg(test)]

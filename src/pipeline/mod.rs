@@ -61,10 +61,10 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
     };
     // A request body or agent transcript is compressed as a conversation:
     // only its tool results change. `--type` skips this.
-    if forced.is_none() {
-        if let Some(outcome) = crate::convo::compress::outcome(text, ctx, None) {
-            return outcome;
-        }
+    if forced.is_none()
+        && let Some(outcome) = crate::convo::compress::outcome(text, ctx, None)
+    {
+        return outcome;
     }
     let kind = forced.unwrap_or_else(|| detect(text));
     outcome.kind = Some(kind);

@@ -160,7 +160,10 @@ fn prefix_is_stable_when_a_turn_is_appended() {
     let b = env.ok_str(&["compress"], list(&long));
     assert_ne!(a, list(&short), "nothing was compressed");
     let prefix = a.strip_suffix(']').unwrap();
-    assert!(b.starts_with(prefix), "the first turns changed when a turn was appended");
+    assert!(
+        b.starts_with(prefix),
+        "the first turns changed when a turn was appended"
+    );
 }
 
 #[test]
@@ -183,7 +186,10 @@ fn openai_chat_and_responses_compress_tool_results_only() {
     .to_string();
     for input in [chat, responses] {
         let out = env.ok_str(&["compress"], &input);
-        assert!(tokens(&out) * 2 < tokens(&input), "not compressed: {out:.300}");
+        assert!(
+            tokens(&out) * 2 < tokens(&input),
+            "not compressed: {out:.300}"
+        );
         let v: Value = serde_json::from_str(&out).unwrap();
         let (calls, results) = pairs(&v);
         assert_eq!(calls, ["call_1"]);
@@ -237,8 +243,10 @@ fn transcripts_change_only_tool_result_lines() {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         if x != y {
-            let (vx, vy): (Value, Value) =
-                (serde_json::from_str(x).unwrap(), serde_json::from_str(y).unwrap());
+            let (vx, vy): (Value, Value) = (
+                serde_json::from_str(x).unwrap(),
+                serde_json::from_str(y).unwrap(),
+            );
             assert_eq!(vx["message"]["content"][0]["type"], "tool_result");
             // The UI copy of the output is not sent to the model: untouched.
             assert_eq!(vx["toolUseResult"], vy["toolUseResult"]);
@@ -284,8 +292,7 @@ fn fit_drops_oldest_units_and_one_marker_retrieves_them() {
 /// byte-identical, and the needles survive.
 #[test]
 fn bench_transcripts_keep_pairs_text_and_needles() {
-    let Some(dir) = std::env::var_os(headroom::env::BENCH_DIR).map(std::path::PathBuf::from)
-    else {
+    let Some(dir) = std::env::var_os(headroom::env::BENCH_DIR).map(std::path::PathBuf::from) else {
         return;
     };
     let Ok(manifest) = std::fs::read_to_string(dir.join("manifest.jsonl")) else {
@@ -314,7 +321,11 @@ fn bench_transcripts_keep_pairs_text_and_needles() {
         assert_eq!(calls, paired, "{}", case["id"]);
         for (x, y) in input.lines().zip(out.lines()) {
             if x != y {
-                assert!(x.contains("\"tool_result\""), "{}: a non-result line changed", case["id"]);
+                assert!(
+                    x.contains("\"tool_result\""),
+                    "{}: a non-result line changed",
+                    case["id"]
+                );
             }
         }
     }

@@ -46,8 +46,17 @@ fn one_request_gets_a_detailed_report_and_nothing_is_stored() {
     let env = Env::new();
     let file = env.file("request.json", anthropic_request(&sre_messages(2)));
     let out = env.ok_str(&["simulate", file.to_str().unwrap(), "--top", "2"], "");
-    assert!(out.contains("anthropic, 9 messages, 4/4 tool calls paired, prefix stable: yes"), "{out}");
-    for part in ["tool result", "user text", "too small", "biggest blocks", "(estimate)"] {
+    assert!(
+        out.contains("anthropic, 9 messages, 4/4 tool calls paired, prefix stable: yes"),
+        "{out}"
+    );
+    for part in [
+        "tool result",
+        "user text",
+        "assistant text",
+        "biggest blocks",
+        "(estimate)",
+    ] {
         assert!(out.contains(part), "missing {part}: {out}");
     }
     assert!(out.contains("headroom would have saved "));
@@ -60,7 +69,14 @@ fn json_report_has_every_figure() {
     let env = Env::new();
     let file = env.file("request.json", anthropic_request(&sre_messages(2)));
     let out = env.ok_str(
-        &["simulate", "--format", "json", "--model", "claude-sonnet-4-5", file.to_str().unwrap()],
+        &[
+            "simulate",
+            "--format",
+            "json",
+            "--model",
+            "claude-sonnet-4-5",
+            file.to_str().unwrap(),
+        ],
         "",
     );
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -69,8 +85,14 @@ fn json_report_has_every_figure() {
     assert_eq!(s["tool_calls"], 4);
     assert_eq!(s["tool_calls_paired"], 4);
     assert_eq!(s["prefix_stable"], true);
-    assert_eq!(s["by_kind"]["user"]["before"], s["by_kind"]["user"]["after"]);
-    assert_eq!(s["by_kind"]["system"]["before"], s["by_kind"]["system"]["after"]);
+    assert_eq!(
+        s["by_kind"]["user"]["before"],
+        s["by_kind"]["user"]["after"]
+    );
+    assert_eq!(
+        s["by_kind"]["system"]["before"],
+        s["by_kind"]["system"]["after"]
+    );
     let results = &s["by_kind"]["tool result"];
     assert!(results["after"].as_u64() < results["before"].as_u64());
     assert!(s["saved_pct"].as_f64().unwrap() > 39.0);
@@ -92,19 +114,35 @@ fn a_folder_of_mixed_formats_reports_each_file() {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("a-claude.jsonl"), claude_transcript()).unwrap();
     std::fs::write(dir.join("sub/rollout-1.jsonl"), codex_rollout()).unwrap();
-    std::fs::write(dir.join("c-request.json"), anthropic_request(&sre_messages(1))).unwrap();
+    std::fs::write(
+        dir.join("c-request.json"),
+        anthropic_request(&sre_messages(1)),
+    )
+    .unwrap();
     std::fs::write(dir.join("d-empty.jsonl"), "").unwrap();
-    std::fs::write(dir.join("e-unknown.jsonl"), "{\"kind\":\"metric\",\"v\":1}\n").unwrap();
+    std::fs::write(
+        dir.join("e-unknown.jsonl"),
+        "{\"kind\":\"metric\",\"v\":1}\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("notes.txt"), "not a session").unwrap();
     let out = env.run(&["simulate", dir.to_str().unwrap()], "");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stdout.contains("claude-code") && stdout.contains("codex") && stdout.contains("anthropic"));
+    assert!(
+        stdout.contains("claude-code") && stdout.contains("codex") && stdout.contains("anthropic")
+    );
     assert!(stdout.contains("1 malformed lines skipped"), "{stdout}");
-    assert!(stdout.contains("across 3 sessions (2 files skipped)"), "{stdout}");
+    assert!(
+        stdout.contains("across 3 sessions (2 files skipped)"),
+        "{stdout}"
+    );
     assert!(stderr.contains("d-empty.jsonl: empty file"), "{stderr}");
-    assert!(stderr.contains("e-unknown.jsonl: not a conversation"), "{stderr}");
+    assert!(
+        stderr.contains("e-unknown.jsonl: not a conversation"),
+        "{stderr}"
+    );
     assert!(!stdout.contains("notes.txt"));
     // No progress bar when stderr is not a terminal.
     assert!(!stderr.contains("sessions 00:"), "{stderr}");
@@ -114,7 +152,10 @@ fn a_folder_of_mixed_formats_reports_each_file() {
 fn markdown_tables() {
     let env = Env::new();
     let file = env.file("rollout.jsonl", codex_rollout());
-    let out = env.ok_str(&["simulate", "--format", "markdown", file.to_str().unwrap()], "");
+    let out = env.ok_str(
+        &["simulate", "--format", "markdown", file.to_str().unwrap()],
+        "",
+    );
     assert!(out.contains("| block kind"), "{out}");
     assert!(out.contains("codex, 4 messages, 1/1 tool calls paired"));
 }
