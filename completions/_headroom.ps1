@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('compress', 'compress', [CompletionResultType]::ParameterValue, 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)')
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -41,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format: the compressed text, or one JSON object per input')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: the compressed text, or one JSON object per input')
+            [CompletionResult]::new('--fit', '--fit', [CompletionResultType]::ParameterName, 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print one summary line per input on stderr')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print one summary line per input on stderr')
             [CompletionResult]::new('--lossless', '--lossless', [CompletionResultType]::ParameterName, 'Never drop anything: lossless encodings only')
@@ -66,6 +68,19 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'headroom;simulate' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README)')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'List the N biggest blocks of each conversation')
+            [CompletionResult]::new('--no-prefix-check', '--no-prefix-check', [CompletionResultType]::ParameterName, 'Skip the prefix-stability check (it compresses the first half again)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'headroom;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -84,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
         'headroom;help' {
             [CompletionResult]::new('compress', 'compress', [CompletionResultType]::ParameterValue, 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)')
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -93,6 +109,9 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;help;retrieve' {
+            break
+        }
+        'headroom;help;simulate' {
             break
         }
         'headroom;help;completions' {

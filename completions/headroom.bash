@@ -31,6 +31,9 @@ _headroom() {
             headroom,retrieve)
                 cmd="headroom__subcmd__retrieve"
                 ;;
+            headroom,simulate)
+                cmd="headroom__subcmd__simulate"
+                ;;
             headroom__subcmd__help,completions)
                 cmd="headroom__subcmd__help__subcmd__completions"
                 ;;
@@ -46,6 +49,9 @@ _headroom() {
             headroom__subcmd__help,retrieve)
                 cmd="headroom__subcmd__help__subcmd__retrieve"
                 ;;
+            headroom__subcmd__help,simulate)
+                cmd="headroom__subcmd__help__subcmd__simulate"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve completions generate help"
+            opts="-h -V --help --version compress retrieve simulate completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,7 +87,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__compress)
-            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --help --version"
+            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --fit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +125,10 @@ _headroom() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --fit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -145,7 +155,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help)
-            opts="compress retrieve completions generate help"
+            opts="compress retrieve simulate completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -228,6 +238,20 @@ _headroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        headroom__subcmd__help__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         headroom__subcmd__retrieve)
             opts="-q -f -l -h -V --query --format --list --limit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -252,6 +276,40 @@ _headroom() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__simulate)
+            opts="-m -f -h -V --model --format --top --no-prefix-check --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table markdown json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table markdown json" -- "${cur}"))
+                    return 0
+                    ;;
+                --top)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

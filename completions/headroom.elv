@@ -24,6 +24,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
+            cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Regenerate completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -37,6 +38,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --model 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)'
             cand -f 'Output format: the compressed text, or one JSON object per input'
             cand --format 'Output format: the compressed text, or one JSON object per input'
+            cand --fit 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens'
             cand -s 'Print one summary line per input on stderr'
             cand --stats 'Print one summary line per input on stderr'
             cand --lossless 'Never drop anything: lossless encodings only'
@@ -60,6 +62,18 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'headroom;simulate'= {
+            cand -m 'Model for token counts and the cost estimate (price table in the README)'
+            cand --model 'Model for token counts and the cost estimate (price table in the README)'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --top 'List the N biggest blocks of each conversation'
+            cand --no-prefix-check 'Skip the prefix-stability check (it compresses the first half again)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'headroom;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -76,6 +90,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help'= {
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
+            cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand completions 'Print a shell completion script to stdout'
             cand generate 'Regenerate completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -83,6 +98,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;compress'= {
         }
         &'headroom;help;retrieve'= {
+        }
+        &'headroom;help;simulate'= {
         }
         &'headroom;help;completions'= {
         }

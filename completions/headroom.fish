@@ -28,6 +28,7 @@ complete -c headroom -n "__fish_headroom_needs_command" -s h -l help -d 'Print h
 complete -c headroom -n "__fish_headroom_needs_command" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "generate" -d 'Regenerate completions/ and man/ (for maintainers)'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -43,6 +44,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand compress" -s q -l quer
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s m -l model -d 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)' -r
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s f -l format -d 'Output format: the compressed text, or one JSON object per input' -r -f -a "text\t''
 json\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -l fit -d 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens' -r
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s s -l stats -d 'Print one summary line per input on stderr'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -l lossless -d 'Never drop anything: lossless encodings only'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -l no-store -d 'Do not write to the store (implies --lossless)'
@@ -56,13 +58,22 @@ complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l limit -d 
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s l -l list -d 'List recent entries: hash, kind, size, age, expiry'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s m -l model -d 'Model for token counts and the cost estimate (price table in the README)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s f -l format -d 'Output format' -r -f -a "table\t''
+markdown\t''
+json\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l top -d 'List the N biggest blocks of each conversation' -r
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l no-prefix-check -d 'Skip the prefix-stability check (it compresses the first half again)'
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand generate" -l out -d 'Repository root to write into' -r -F
 complete -c headroom -n "__fish_headroom_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "retrieve" -d 'Print the original that a marker omitted'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "generate" -d 'Regenerate completions/ and man/ (for maintainers)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "generate" -d 'Regenerate completions/ and man/ (for maintainers)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

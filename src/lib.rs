@@ -26,7 +26,10 @@
 pub mod ccr;
 pub mod compress;
 pub mod config;
+pub mod convo;
 pub mod env;
 pub mod pipeline;
+pub mod pricing;
 pub mod relevance;
+pub mod simulate;
 pub mod tokens;

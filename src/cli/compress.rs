@@ -58,6 +58,10 @@ pub struct Args {
     /// Keep JSON output valid JSON (no tables), for programs that parse it.
     #[arg(long)]
     pub valid_json: bool,
+
+    /// Conversations only: drop the oldest tool calls and turns until the request fits this many tokens.
+    #[arg(long, value_name = "TOKENS")]
+    pub fit: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -118,7 +122,10 @@ pub fn run(args: Args) -> Result<Exit> {
                 continue;
             }
         };
-        let outcome = pipeline::run(&bytes, args.kind.0, &ctx);
+        let outcome = match args.fit {
+            Some(budget) => fit(&bytes, budget, &ctx, &args),
+            None => pipeline::run(&bytes, args.kind.0, &ctx),
+        };
         match args.format {
             Format::Text => {
                 if many {
@@ -145,6 +152,31 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
     Ok(status)
+}
+
+/// `--fit`: compress a conversation and fit it into `budget` tokens; other
+/// input is compressed as usual, with a warning.
+fn fit(bytes: &[u8], budget: usize, ctx: &Context, args: &Args) -> Outcome {
+    let conversation = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| headroom::convo::compress::outcome(text, ctx, Some(budget)));
+    match conversation {
+        Some(o) => {
+            if o.tokens_after > budget {
+                eprintln!(
+                    "headroom: warning: {} tokens still exceed --fit {budget}: only the system prompt and the last turn are left, or the store is unavailable",
+                    o.tokens_after
+                );
+            }
+            o
+        }
+        None => {
+            eprintln!(
+                "headroom: warning: --fit applies only to conversations; compressing as usual"
+            );
+            pipeline::run(bytes, args.kind.0, ctx)
+        }
+    }
 }
 
 fn read_input(path: Option<&PathBuf>) -> Result<Vec<u8>> {

@@ -4,6 +4,7 @@ mod compress;
 mod exit;
 mod generate;
 mod retrieve;
+mod simulate;
 mod store;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub struct Cli {
 pub enum Command {
     Compress(compress::Args),
     Retrieve(retrieve::Args),
+    Simulate(simulate::Args),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -43,6 +45,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Completions(args) => generate::completions(args),
         Command::Generate(args) => generate::run(args),
     };

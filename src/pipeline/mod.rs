@@ -69,6 +69,13 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
             return outcome;
         }
     };
+    // A request body or agent transcript is compressed as a conversation:
+    // only its tool results change. `--type` skips this.
+    if forced.is_none()
+        && let Some(outcome) = crate::convo::compress::outcome(text, ctx, None)
+    {
+        return outcome;
+    }
     let kind = forced.unwrap_or_else(|| detect(text));
     outcome.kind = Some(kind);
     // Count the input on a second core while the compressor works: on large

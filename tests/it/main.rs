@@ -6,23 +6,27 @@
 /// The harness: a temporary HEADROOM_HOME and a clean environment per test.
 mod support;
 
-/// `headroom compress` on JSON: invariants, flags, formats, bad input.
-mod compress;
-/// `headroom retrieve`: exact originals, --query, --list, misses.
-mod retrieve;
-/// Property tests over random JSON: determinism, never larger, round trips.
-mod properties;
-/// Committed completions/ and man/ match the clap definition.
-mod generated;
 /// `headroom compress` on source code: outlines, markers, passthrough.
 mod code;
-/// `headroom compress` on HTML pages: article extraction, markers, passthrough.
-mod html;
-/// `headroom compress` on prose and Markdown: extractive selection, markers.
-mod text;
-/// `headroom compress` on search results: grouping, query, exact paths and line numbers.
-mod search;
+/// `headroom compress` on JSON: invariants, flags, formats, bad input.
+mod compress;
+/// Whole conversations (OpenAI, Anthropic, transcripts): splicing, pairing, prefix stability, --fit.
+mod convo;
 /// `headroom compress` on diffs: headers and changes kept, context trimmed, summaries.
 mod diff;
+/// Committed completions/ and man/ match the clap definition.
+mod generated;
+/// `headroom compress` on HTML pages: article extraction, markers, passthrough.
+mod html;
 /// `headroom compress` on build, test and system logs: facts kept, templates folded.
 mod log;
+/// Property tests over random JSON: determinism, never larger, round trips.
+mod properties;
+/// `headroom retrieve`: exact originals, --query, --list, misses.
+mod retrieve;
+/// `headroom compress` on search results: grouping, query, exact paths and line numbers.
+mod search;
+/// `headroom simulate`: reports per conversation and folder, nothing stored.
+mod simulate;
+/// `headroom compress` on prose and Markdown: extractive selection, markers.
+mod text;

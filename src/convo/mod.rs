@@ -1,0 +1,492 @@
+//! Conversations: one provider-neutral model of a chat request or agent
+//! transcript, with an adapter per wire format.
+//!
+//! Requests and transcripts are parsed with `serde_json::RawValue`, so every
+//! message and every tool-result string keeps the byte range it has in the
+//! input. Compression ([`compress`]) replaces only those ranges and copies
+//! everything else through byte for byte: unknown fields, key order,
+//! whitespace and escapes stay exactly as the client wrote them.
+//!
+//! Formats: OpenAI Chat ([`openai_chat`]), OpenAI Responses ([`responses`]),
+//! Anthropic Messages ([`anthropic`]), Claude Code transcripts
+//! ([`claude_code`]) and Codex rollouts ([`codex`]); [`parse`] detects which.
+
+pub mod anthropic;
+pub mod claude_code;
+pub mod codex;
+pub mod compress;
+pub mod fit;
+pub mod openai_chat;
+pub mod responses;
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+pub use self::compress::{Compression, LeafOutcome, compress};
+
+/// The wire format of a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    OpenAiChat,
+    OpenAiResponses,
+    Anthropic,
+    ClaudeCode,
+    Codex,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::OpenAiChat => "openai-chat",
+            Format::OpenAiResponses => "openai-responses",
+            Format::Anthropic => "anthropic",
+            Format::ClaudeCode => "claude-code",
+            Format::Codex => "codex",
+        }
+    }
+
+    /// Transcripts are JSONL files an agent keeps on disk; the others are
+    /// request bodies (or their message lists).
+    pub fn is_transcript(self) -> bool {
+        matches!(self, Format::ClaudeCode | Format::Codex)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    /// OpenAI Chat `tool` messages and Responses `*_output` items.
+    Tool,
+    /// Items the adapters keep but do not interpret (e.g. Responses `reasoning`).
+    Other,
+}
+
+/// What a block is, for accounting and for what compression may touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BlockKind {
+    System,
+    ToolDefinitions,
+    User,
+    Assistant,
+    Thinking,
+    ToolCall,
+    ToolResult,
+    Image,
+    Other,
+}
+
+impl BlockKind {
+    pub const ALL: [BlockKind; 9] = [
+        BlockKind::System,
+        BlockKind::ToolDefinitions,
+        BlockKind::User,
+        BlockKind::Assistant,
+        BlockKind::Thinking,
+        BlockKind::ToolCall,
+        BlockKind::ToolResult,
+        BlockKind::Image,
+        BlockKind::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockKind::System => "system",
+            BlockKind::ToolDefinitions => "tool definitions",
+            BlockKind::User => "user",
+            BlockKind::Assistant => "assistant",
+            BlockKind::Thinking => "thinking",
+            BlockKind::ToolCall => "tool call",
+            BlockKind::ToolResult => "tool result",
+            BlockKind::Image => "image",
+            BlockKind::Other => "other",
+        }
+    }
+}
+
+/// A JSON string literal inside a tool result that compression may replace:
+/// its byte range in the input (quotes included) and its decoded text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leaf {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+/// One content block of a message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// The text a model reads (tool call: name and arguments; image: empty).
+    pub text: String,
+    /// Tool call id (calls) or the id of the call answered (results).
+    pub call_id: Option<String>,
+    /// Tool name (calls only).
+    pub tool_name: Option<String>,
+    /// The replaceable strings of a tool result (empty for other kinds).
+    pub leaves: Vec<Leaf>,
+}
+
+impl Block {
+    pub fn new(kind: BlockKind, text: String) -> Block {
+        Block {
+            kind,
+            text,
+            call_id: None,
+            tool_name: None,
+            leaves: Vec::new(),
+        }
+    }
+}
+
+/// One message (request formats) or record (transcripts).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub role: Role,
+    /// Byte range of the whole message object (transcripts: the line).
+    pub range: Range<usize>,
+    pub blocks: Vec<Block>,
+}
+
+impl Message {
+    /// A human turn: a user message with text, not only tool results.
+    pub fn is_user_text(&self) -> bool {
+        self.role == Role::User && self.blocks.iter().any(|b| b.kind == BlockKind::User)
+    }
+
+    pub fn has_kind(&self, kind: BlockKind) -> bool {
+        self.blocks.iter().any(|b| b.kind == kind)
+    }
+}
+
+/// A parsed conversation. Byte ranges refer to the text it was parsed from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conversation {
+    pub format: Format,
+    /// Blocks outside the message list: top-level system prompt, instructions
+    /// and tool definitions.
+    pub preamble: Vec<Block>,
+    pub messages: Vec<Message>,
+    /// Request formats: byte range of the message array (brackets included),
+    /// where `--fit` rewrites the list.
+    pub list: Option<Range<usize>>,
+    /// Transcript lines that were not valid JSON (e.g. a truncated last line).
+    pub bad_lines: usize,
+    /// Transcript records of types that carry nothing a model reads.
+    pub skipped_records: usize,
+}
+
+/// Parses `text` as a conversation in any supported format, or `None` when
+/// it is not one.
+pub fn parse(text: &str) -> Option<Conversation> {
+    let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if t.starts_with('[') {
+        return parse_list(text);
+    }
+    if !t.starts_with('{') {
+        return None;
+    }
+    if let Ok(obj) = serde_json::from_str::<Obj>(text)
+        && let Some(conv) = parse_body(text, &obj)
+    {
+        return Some(conv);
+    }
+    // Not one JSON value: maybe one record per line.
+    claude_code::parse(text).or_else(|| codex::parse(text))
+}
+
+/// A request body: Chat or Anthropic `messages`, or Responses `input`.
+fn parse_body(base: &str, obj: &Obj) -> Option<Conversation> {
+    if let Some(messages) = obj.messages {
+        let items: Vec<&RawValue> = serde_json::from_str(messages.get()).ok()?;
+        let anthropic = obj.system.is_some() || looks_anthropic(&items);
+        let mut conv = if anthropic {
+            anthropic::parse_messages(base, &items)
+        } else {
+            openai_chat::parse_messages(base, &items)
+        }?;
+        conv.list = Some(range_of(base, messages.get()));
+        if anthropic && let Some(system) = obj.system {
+            conv.preamble.extend(anthropic::system_blocks(system));
+        }
+        if let Some(tools) = obj.tools {
+            conv.preamble.push(Block::new(
+                BlockKind::ToolDefinitions,
+                tools.get().to_string(),
+            ));
+        }
+        return Some(conv);
+    }
+    // A string `input` holds no tool results: nothing to do.
+    let input = obj.input?;
+    let items: Vec<&RawValue> = serde_json::from_str(input.get()).ok()?;
+    let mut conv = responses::parse_items(base, &items)?;
+    conv.list = Some(range_of(base, input.get()));
+    if let Some(text) = string_of(obj.instructions) {
+        conv.preamble.push(Block::new(BlockKind::System, text));
+    }
+    if let Some(tools) = obj.tools {
+        conv.preamble.push(Block::new(
+            BlockKind::ToolDefinitions,
+            tools.get().to_string(),
+        ));
+    }
+    Some(conv)
+}
+
+/// A bare list of messages or Responses items.
+fn parse_list(base: &str) -> Option<Conversation> {
+    let items: Vec<&RawValue> = serde_json::from_str(base).ok()?;
+    let first: Obj = serde_json::from_str(items.first()?.get()).ok()?;
+    let mut conv = if first.role.is_none() && first.kind.is_some() {
+        // A bare list of objects with a `type` is common tool output (events,
+        // records); only a list of Responses items is a conversation.
+        if !items.iter().all(|i| responses::is_item(i)) {
+            return None;
+        }
+        responses::parse_items(base, &items)
+    } else if looks_anthropic(&items) {
+        anthropic::parse_messages(base, &items)
+    } else {
+        openai_chat::parse_messages(base, &items)
+    }?;
+    let start = base.len() - base.trim_start().len();
+    let end = base.trim_end().len();
+    conv.list = Some(start..end);
+    Some(conv)
+}
+
+/// Anthropic and Chat share `{role, content}`; content block types and
+/// roles tell them apart. A list with neither marker parses the same way in
+/// both adapters, so the default hardly matters.
+fn looks_anthropic(items: &[&RawValue]) -> bool {
+    for item in items {
+        let Ok(m) = serde_json::from_str::<Obj>(item.get()) else {
+            continue;
+        };
+        if let Some("tool" | "system" | "developer" | "function") = string_of(m.role).as_deref() {
+            return false;
+        }
+        if m.tool_calls.is_some() {
+            return false;
+        }
+        let Some(content) = m.content else { continue };
+        let Ok(blocks) = serde_json::from_str::<Vec<Obj>>(content.get()) else {
+            continue;
+        };
+        for b in blocks {
+            match string_of(b.kind).as_deref() {
+                Some("tool_use" | "tool_result" | "thinking" | "redacted_thinking" | "image") => {
+                    return true;
+                }
+                Some("image_url" | "input_audio" | "file") => return false,
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+impl Conversation {
+    pub(crate) fn empty(format: Format, messages: Vec<Message>) -> Conversation {
+        Conversation {
+            format,
+            preamble: Vec::new(),
+            messages,
+            list: None,
+            bad_lines: 0,
+            skipped_records: 0,
+        }
+    }
+
+    /// Number of tool calls and how many of them have a result.
+    pub fn pairing(&self) -> (usize, usize) {
+        let mut answered = std::collections::HashSet::new();
+        for m in &self.messages {
+            for b in &m.blocks {
+                if b.kind == BlockKind::ToolResult
+                    && let Some(id) = &b.call_id
+                {
+                    answered.insert(id.as_str());
+                }
+            }
+        }
+        let mut calls = 0;
+        let mut paired = 0;
+        for m in &self.messages {
+            for b in &m.blocks {
+                if b.kind == BlockKind::ToolCall {
+                    calls += 1;
+                    if b.call_id.as_deref().is_some_and(|id| answered.contains(id)) {
+                        paired += 1;
+                    }
+                }
+            }
+        }
+        (calls, paired)
+    }
+}
+
+/// Every field any adapter looks at, each kept raw so that a field of an
+/// unexpected type never fails the parse of its object.
+#[derive(Deserialize, Default)]
+pub(crate) struct Obj<'a> {
+    #[serde(borrow, default)]
+    pub role: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "type")]
+    pub kind: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub content: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub text: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub thinking: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub tool_calls: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub tool_call_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub tool_use_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub call_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub arguments: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub output: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub function: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub message: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub payload: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub system: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub messages: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub instructions: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub tools: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub summary: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "isSidechain")]
+    pub is_sidechain: Option<&'a RawValue>,
+}
+
+/// The byte range of `part`, a slice borrowed from `base`.
+pub(crate) fn range_of(base: &str, part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - base.as_ptr() as usize;
+    debug_assert!(start + part.len() <= base.len());
+    start..start + part.len()
+}
+
+/// The decoded value of a JSON string, if `raw` is one.
+pub(crate) fn string_of(raw: Option<&RawValue>) -> Option<String> {
+    let raw = raw?;
+    if !raw.get().starts_with('"') {
+        return None;
+    }
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// A JSON string as a replaceable leaf.
+pub(crate) fn leaf_of(base: &str, raw: &RawValue) -> Option<Leaf> {
+    let text = string_of(Some(raw))?;
+    Some(Leaf {
+        range: range_of(base, raw.get()),
+        text,
+    })
+}
+
+/// A tool result block from its leaves (the strings compression may replace).
+pub(crate) fn result_block(call_id: Option<String>, leaves: Vec<Leaf>) -> Block {
+    let text = match leaves.as_slice() {
+        [one] => one.text.clone(),
+        many => many
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    Block {
+        kind: BlockKind::ToolResult,
+        text,
+        call_id,
+        tool_name: None,
+        leaves,
+    }
+}
+
+/// A tool call block; `args` is the raw JSON of its arguments or input.
+pub(crate) fn call_block(call_id: Option<String>, name: Option<String>, args: &str) -> Block {
+    let text = format!("{} {}", name.as_deref().unwrap_or(""), args);
+    Block {
+        kind: BlockKind::ToolCall,
+        text,
+        call_id,
+        tool_name: name,
+        leaves: Vec::new(),
+    }
+}
+
+/// The lines of a JSONL text with their byte ranges (newline excluded;
+/// a trailing `\r` is dropped too).
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
+    let mut start = 0;
+    text.split_inclusive('\n').map(move |l| {
+        let s = start;
+        start += l.len();
+        let body = l.trim_end_matches('\n').trim_end_matches('\r');
+        (s..s + body.len(), body)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_format() {
+        let chat = r#"{"model":"gpt-4o","messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}]}"#;
+        let anth = r#"{"model":"c","system":"s","messages":[{"role":"user","content":"u"}]}"#;
+        let resp = r#"{"model":"m","input":[{"type":"function_call","call_id":"c1","name":"ls","arguments":"{}"},{"type":"function_call_output","call_id":"c1","output":"a"}]}"#;
+        let cc = "{\"type\":\"summary\",\"summary\":\"x\"}\n{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}\n";
+        let codex = "{\"timestamp\":\"t\",\"type\":\"session_meta\",\"payload\":{\"instructions\":\"be good\"}}\n{\"timestamp\":\"t\",\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]}}\n";
+        assert_eq!(parse(chat).unwrap().format, Format::OpenAiChat);
+        assert_eq!(parse(anth).unwrap().format, Format::Anthropic);
+        assert_eq!(parse(resp).unwrap().format, Format::OpenAiResponses);
+        assert_eq!(parse(cc).unwrap().format, Format::ClaudeCode);
+        assert_eq!(parse(codex).unwrap().format, Format::Codex);
+        for not in [
+            "",
+            "{}",
+            "[]",
+            "[1,2]",
+            "{\"a\":1}",
+            "hello",
+            "{\"messages\":3}",
+        ] {
+            assert!(parse(not).is_none(), "{not}");
+        }
+    }
+
+    #[test]
+    fn ranges_point_into_the_input() {
+        let body = r#"{"messages":[{"role":"user","content":"q"},{"role":"tool","tool_call_id":"a","content":"x\"y"}]}"#;
+        let c = parse(body).unwrap();
+        let leaf = &c.messages[1].blocks[0].leaves[0];
+        assert_eq!(&body[leaf.range.clone()], r#""x\"y""#);
+        assert_eq!(leaf.text, "x\"y");
+        assert_eq!(&body[c.list.clone().unwrap()][..2], "[{");
+    }
+}
