@@ -111,37 +111,23 @@ pub fn run(args: Args) -> Result<Exit> {
         }
         return Ok(Exit::Success);
     };
-    let query = Query::parse(q);
     let text = String::from_utf8_lossy(&entry.original);
-    let (unit, total, hits) = match json_items(&text) {
-        Some(items) => {
-            let docs: Vec<String> = items.iter().map(Value::to_json).collect();
-            let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
-            let idx = relevance::matches(&refs, &query, usize::MAX);
-            (
-                "items",
-                docs.len(),
-                idx.into_iter().map(|i| docs[i].clone()).collect::<Vec<_>>(),
-            )
-        }
-        None => {
-            let lines: Vec<&str> = text.lines().collect();
-            let idx = relevance::matches(&lines, &query, usize::MAX);
-            (
-                "lines",
-                lines.len(),
-                idx.into_iter()
-                    .map(|i| format!("{}:{}", i + 1, lines[i]))
-                    .collect(),
-            )
-        }
-    };
+    let (unit, total, hits) = matching(&entry.kind, &text, q);
     match args.format {
         Format::Text => {
-            for h in &hits {
-                writeln!(out, "{h}")?;
+            if unit == "functions" {
+                // Whole functions, blank-line separated, as they read in the source.
+                for (i, f) in hits.iter().enumerate() {
+                    let sep = if i > 0 { "\n" } else { "" };
+                    writeln!(out, "{sep}{}", f.trim_end())?;
+                }
+                eprintln!("headroom: {total} {unit} match '{q}'");
+            } else {
+                for h in &hits {
+                    writeln!(out, "{h}")?;
+                }
+                eprintln!("headroom: {} of {total} {unit} match '{q}'", hits.len());
             }
-            eprintln!("headroom: {} of {total} {unit} match '{q}'", hits.len());
         }
         Format::Json => {
             let obj = serde_json::json!({"hash": hash, "kind": entry.kind, "unit": unit, "total": total, "matches": hits});
@@ -153,6 +139,34 @@ pub fn run(args: Args) -> Result<Exit> {
     } else {
         Exit::Success
     })
+}
+
+/// What of `text` matches `q`: whole functions of source code (by name), the
+/// items of a JSON document, or lines, as (unit, total, matches in order).
+fn matching(kind: &str, text: &str, q: &str) -> (&'static str, usize, Vec<String>) {
+    if kind == "code"
+        && let Some(functions) = headroom::compress::code::functions_matching(text, q)
+    {
+        return ("functions", functions.len(), functions);
+    }
+    let query = Query::parse(q);
+    if let Some(items) = json_items(text) {
+        let docs: Vec<String> = items.iter().map(Value::to_json).collect();
+        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        let idx = relevance::matches(&refs, &query, usize::MAX);
+        return (
+            "items",
+            docs.len(),
+            idx.into_iter().map(|i| docs[i].clone()).collect(),
+        );
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let idx = relevance::matches(&lines, &query, usize::MAX);
+    let hits = idx
+        .into_iter()
+        .map(|i| format!("{}:{}", i + 1, lines[i]))
+        .collect();
+    ("lines", lines.len(), hits)
 }
 
 /// The items of the largest array in a JSON document (the document itself if it is one).

@@ -92,3 +92,26 @@ fn output_is_deterministic() {
     let b = env.ok(&["compress"], &original);
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_folded_function_comes_back_whole_by_name() {
+    let env = Env::new();
+    let original = fixture("records.py");
+    let out = env.ok_str(&["compress", &format!("{FIXTURES}/records.py")], "");
+    // Pick a function whose body was folded: its def line is followed by a marker.
+    let lines: Vec<&str> = out.lines().collect();
+    let def = lines
+        .windows(3)
+        .find(|w| w[0].trim_start().starts_with("def ") && w.iter().any(|l| l.contains("[headroom: ")))
+        .map(|w| w[0])
+        .expect("a folded function");
+    let name = def.trim_start().trim_start_matches("def ").split('(').next().unwrap();
+    let hash = &support::hashes(&out)[0];
+    let got = env.ok_str(&["retrieve", hash, "--query", name], "");
+    // The exact source text of that function, from its def line on.
+    let start = original.find(def.trim_start()).unwrap();
+    let body_line = original[start..].lines().nth(1).unwrap();
+    assert!(got.contains(def.trim_start()), "{got}");
+    assert!(got.contains(body_line), "body missing:\n{got}");
+    assert!(!got.contains("[headroom: "));
+}
