@@ -102,10 +102,17 @@ fn a_folded_function_comes_back_whole_by_name() {
     let lines: Vec<&str> = out.lines().collect();
     let def = lines
         .windows(3)
-        .find(|w| w[0].trim_start().starts_with("def ") && w.iter().any(|l| l.contains("[headroom: ")))
+        .find(|w| {
+            w[0].trim_start().starts_with("def ") && w.iter().any(|l| l.contains("[headroom: "))
+        })
         .map(|w| w[0])
         .expect("a folded function");
-    let name = def.trim_start().trim_start_matches("def ").split('(').next().unwrap();
+    let name = def
+        .trim_start()
+        .trim_start_matches("def ")
+        .split('(')
+        .next()
+        .unwrap();
     let hash = &support::hashes(&out)[0];
     let got = env.ok_str(&["retrieve", hash, "--query", name], "");
     // The exact source text of that function, from its def line on.

@@ -8,6 +8,7 @@
 //! exemplars while diverse ones keep more. Each dropped run becomes one
 //! sentinel whose summary counts what it stands for.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -23,10 +24,11 @@ pub const MIN_ITEMS: usize = 8;
 /// A categorical field has at most this many distinct values.
 const MAX_CATEGORIES: usize = 24;
 
-/// Words that mark an item as reporting a failure.
+/// Words that mark an item as reporting a failure. ASCII word boundaries
+/// keep the regex on its fast DFA path (Unicode `\b` forces a slower engine).
 pub static ERROR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(errors?|exceptions?|fail(s|ed|ure|ures|ing)?|fatal|critical|panic(s|ked)?|abort(s|ed)?|timeout|timed out|denied|rejected|crash(es|ed)?|traceback|segfault)\b",
+        r"(?i)(?-u:\b)(errors?|exceptions?|fail(s|ed|ure|ures|ing)?|fatal|critical|panic(s|ked)?|abort(s|ed)?|timeout|timed out|denied|rejected|crash(es|ed)?|traceback|segfault)(?-u:\b)",
     )
     .unwrap()
 });
@@ -54,25 +56,54 @@ fn leaves<'a>(v: &'a Value, prefix: &str, depth: usize, out: &mut Vec<(String, &
     }
 }
 
-fn leaf_key(v: &Value) -> String {
+/// A leaf's value as text: strings as they are (borrowed), the rest as JSON.
+fn leaf_key(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Str(s) => s.clone(),
-        other => other.to_json(),
+        Value::Str(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_json()),
     }
 }
 
-/// The shape of a message: digits, hex ids and quoted parts masked, first words only.
+/// The shape of a message: its first six words, lower-cased, with numbers,
+/// long hex ids and quoted parts each masked as `#`. A byte scanner rather
+/// than a regex: it runs on every text field of every item.
 fn template(s: &str) -> String {
-    static MASK: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"[0-9a-fA-F]{8,}|[0-9]+(\.[0-9]+)*|'[^']*'|\x22[^\x22]*\x22").unwrap()
-    });
-    let masked = MASK.replace_all(s, "#");
-    masked
-        .split_whitespace()
-        .take(6)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut out = String::with_capacity(48);
+    for (n, word) in s.split_whitespace().take(6).enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        let b = word.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            let hex_run = b[i..].iter().take_while(|x| x.is_ascii_hexdigit()).count();
+            if hex_run >= 8 || c.is_ascii_digit() {
+                // A hex id, or a number with optional `.`-separated parts.
+                let mut j = i + hex_run.max(1);
+                if hex_run < 8 {
+                    j = i;
+                    while j < b.len()
+                        && (b[j].is_ascii_digit()
+                            || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit)))
+                    {
+                        j += 1;
+                    }
+                }
+                out.push('#');
+                i = j;
+            } else if (c == b'\'' || c == b'"') && b[i + 1..].contains(&c) {
+                let close = i + 1 + b[i + 1..].iter().position(|&x| x == c).unwrap();
+                out.push('#');
+                i = close + 1;
+            } else {
+                let ch_len = word[i..].chars().next().map_or(1, char::len_utf8);
+                out.extend(word[i..i + ch_len].chars().flat_map(char::to_lowercase));
+                i += ch_len;
+            }
+        }
+    }
+    out
 }
 
 struct FieldStats {
@@ -97,7 +128,7 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
     keep[0] = true;
     keep[n - 1] = true;
 
-    let texts: Vec<String> = items.iter().map(leaf_key).collect();
+    let texts: Vec<String> = items.iter().map(|v| leaf_key(v).into_owned()).collect();
     let flat: Vec<Vec<(String, &Value)>> = items
         .iter()
         .map(|v| {
@@ -135,7 +166,7 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
                 _ => {}
             }
             if !st.overflow {
-                *st.counts.entry(leaf_key(v)).or_default() += 1;
+                *st.counts.entry(leaf_key(v).into_owned()).or_default() += 1;
                 if st.counts.len() > MAX_CATEGORIES {
                     st.overflow = true;
                     st.counts.clear();
@@ -143,6 +174,23 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
             }
         }
     }
+
+    // Each item's leaves by field, so per-field scans are direct lookups.
+    let field_id: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(p, path)| (path.as_str(), p))
+        .collect();
+    let cells: Vec<Vec<Option<&Value>>> = flat
+        .iter()
+        .map(|fl| {
+            let mut row = vec![None; order.len()];
+            for (path, v) in fl {
+                row[field_id[path.as_str()]] = Some(*v);
+            }
+            row
+        })
+        .collect();
 
     // Errors: a failure word in a value, or a truthy field named like one.
     for (i, fl) in flat.iter().enumerate() {
@@ -178,12 +226,10 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
                 .for_each(|&i| keep[i] = true);
         }
     };
-    for path in &order {
+    for (p, path) in order.iter().enumerate() {
         let st = &stats[path];
         if st.present * 10 < n {
-            let members = (0..n)
-                .filter(|&i| flat[i].iter().any(|(p, _)| p == path))
-                .collect();
+            let members = (0..n).filter(|&i| cells[i][p].is_some()).collect();
             keep_group(members, sqrt_n, &mut keep);
             continue;
         }
@@ -205,7 +251,7 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         }
         let rare_nulls = st.nulls > 0 && st.nulls <= (n / 10).max(1) && st.present > st.nulls;
         let rare_absence = st.present < n && n - st.present <= (n / 10).max(1);
-        let value_of = |i: usize| flat[i].iter().find(|(p, _)| p == path).map(|(_, v)| *v);
+        let value_of = |i: usize| cells[i][p];
         if rare_nulls || rare_absence {
             let members = (0..n)
                 .filter(|&i| match value_of(i) {
@@ -360,7 +406,8 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
     if kept * 5 >= n * 4 {
         return None;
     }
-    let category = summary_field(&order, &stats, all_objects);
+    let category =
+        summary_field(&order, &stats, all_objects).map(|name| (field_id[name.as_str()], name));
     let mut out = Vec::with_capacity(kept + 8);
     let mut i = 0;
     while i < n {
@@ -373,11 +420,21 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         while i < n && !keep[i] {
             i += 1;
         }
+        let categories = category.as_ref().map(|(p, name)| {
+            (
+                name,
+                cells[start..i]
+                    .iter()
+                    .map(|row| row[*p])
+                    .collect::<Vec<_>>(),
+            )
+        });
         let summary = run_summary(
             &items[start..i],
-            &flat[start..i],
             n,
-            category.as_deref(),
+            categories
+                .as_ref()
+                .map(|(name, vals)| (name.as_str(), vals.as_slice())),
             all_numbers,
             all_objects,
         );
@@ -475,11 +532,11 @@ fn summary_field(
         .map(|p| p.to_string())
 }
 
+/// `category`: the summary field's name and its value in each item of the run.
 fn run_summary(
     run: &[Value],
-    flat: &[Vec<(String, &Value)>],
     total: usize,
-    category: Option<&str>,
+    category: Option<(&str, &[Option<&Value>])>,
     numbers: bool,
     objects: bool,
 ) -> String {
@@ -504,14 +561,10 @@ fn run_summary(
         ) {
             s.push_str(&format!(" (range {}..{})", lo.1.to_json(), hi.1.to_json()));
         }
-    } else if let Some(field) = category {
+    } else if let Some((field, values)) = category {
         let mut counts: Vec<(String, usize)> = Vec::new();
-        for fl in flat {
-            let v = fl
-                .iter()
-                .find(|(p, _)| p == field)
-                .map(|(_, v)| leaf_key(v))
-                .unwrap_or_else(|| "absent".into());
+        for v in values {
+            let v = v.map_or_else(|| "absent".to_string(), |v| leaf_key(v).into_owned());
             match counts.iter_mut().find(|(k, _)| *k == v) {
                 Some(c) => c.1 += 1,
                 None => counts.push((v, 1)),
@@ -526,7 +579,7 @@ fn run_summary(
         let more = if counts.len() > 3 { ", …" } else { "" };
         s.push_str(&format!(" ({}{more})", parts.join(", ")));
     } else if !objects {
-        let mut uniq: HashSet<String> = HashSet::new();
+        let mut uniq: HashSet<Cow<str>> = HashSet::new();
         let dups = run.iter().filter(|v| !uniq.insert(leaf_key(v))).count();
         if dups > 0 {
             s.push_str(&format!(" ({dups} duplicates)"));
