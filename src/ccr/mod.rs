@@ -79,6 +79,17 @@ impl<S: OriginalStore> Sink for S {
     }
 }
 
+/// A sink for unit tests: stores nothing, returns the hash a real store would.
+#[cfg(test)]
+pub(crate) struct HashOnlySink;
+
+#[cfg(test)]
+impl Sink for HashOnlySink {
+    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
+        Some(hash_of(original))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

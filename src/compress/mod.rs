@@ -44,6 +44,12 @@ impl Context<'_> {
         ccr::marker_text(summary, hash, self.via)
     }
 
+    /// Whether `text` is at or below the size that is never thinned. A token
+    /// is rarely longer than 64 bytes, so a long text is not counted at all.
+    pub fn is_small(&self, text: &str) -> bool {
+        text.len() <= self.lossy_min_tokens * 64 && (self.cost)(text) <= self.lossy_min_tokens
+    }
+
     /// A whole marker line, e.g. `[headroom: 12 of 40 lines omitted; retrieve: …]`.
     pub fn marker_line(&self, summary: &str, hash: &str) -> String {
         ccr::marker_line(&self.marker(summary, hash))

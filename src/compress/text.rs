@@ -433,16 +433,10 @@ fn plural(n: usize, noun: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ccr::{Sink, hash_of};
+    use crate::ccr::hash_of;
     use crate::relevance::Query;
 
-    struct Memory;
-
-    impl Sink for Memory {
-        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-            Some(hash_of(original))
-        }
-    }
+    use crate::ccr::HashOnlySink as Memory;
 
     fn cost(s: &str) -> usize {
         s.split_whitespace().count()

@@ -275,15 +275,10 @@ pub fn outcome(text: &str, ctx: &Context, fit: Option<usize>) -> Option<Outcome>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ccr::{RetrieveVia, Sink, hash_of};
+    use crate::ccr::RetrieveVia;
     use crate::convo::parse;
 
-    struct Memory;
-    impl Sink for Memory {
-        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-            Some(hash_of(original))
-        }
-    }
+    use crate::ccr::HashOnlySink as Memory;
 
     fn cost(s: &str) -> usize {
         s.len() / 4

@@ -86,7 +86,7 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
         transforms: lossless.transforms,
         hashes: Vec::new(),
     };
-    if !ctx.may_drop() || small(&out.text, ctx) {
+    if !ctx.may_drop() || ctx.is_small(&out.text) {
         return Some(out);
     }
     let lossy = render(
@@ -520,24 +520,12 @@ fn render_change(block: &[&str], ctx: &Context, out: &mut String, t: &mut Tally)
     }
 }
 
-/// Whether `text` is at or below the size that is not thinned. A token is
-/// rarely longer than 64 bytes, so a long text is not counted at all.
-fn small(text: &str, ctx: &Context) -> bool {
-    text.len() <= ctx.lossy_min_tokens * 64 && (ctx.cost)(text) <= ctx.lossy_min_tokens
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ccr::Sink;
     use crate::relevance::Query;
 
-    struct Memory;
-    impl Sink for Memory {
-        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-            Some(crate::ccr::hash_of(original))
-        }
-    }
+    use crate::ccr::HashOnlySink as Memory;
 
     fn cost(s: &str) -> usize {
         s.len().div_ceil(4)

@@ -62,7 +62,7 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
         .iter()
         .filter(|l| matches!(l, Line::Hit(h) if h.is_match))
         .count();
-    if !ctx.may_drop() || matches <= MIN_MATCHES_TO_THIN || small(&out.text, ctx) {
+    if !ctx.may_drop() || matches <= MIN_MATCHES_TO_THIN || ctx.is_small(&out.text) {
         return Some(out);
     }
     let keep = select(&lines, &ctx.query, budget(matches));
@@ -467,24 +467,12 @@ fn flat_line(h: &Hit) -> String {
     format!("{}{sep}{}", h.path, h.body)
 }
 
-/// Whether `text` is at or below the size that is not thinned. A token is
-/// rarely longer than 64 bytes, so a long text is not counted at all.
-fn small(text: &str, ctx: &Context) -> bool {
-    text.len() <= ctx.lossy_min_tokens * 64 && (ctx.cost)(text) <= ctx.lossy_min_tokens
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ccr::Sink;
     use crate::relevance::Query;
 
-    struct Memory;
-    impl Sink for Memory {
-        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-            Some(crate::ccr::hash_of(original))
-        }
-    }
+    use crate::ccr::HashOnlySink as Memory;
 
     fn cost(s: &str) -> usize {
         s.len() / 4
