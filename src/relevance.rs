@@ -5,8 +5,6 @@
 //! terms here are split on punctuation and camelCase with no stemming, and the
 //! query's ids, numbers and quoted strings must match exactly.
 
-use std::collections::HashMap;
-
 /// Words that carry no signal in a question about tool output.
 const STOPWORDS: &[&str] = &[
     "a", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "did", "do", "does",
@@ -144,39 +142,61 @@ pub fn bm25(docs: &[&str], query: &Query) -> Vec<f64> {
     if query.terms.is_empty() || docs.is_empty() {
         return vec![0.0; docs.len()];
     }
-    let doc_terms: Vec<Vec<String>> = docs.iter().map(|d| terms_of(d)).collect();
-    let n = docs.len() as f64;
-    let avg_len = doc_terms.iter().map(Vec::len).sum::<usize>() as f64 / n;
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    for terms in &doc_terms {
-        let mut seen: Vec<&str> = Vec::new();
-        for t in terms {
-            if query.terms.iter().any(|q| q == t) && !seen.contains(&t.as_str()) {
-                seen.push(t);
-                *df.entry(t).or_default() += 1;
-            }
-        }
-    }
-    let (k1, b) = (1.2, 0.75);
-    doc_terms
+    // Per document: its length in terms and how often each query term occurs.
+    // Only query terms are counted, so no term list is built per document.
+    let stats: Vec<(usize, Vec<usize>)> = docs
         .iter()
-        .map(|terms| {
-            let len = terms.len() as f64;
-            query
-                .terms
-                .iter()
-                .map(|q| {
-                    let tf = terms.iter().filter(|t| *t == q).count() as f64;
-                    if tf == 0.0 {
-                        return 0.0;
-                    }
-                    let d = df.get(q.as_str()).copied().unwrap_or(0) as f64;
+        .map(|d| query_term_counts(d, &query.terms))
+        .collect();
+    let n = docs.len() as f64;
+    let avg_len = stats.iter().map(|s| s.0).sum::<usize>() as f64 / n;
+    let df: Vec<usize> = (0..query.terms.len())
+        .map(|q| stats.iter().filter(|s| s.1[q] > 0).count())
+        .collect();
+    let (k1, b) = (1.2, 0.75);
+    stats
+        .iter()
+        .map(|(len, tfs)| {
+            tfs.iter()
+                .zip(&df)
+                .filter(|(tf, _)| **tf > 0)
+                .map(|(&tf, &d)| {
+                    let (tf, d) = (tf as f64, d as f64);
                     let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
-                    idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * len / avg_len.max(1.0)))
+                    idf * tf * (k1 + 1.0)
+                        / (tf + k1 * (1.0 - b + b * *len as f64 / avg_len.max(1.0)))
                 })
                 .sum()
         })
         .collect()
+}
+
+/// The number of terms in `doc` (as [`terms_of`] counts them) and how often
+/// each of `terms` (lower-case) occurs among them.
+fn query_term_counts(doc: &str, terms: &[String]) -> (usize, Vec<usize>) {
+    let mut counts = vec![0; terms.len()];
+    let mut len = 0;
+    let mut tally = |t: &str| {
+        len += 1;
+        for (q, c) in terms.iter().zip(counts.iter_mut()) {
+            if q.len() == t.len() && q.eq_ignore_ascii_case(t)
+                || (!t.is_ascii() && *q == t.to_lowercase())
+            {
+                *c += 1;
+            }
+        }
+    };
+    for word in doc.split(|c: char| !c.is_alphanumeric() && c != '_') {
+        if word.is_empty() {
+            continue;
+        }
+        let parts = split_identifier(word);
+        if parts.len() > 1 {
+            parts.into_iter().for_each(&mut tally);
+        }
+        tally(word);
+    }
+    (len, counts)
 }
 
 /// Indices of the documents that answer the query: exact anchor hits, and
@@ -233,6 +253,31 @@ mod tests {
         let s = bm25(&docs, &q);
         assert!(s[0] > s[3] && s[3] > s[1]);
         assert_eq!(matches(&docs, &q, 10), vec![0]);
+    }
+
+    #[test]
+    fn term_counts_agree_with_terms_of() {
+        let terms: Vec<String> = ["save", "session", "émile", "x_1"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        for doc in [
+            "saveSession(SESSION) save",
+            "Émile saw x_1 and X_1",
+            "",
+            "ünïcode_Thing 12 SaveSession",
+        ] {
+            let all = terms_of(doc);
+            let expected: Vec<usize> = terms
+                .iter()
+                .map(|q| all.iter().filter(|t| *t == q).count())
+                .collect();
+            assert_eq!(
+                query_term_counts(doc, &terms),
+                (all.len(), expected),
+                "{doc}"
+            );
+        }
     }
 
     #[test]
