@@ -72,7 +72,7 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
     // A request body or agent transcript is compressed as a conversation:
     // only its tool results change. `--type` skips this.
     if forced.is_none()
-        && let Some(outcome) = crate::convo::compress::outcome(text, ctx, None)
+        && let Some(outcome) = guarded(|| crate::convo::compress::outcome(text, ctx, None))
     {
         return outcome;
     }
@@ -83,7 +83,7 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
     let cost = ctx.cost;
     let (before, compressed) = std::thread::scope(|s| {
         let counter = s.spawn(move || cost(text));
-        let compressed = compress_kind(kind, text, ctx);
+        let compressed = guarded(|| compress_kind(kind, text, ctx));
         (counter.join().unwrap_or(usize::MAX), compressed)
     });
     outcome.tokens_before = before;
@@ -110,6 +110,15 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
     outcome
 }
 
+/// Runs a compressor; a panic inside it (a bug) becomes "no result", so the
+/// input passes through instead of the user's command failing and losing
+/// its output. The panic message still reaches stderr.
+fn guarded<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .ok()
+        .flatten()
+}
+
 fn compress_kind(kind: Kind, text: &str, ctx: &Context) -> Option<compress::Compressed> {
     match kind {
         Kind::Json => compress::json::compress(text, ctx),
@@ -119,5 +128,16 @@ fn compress_kind(kind: Kind, text: &str, ctx: &Context) -> Option<compress::Comp
         Kind::Code => compress::code::compress(text, ctx),
         Kind::Html => compress::html::compress(text, ctx),
         Kind::Text => compress::text::compress(text, ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guarded;
+
+    #[test]
+    fn a_panicking_compressor_means_passthrough() {
+        assert_eq!(guarded(|| -> Option<u8> { panic!("bug") }), None);
+        assert_eq!(guarded(|| Some(3)), Some(3));
     }
 }
