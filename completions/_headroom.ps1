@@ -55,8 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;retrieve' {
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only the items or lines matching TEXT (BM25 plus exact ids and numbers)')
-            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Only the items or lines matching TEXT (BM25 plus exact ids and numbers)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)')
+            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many entries --list shows')

@@ -50,8 +50,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
         }
         &'headroom;retrieve'= {
-            cand -q 'Only the items or lines matching TEXT (BM25 plus exact ids and numbers)'
-            cand --query 'Only the items or lines matching TEXT (BM25 plus exact ids and numbers)'
+            cand -q 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)'
+            cand --query 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)'
             cand -f 'Output format'
             cand --format 'Output format'
             cand --limit 'How many entries --list shows'

@@ -18,15 +18,15 @@ use super::store::options;
 /// Print the original that a marker omitted.
 ///
 /// With no other flag, writes the exact original bytes to stdout. With
-/// --query, only the items (JSON) or lines (text) that match, in their
-/// original order, with a count on stderr.
+/// --query, only what matches, in original order, with a count on stderr:
+/// whole functions by name (source code), items (JSON) or lines (text).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The hash a marker names (16 hex digits; `hash=` prefix accepted).
     #[arg(value_name = "HASH", required_unless_present = "list")]
     pub hash: Option<String>,
 
-    /// Only the items or lines matching TEXT (BM25 plus exact ids and numbers).
+    /// Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers).
     #[arg(short, long, value_name = "TEXT")]
     pub query: Option<String>,
 
