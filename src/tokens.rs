@@ -679,8 +679,11 @@ mod tests {
 
     #[test]
     fn bench_cases_match_tiktoken() {
-        let dir = std::env::var("HEADROOM_BENCH_DIR")
-            .unwrap_or_else(|_| "/work/shared/bench".to_string());
+        // The corpus sits beside the checkout (`../shared/bench`) unless
+        // HEADROOM_BENCH_DIR says otherwise.
+        let dir = std::env::var(crate::env::BENCH_DIR).unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench").to_string()
+        });
         let cases = std::path::Path::new(&dir).join("cases");
         if !cases.is_dir() {
             eprintln!("skipping: {} does not exist", cases.display());
