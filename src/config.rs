@@ -97,6 +97,15 @@ impl Config {
         })
     }
 
+    /// Settings as [`Config::load`], with `--model` (when given) over all else.
+    pub fn load_with_model(model: Option<&str>) -> Result<Config, ConfigError> {
+        let mut config = Config::load()?;
+        if let Some(m) = model {
+            config.model = m.to_string();
+        }
+        Ok(config)
+    }
+
     pub fn store_path(&self) -> PathBuf {
         self.home.join("headroom.db")
     }

@@ -80,10 +80,7 @@ fn type_parser() -> impl TypedValueParser<Value = TypeChoice> {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let mut config = Config::load()?;
-    if let Some(m) = &args.model {
-        config.model = m.clone();
-    }
+    let config = Config::load_with_model(args.model.as_deref())?;
     let (encoding, exact) = Encoding::for_model(&config.model);
     let cost = move |s: &str| tokens::count(s, encoding);
     let sink = LazySink::new(&config);

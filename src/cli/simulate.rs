@@ -66,10 +66,7 @@ struct Session {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let mut config = Config::load()?;
-    if let Some(m) = &args.model {
-        config.model = m.clone();
-    }
+    let config = Config::load_with_model(args.model.as_deref())?;
     let (encoding, exact) = Encoding::for_model(&config.model);
     let cost = move |s: &str| tokens::count(s, encoding);
     let settings = Settings {
@@ -426,19 +423,25 @@ fn write_overview(out: &mut impl Write, sessions: &[Session], md: bool) -> Resul
     Ok(())
 }
 
-fn total_line(sessions: &[Session]) -> String {
+/// Over the sessions that could be simulated: (how many, tokens before, tokens after).
+fn totals(sessions: &[Session]) -> (usize, usize, usize) {
     let ok: Vec<&Report> = sessions
         .iter()
         .filter_map(|s| s.result.as_ref().ok())
         .collect();
-    let before: usize = ok.iter().map(|r| r.tokens_before).sum();
-    let after: usize = ok.iter().map(|r| r.tokens_after).sum();
-    let failed = sessions.len() - ok.len();
+    let before = ok.iter().map(|r| r.tokens_before).sum();
+    let after = ok.iter().map(|r| r.tokens_after).sum();
+    (ok.len(), before, after)
+}
+
+fn total_line(sessions: &[Session]) -> String {
+    let (ok, before, after) = totals(sessions);
+    let failed = sessions.len() - ok;
     let mut line = format!(
         "headroom would have saved {} tokens ({}) across {} sessions",
         num(before.saturating_sub(after)),
         pct(before, after),
-        ok.len()
+        ok
     );
     if failed > 0 {
         line.push_str(&format!(" ({failed} files skipped)"));
@@ -459,19 +462,14 @@ fn json_doc(sessions: &[Session], model: &str, exact: bool) -> Value {
             Err(e) => json!({"file": s.name, "error": e}),
         })
         .collect();
-    let ok: Vec<&Report> = sessions
-        .iter()
-        .filter_map(|s| s.result.as_ref().ok())
-        .collect();
-    let before: usize = ok.iter().map(|r| r.tokens_before).sum();
-    let after: usize = ok.iter().map(|r| r.tokens_after).sum();
+    let (ok, before, after) = totals(sessions);
     json!({
         "model": model,
         "tokens_estimated": !exact,
         "sessions": items,
         "total": {
-            "sessions": ok.len(),
-            "failed": sessions.len() - ok.len(),
+            "sessions": ok,
+            "failed": sessions.len() - ok,
             "tokens_before": before,
             "tokens_after": after,
             "saved": before.saturating_sub(after),

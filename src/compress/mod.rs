@@ -13,6 +13,8 @@ pub mod log;
 pub mod search;
 pub mod text;
 
+use std::ops::Range;
+
 use crate::ccr::{self, RetrieveVia, Sink, hash_of};
 use crate::relevance::Query;
 
@@ -66,6 +68,38 @@ impl Context<'_> {
         let hash = self.sink?.store(original.as_bytes(), kind)?;
         debug_assert_eq!(hash, hash_of(original.as_bytes()));
         Some(hash)
+    }
+}
+
+/// The runs of `false` in `keep`: the gaps a marker will stand in.
+pub fn gaps(keep: &[bool]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < keep.len() {
+        if keep[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < keep.len() && !keep[i] {
+            i += 1;
+        }
+        out.push(start..i);
+    }
+    out
+}
+
+/// Keeps every gap whose content costs no more than a marker would: a
+/// marker that saves nothing only hides what it stands for.
+pub fn keep_cheap_gaps(
+    keep: &mut [bool],
+    marker_cost: usize,
+    gap_cost: impl Fn(Range<usize>) -> usize,
+) {
+    for gap in gaps(keep) {
+        if gap_cost(gap.clone()) <= marker_cost {
+            keep[gap].iter_mut().for_each(|k| *k = true);
+        }
     }
 }
 

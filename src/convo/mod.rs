@@ -183,15 +183,26 @@ pub struct Conversation {
 pub fn parse(text: &str) -> Option<Conversation> {
     let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if t.starts_with('[') {
-        return parse_list(text);
+        // Most arrays headroom sees are tool output; a list of messages
+        // names a role or an item type early, so skip parsing the rest.
+        let head = &t.as_bytes()[..t.len().min(64 * 1024)];
+        let mentions = |key: &[u8]| memchr::memmem::find(head, key).is_some();
+        return (mentions(b"\"role\"") || mentions(b"\"type\""))
+            .then(|| parse_list(text))
+            .flatten();
     }
     if !t.starts_with('{') {
         return None;
     }
-    if let Ok(obj) = serde_json::from_str::<Obj>(text)
-        && let Some(conv) = parse_body(text, &obj)
-    {
-        return Some(conv);
+    if let Ok(obj) = serde_json::from_str::<Obj>(text) {
+        // One JSON object is a request body, or at most a one-line
+        // transcript; a pretty-printed document is never read line by line.
+        if let Some(conv) = parse_body(text, &obj) {
+            return Some(conv);
+        }
+        if t.trim_end().contains('\n') {
+            return None;
+        }
     }
     // Not one JSON value: maybe one record per line.
     claude_code::parse(text).or_else(|| codex::parse(text))

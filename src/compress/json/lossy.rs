@@ -16,6 +16,7 @@ use regex::Regex;
 
 use super::table::SENTINEL_KEY;
 use super::value::Value;
+use crate::compress::{gaps, keep_cheap_gaps};
 use crate::relevance::{self, Query};
 
 /// Arrays shorter than this are never thinned: there is little to gain.
@@ -382,25 +383,13 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
     // A marker costs about as much as a short row; runs cheaper than their
     // marker are kept instead.
     let marker_bytes = marker("000 of 0000 items omitted (00 status=xxxxxxx)").len();
-    let mut i = 0;
-    while i < n {
-        if keep[i] {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < n && !keep[i] {
-            i += 1;
-        }
-        let bytes: usize = flat[start..i]
+    keep_cheap_gaps(&mut keep, marker_bytes, |gap| {
+        flat[gap]
             .iter()
             .flatten()
             .map(|(_, v)| leaf_key(v).len() + 1)
-            .sum();
-        if bytes <= marker_bytes {
-            keep[start..i].iter_mut().for_each(|k| *k = true);
-        }
-    }
+            .sum()
+    });
 
     let kept = keep.iter().filter(|&&k| k).count();
     if kept * 5 >= n * 4 {
@@ -409,32 +398,23 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
     let category =
         summary_field(&order, &stats, all_objects).map(|name| (field_id[name.as_str()], name));
     let mut out = Vec::with_capacity(kept + 8);
-    let mut i = 0;
-    while i < n {
-        if keep[i] {
-            out.push(items[i].clone());
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < n && !keep[i] {
-            i += 1;
-        }
-        let categories = category.as_ref().map(|(p, name)| {
+    let mut next = 0;
+    for gap in gaps(&keep) {
+        out.extend_from_slice(&items[next..gap.start]);
+        next = gap.end;
+        let values = category.as_ref().map(|(p, name)| {
             (
-                name,
-                cells[start..i]
+                name.as_str(),
+                cells[gap.clone()]
                     .iter()
                     .map(|row| row[*p])
                     .collect::<Vec<_>>(),
             )
         });
         let summary = run_summary(
-            &items[start..i],
+            &items[gap],
             n,
-            categories
-                .as_ref()
-                .map(|(name, vals)| (name.as_str(), vals.as_slice())),
+            values.as_ref().map(|(name, vals)| (*name, vals.as_slice())),
             all_numbers,
             all_objects,
         );
@@ -445,6 +425,7 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
             Value::Str(crate::ccr::marker_line(&text))
         });
     }
+    out.extend_from_slice(&items[next..]);
     Some(Thinned {
         items: out,
         dropped: n - kept,

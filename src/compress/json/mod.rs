@@ -97,7 +97,8 @@ fn render(v: &Value, ctx: &Context) -> (String, &'static str) {
     // Each array became a table only where that measured smaller, so any
     // difference from plain JSON is a saving.
     let tabled = table::render(v, &|s| (ctx.cost)(s));
-    let uses_tables = tabled.contains('\n') && tabled != v.to_json();
+    // Compact JSON escapes every newline, so a raw one means a table.
+    let uses_tables = tabled.contains('\n');
     (
         tabled,
         if uses_tables {

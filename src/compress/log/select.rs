@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use super::classify::{self, Label, LineInfo, Tier};
 use super::fold;
 use super::template::{self, Templates};
+use crate::compress::keep_cheap_gaps;
 use crate::relevance::{self, Query};
 
 /// Repeated errors also keep the first line of each variant (each host,
@@ -165,22 +166,9 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
     }
 
     // A gap cheaper than its marker is printed as it is.
-    let mut i = 0;
-    while i < n {
-        if keep[i] {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut cost = 0;
-        while i < n && !keep[i] {
-            cost += estimate_tokens(&lines[i]);
-            i += 1;
-        }
-        if cost <= MARKER_TOKENS {
-            keep[start..i].iter_mut().for_each(|k| *k = true);
-        }
-    }
+    keep_cheap_gaps(&mut keep, MARKER_TOKENS, |gap| {
+        lines[gap].iter().map(|l| estimate_tokens(l)).sum()
+    });
     keep
 }
 
