@@ -61,6 +61,11 @@ const KEYWORDS: &[&str] = &[
 /// File extensions of prose, where code-looking lines are examples.
 const PROSE: &[&str] = &[".md", ".rst", ".txt", ".adoc", ".markdown"];
 
+/// Whether `path` names a prose file (Markdown, reStructuredText, …).
+pub fn is_prose(path: &str) -> bool {
+    PROSE.iter().any(|ext| path.ends_with(ext))
+}
+
 /// The names a line defines, if it is a definition (`impl A for B` defines
 /// both), in order. Empty when the line defines nothing.
 pub fn defined_names(content: &str) -> Vec<&str> {
@@ -120,7 +125,7 @@ pub fn scores(contents: &[&str], paths: &[&str], query: &Query) -> Vec<f64> {
                 // Prose holds examples, and tests redefine the names they
                 // test: the answer is the implementation unless the query
                 // is about tests.
-                let weight = if PROSE.iter().any(|ext| path.ends_with(ext)) {
+                let weight = if is_prose(path) {
                     0.0
                 } else if is_test_path(path) && !asks_about_tests {
                     0.5
