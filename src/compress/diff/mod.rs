@@ -346,9 +346,9 @@ fn render_file(f: &FileDiff, plan: &Plan, ctx: &Context, out: &mut String, t: &m
 /// `diff PATH` for `diff --git a/PATH b/PATH`, with ` (new file)` or
 /// ` (deleted)` when the file is created or removed with the usual mode.
 fn compact_file_header(f: &FileDiff, path: &str) -> String {
-    let status = if f.header.iter().any(|h| *h == "new file mode 100644") {
+    let status = if f.header.contains(&"new file mode 100644") {
         " (new file)"
-    } else if f.header.iter().any(|h| *h == "deleted file mode 100644") {
+    } else if f.header.contains(&"deleted file mode 100644") {
         " (deleted)"
     } else {
         ""
