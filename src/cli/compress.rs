@@ -121,7 +121,7 @@ pub fn run(args: Args) -> Result<Exit> {
         };
         let outcome = match args.fit {
             Some(budget) => fit(&bytes, budget, &ctx, &args),
-            None => pipeline::run(&bytes, args.kind.0, &ctx),
+            None => pipeline::run_named(&bytes, args.kind.0, input.as_deref(), &ctx),
         };
         match args.format {
             Format::Text => {

@@ -9,6 +9,7 @@ pub mod detect;
 use std::time::Instant;
 
 pub use self::detect::{Kind, detect};
+use crate::compress::code::Lang;
 use crate::compress::{self, Context};
 
 /// The result of running the pipeline on one input.
@@ -43,6 +44,22 @@ pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Compresses `input`. `forced` overrides detection (`--type`).
 pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
+    run_named(input, forced, None, ctx)
+}
+
+/// Compresses `input` read from the file `path`: a source file's extension
+/// names its language (and kind), so `lib.rs` is outlined as Rust without
+/// guessing, unless `forced` says another kind.
+pub fn run_named(
+    input: &[u8],
+    forced: Option<Kind>,
+    path: Option<&std::path::Path>,
+    ctx: &Context,
+) -> Outcome {
+    let lang = path
+        .and_then(Lang::from_path)
+        .filter(|_| forced.is_none_or(|k| k == Kind::Code));
+    let forced = forced.or(lang.map(|_| Kind::Code));
     let start = Instant::now();
     let mut outcome = Outcome {
         output: Vec::new(),
@@ -83,7 +100,7 @@ pub fn run(input: &[u8], forced: Option<Kind>, ctx: &Context) -> Outcome {
     let cost = ctx.cost;
     let (before, compressed) = std::thread::scope(|s| {
         let counter = s.spawn(move || cost(text));
-        let compressed = guarded(|| compress_kind(kind, text, ctx));
+        let compressed = guarded(|| compress_kind(kind, lang, text, ctx));
         (counter.join().unwrap_or(usize::MAX), compressed)
     });
     outcome.tokens_before = before;
@@ -119,13 +136,18 @@ fn guarded<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
         .flatten()
 }
 
-fn compress_kind(kind: Kind, text: &str, ctx: &Context) -> Option<compress::Compressed> {
+fn compress_kind(
+    kind: Kind,
+    lang: Option<Lang>,
+    text: &str,
+    ctx: &Context,
+) -> Option<compress::Compressed> {
     match kind {
         Kind::Json => compress::json::compress(text, ctx),
         Kind::Log => compress::log::compress(text, ctx),
         Kind::Search => compress::search::compress(text, ctx),
         Kind::Diff => compress::diff::compress(text, ctx),
-        Kind::Code => compress::code::compress(text, ctx),
+        Kind::Code => compress::code::compress(text, lang, ctx),
         Kind::Html => compress::html::compress(text, ctx),
         Kind::Text => compress::text::compress(text, ctx),
     }

@@ -122,3 +122,85 @@ fn a_folded_function_comes_back_whole_by_name() {
     assert!(got.contains(body_line), "body missing:\n{got}");
     assert!(!got.contains("[headroom: "));
 }
+
+/// A C++ class with lock annotations (`GUARDED_BY`) and an export macro,
+/// which the grammar alone cannot parse, and 30 methods with bodies.
+fn annotated_cpp() -> String {
+    let mut src = String::from(
+        "#include <mutex>\n\nclass TABLE_EXPORT Table {\n public:\n  int Size() const;\n\n private:\n  std::mutex mu_;\n  int size_ GUARDED_BY(mu_);\n  void Grow() EXCLUSIVE_LOCKS_REQUIRED(mu_);\n};\n\n",
+    );
+    for k in 0..30 {
+        src.push_str(&format!(
+            "int Table::Method{k}(int x) {{\n  int y = x * {k};\n  for (int i = 0; i < y; i++) {{\n    y += i % 7;\n  }}\n  if (y > 100) {{\n    y -= 100;\n  }}\n  return y;\n}}\n\n"
+        ));
+    }
+    src
+}
+
+#[test]
+fn cpp_annotation_macros_do_not_stop_the_outline() {
+    let env = Env::new();
+    let original = annotated_cpp();
+    let path = env.file("table.cc", &original);
+    let out = env.ok_str(&["compress", path.to_str().unwrap()], "");
+    let hashes = support::hashes(&out);
+    assert_eq!(hashes.len(), 1, "{out}");
+    assert!(out.starts_with(&format!(
+        "// [headroom: outline, 30 bodies folded; whole functions by name: --query NAME; retrieve: headroom retrieve {}]\n#include <mutex>\n",
+        hashes[0]
+    )));
+    for kept in [
+        "class TABLE_EXPORT Table {\n",
+        "  int size_ GUARDED_BY(mu_);\n",
+        "  void Grow() EXCLUSIVE_LOCKS_REQUIRED(mu_);\n",
+        "int Table::Method29(int x) {\n  // [headroom: 8 lines omitted]\n}\n",
+    ] {
+        assert!(out.contains(kept), "lost {kept:?}:\n{out}");
+    }
+    assert!(support::tokens(&out) * 2 <= support::tokens(&original));
+    let back = env.ok_str(&["retrieve", &hashes[0], "--query", "Method7"], "");
+    assert!(
+        back.starts_with("int Table::Method7(int x) {\n  int y = x * 7;\n"),
+        "{back}"
+    );
+}
+
+#[test]
+fn the_file_extension_names_the_language() {
+    let env = Env::new();
+    // Twenty functions that read as plain JavaScript: only the extension
+    // says TypeScript (from stdin the same text is JavaScript).
+    let mut src = String::new();
+    for k in 0..20 {
+        src.push_str(&format!(
+            "export function convert{k}(input) {{\n  const value = input.values;\n  const total = Object.values(value).reduce((a, b) => a + b, 0);\n  console.log(total);\n  return total * {k};\n}}\n\n"
+        ));
+    }
+    let ts = env.file("convert.ts", &src);
+    let json = env.ok_str(&["compress", "--format", "json", ts.to_str().unwrap()], "");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["kind"], "code");
+    assert!(
+        v["transforms"]
+            .as_array()
+            .unwrap()
+            .contains(&"code:outline-typescript".into()),
+        "{json}"
+    );
+    let piped = env.ok_str(&["compress", "--format", "json"], &src);
+    assert!(piped.contains("code:outline-javascript"), "{piped}");
+    // `--type` still wins over the extension.
+    let forced = env.ok_str(
+        &[
+            "compress",
+            "--format",
+            "json",
+            "--type",
+            "text",
+            ts.to_str().unwrap(),
+        ],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_str(&forced).unwrap();
+    assert_eq!(v["kind"], "text");
+}

@@ -7,6 +7,7 @@
 //! nodes wins. Ties go to the simpler language (JavaScript before TypeScript,
 //! C before C++), because the richer grammar also accepts the simpler one.
 
+use super::macros;
 use tree_sitter::{Node, Parser, Tree};
 
 /// The languages headroom can outline.
@@ -31,6 +32,24 @@ const SCORE_PREFIX: usize = 8 * 1024;
 const MIN_SCORE: usize = 3;
 
 impl Lang {
+    /// The language a file name's extension says, if it is one we parse.
+    /// `.h` says nothing (C or C++): the content decides.
+    pub fn from_path(path: &std::path::Path) -> Option<Lang> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "py" | "pyi" | "pyw" => Lang::Python,
+            "go" => Lang::Go,
+            "rs" => Lang::Rust,
+            "java" => Lang::Java,
+            "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
+            "ts" | "mts" | "cts" => Lang::TypeScript,
+            "tsx" => Lang::Tsx,
+            "c" => Lang::C,
+            "cc" | "cpp" | "cxx" | "c++" | "hpp" | "hh" | "hxx" | "ipp" => Lang::Cpp,
+            _ => return None,
+        })
+    }
+
     /// Every language, in tie-break order (simpler grammar first).
     pub const ALL: [Lang; 9] = [
         Lang::Python,
@@ -73,10 +92,31 @@ impl Lang {
     }
 
     /// Parses `text`; `None` only if the parser refuses (it never should).
+    /// C and C++ are parsed with export macros blanked, and if that trips
+    /// the grammar, again with annotation macros blanked ([`macros`]); the
+    /// tree with fewer errors wins. Blanking keeps every byte offset, so the
+    /// tree describes `text` either way.
     pub fn parse(self, text: &str) -> Option<Tree> {
         let mut parser = Parser::new();
         parser.set_language(&self.grammar()).ok()?;
-        parser.parse(text, None)
+        if !matches!(self, Lang::C | Lang::Cpp) {
+            return parser.parse(text, None);
+        }
+        let declared = macros::mask(text, &[]);
+        let text = declared.as_deref().unwrap_or(text);
+        let tree = parser.parse(text, None)?;
+        if !tree.root_node().has_error() {
+            return Some(tree);
+        }
+        let Some(masked) = macros::mask(text, &error_rows(tree.root_node())) else {
+            return Some(tree);
+        };
+        let alt = parser.parse(&masked, None)?;
+        if error_count(alt.root_node()) < error_count(tree.root_node()) {
+            Some(alt)
+        } else {
+            Some(tree)
+        }
     }
 
     /// Python blocks are indentation; everything else uses braces.
@@ -177,9 +217,10 @@ pub fn is_comment(kind: &str) -> bool {
     kind == "comment" || kind.ends_with("_comment")
 }
 
-/// Picks the language of `text` and parses it. `None` when no grammar fits.
-pub fn detect_and_parse(text: &str) -> Option<(Lang, Tree)> {
-    let lang = detect(text)?;
+/// Parses `text` in `hint` (from the file name), else in the language its
+/// content looks like. `None` when no grammar fits.
+pub fn detect_and_parse(text: &str, hint: Option<Lang>) -> Option<(Lang, Tree)> {
+    let lang = hint.or_else(|| detect(text))?;
     Some((lang, lang.parse(text)?))
 }
 
@@ -268,21 +309,27 @@ fn prefix_at_line(text: &str, max: usize) -> &str {
     }
 }
 
-/// Error and missing nodes in a tree (only subtrees that have any are visited).
-pub fn error_count(root: Node) -> usize {
-    if !root.has_error() {
-        return 0;
-    }
-    let mut n = 0;
+/// The rows where error and missing nodes start, in no particular order.
+fn error_rows(root: Node) -> Vec<usize> {
+    let mut rows = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node.is_error() || node.is_missing() {
-            n += 1;
+            rows.push(node.start_position().row);
         }
         let mut cursor = node.walk();
         stack.extend(node.children(&mut cursor).filter(|c| c.has_error()));
     }
-    n
+    rows
+}
+
+/// Error and missing nodes in a tree (only subtrees that have any are visited).
+pub fn error_count(root: Node) -> usize {
+    if root.has_error() {
+        error_rows(root).len()
+    } else {
+        0
+    }
 }
 
 /// Keyword scores per language over the first lines of `text`. Each line

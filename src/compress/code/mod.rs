@@ -2,12 +2,13 @@
 //!
 //! Agents read whole files to learn an API or find a definition, and most of
 //! the tokens are function bodies. The file is parsed with tree-sitter (the
-//! language is detected from the text: see [`lang`]); the outline keeps
-//! imports, declarations, every signature with its decorators, constants and
-//! try/catch structure, and folds long bodies, long comments and long literal
-//! tables into comments that name what was omitted, the calls a body makes
-//! and the hash that retrieves the original. Functions the query asks about,
-//! and short ones, stay whole.
+//! language comes from the file name, else from the text: see [`lang`]); the
+//! outline keeps imports, declarations, every signature with its decorators,
+//! constants and try/catch structure, and folds long bodies, long comments
+//! and long literal tables into comments that name what was omitted and the
+//! calls a body makes. A header comment on top names the hash of the
+//! original once: repeated on each of 30 folds it would cost more than many
+//! of the bodies. Functions the query asks about, and short ones, stay whole.
 //!
 //! The outline must still parse: it is re-parsed with the same grammar and
 //! discarded (input passed through) if it has an error node. Input that does
@@ -16,6 +17,7 @@
 
 mod functions;
 mod lang;
+mod macros;
 mod outline;
 mod source;
 
@@ -30,7 +32,9 @@ pub use self::lang::Lang;
 /// more than it saves.
 const MAX_BYTES: usize = 4 << 20;
 
-pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
+/// Outlines `text`, in the language `hint` names (from the file name) or,
+/// without one, the language its content looks like.
+pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compressed> {
     if !ctx.may_drop() || text.len() > MAX_BYTES || text.trim().is_empty() {
         return None;
     }
@@ -38,7 +42,7 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     if text.len() <= ctx.lossy_min_tokens * 8 && (ctx.cost)(text) <= ctx.lossy_min_tokens {
         return None;
     }
-    let (lang, tree) = lang::detect_and_parse(text)?;
+    let (lang, tree) = lang::detect_and_parse(text, hint)?;
     let root = tree.root_node();
     // Real files trip grammars here and there (`va_arg(ap, char*)`, lock
     // annotation macros). A few errors are tolerated because those inside a
@@ -48,19 +52,30 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
         return None;
     }
     let src = Source::new(text);
-    let funcs = functions::functions(lang, root, text);
-    let keep = functions::matching(&funcs, text, &ctx.query);
+    // Without a query nothing is kept for relevance: skip the tree walk.
+    let keep = if ctx.query.is_empty() {
+        Vec::new()
+    } else {
+        functions::matching(&functions::functions(lang, root, text), text, &ctx.query)
+    };
     let hash = ccr::hash_of(text.as_bytes());
-    let marker = |summary: &str| ccr::marker_line(&ctx.marker(summary, &hash));
+    // Every fold names what it omitted; the hash is said once, in a header
+    // line, because on each of 30 folds it would cost more than many bodies.
+    let marker = |summary: &str| ccr::marker_line(summary);
     // The plain attempt drops the transforms most likely to trip a grammar
     // (comment and docstring rewriting, table folds, try skeletons).
     for opts in [Options::FULL, Options::PLAIN] {
         let out = outline::outline(&src, lang, root, &keep, &marker, opts);
-        if out.stats == Stats::default() || out.text.len() >= text.len() {
+        if out.stats == Stats::default() {
+            return None;
+        }
+        let header = ccr::marker_line(&ctx.marker(&header_summary(&out.stats, ctx.via), &hash));
+        let out_text = with_header(&out.text, lang, &header, src.newline);
+        if out_text.len() >= text.len() {
             return None;
         }
         if lang
-            .parse(&out.text)
+            .parse(&out_text)
             .is_none_or(|t| t.root_node().has_error())
         {
             continue;
@@ -76,12 +91,57 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
         ];
         transforms.extend(counts.iter().filter(|c| c.0 > 0).map(|c| c.1.to_string()));
         return Some(Compressed {
-            text: out.text,
+            text: out_text,
             transforms,
             hashes: vec![hash],
         });
     }
     None
+}
+
+/// What the header marker says: how much was folded and how to get one
+/// function back whole.
+fn header_summary(stats: &Stats, via: ccr::RetrieveVia) -> String {
+    let parts: Vec<String> = [
+        (stats.functions, "body", "bodies"),
+        (stats.comments, "comment", "comments"),
+        (stats.tables, "table", "tables"),
+    ]
+    .iter()
+    .filter(|p| p.0 > 0)
+    .map(|&(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+    .collect();
+    let mut s = format!("outline, {} folded", parts.join(", "));
+    if via == ccr::RetrieveVia::Cli {
+        s.push_str("; whole functions by name: --query NAME");
+    }
+    s
+}
+
+/// `outline` with `header` as a line comment on top, or below a shebang or
+/// a Python encoding line, which must stay first.
+fn with_header(outline: &str, lang: Lang, header: &str, newline: &str) -> String {
+    let mut at = 0;
+    for (i, line) in outline.split_inclusive('\n').take(2).enumerate() {
+        let pinned = (i == 0 && line.starts_with("#!"))
+            || (lang.is_python() && line.starts_with('#') && line.contains("coding"));
+        if !pinned {
+            break;
+        }
+        at += line.len();
+    }
+    let comment = lang.line_comment();
+    let mut out = String::with_capacity(outline.len() + header.len() + 8);
+    out.push_str(&outline[..at]);
+    if at > 0 && !outline[..at].ends_with('\n') {
+        out.push_str(newline);
+    }
+    out.push_str(comment);
+    out.push(' ');
+    out.push_str(header);
+    out.push_str(newline);
+    out.push_str(&outline[at..]);
+    out
 }
 
 /// The full text of the functions in `original` named by `query` (e.g.
@@ -93,7 +153,7 @@ pub fn functions_matching(original: &str, query: &str) -> Option<Vec<String>> {
     if original.len() > MAX_BYTES {
         return None;
     }
-    let (lang, tree) = lang::detect_and_parse(original)?;
+    let (lang, tree) = lang::detect_and_parse(original, None)?;
     let funcs = functions::functions(lang, tree.root_node(), original);
     let found: Vec<String> = functions::named(&funcs, original, query)
         .into_iter()

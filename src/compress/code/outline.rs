@@ -23,7 +23,7 @@ use super::source::Source;
 const MIN_FOLD_LINES: usize = 3;
 /// A comment run that is not a folded function's doc is trimmed from this
 /// many lines on (it needs its own marker).
-const LONG_COMMENT_LINES: usize = 6;
+const LONG_COMMENT_LINES: usize = 4;
 /// A literal is a table worth folding from this many lines and items on.
 const TABLE_MIN_LINES: usize = 12;
 const TABLE_MIN_ITEMS: usize = 8;

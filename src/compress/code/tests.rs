@@ -110,7 +110,7 @@ fn fixtures_are_detected() {
 #[test]
 fn outlines_keep_every_signature_reparse_and_halve_the_file() {
     for (name, text, lang) in FIXTURES {
-        let out = compress(text, &ctx("")).unwrap_or_else(|| panic!("{name} not compressed"));
+        let out = compress(text, None, &ctx("")).unwrap_or_else(|| panic!("{name} not compressed"));
         assert_parses(&out.text, *lang, name);
         for sig in signature_lines(text, *lang) {
             assert!(out.text.contains(&sig), "{name}: lost signature {sig:?}");
@@ -133,12 +133,12 @@ fn outlines_keep_every_signature_reparse_and_halve_the_file() {
 
 #[test]
 fn marker_comments_use_the_language_syntax() {
-    let out = compress(FIXTURES[0].1, &ctx("")).unwrap().text;
+    let out = compress(FIXTURES[0].1, None, &ctx("")).unwrap().text;
     assert!(
         out.lines()
             .any(|l| l.trim_start().starts_with("# [headroom: ") && l.contains(" lines omitted"))
     );
-    let out = compress(FIXTURES[2].1, &ctx("")).unwrap().text;
+    let out = compress(FIXTURES[2].1, None, &ctx("")).unwrap().text;
     assert!(
         out.lines()
             .any(|l| l.trim_start().starts_with("// [headroom: ") && l.contains("; calls: "))
@@ -181,7 +181,7 @@ fn outlines_pass_the_toolchain_syntax_check() {
             continue;
         }
         let (_, text, _) = FIXTURES.iter().find(|f| f.0 == *name).unwrap();
-        let out = compress(text, &ctx("")).unwrap().text;
+        let out = compress(text, None, &ctx("")).unwrap().text;
         // node decides ESM vs CommonJS by extension; the fixture uses `import`.
         let file = dir
             .path()
@@ -212,15 +212,16 @@ fn the_query_keeps_matching_functions_whole() {
         .unwrap();
     let name = target.name.clone().unwrap();
     let whole = &text[target.node.byte_range()];
-    let out = compress(text, &ctx(&format!("how does {name} work?")))
+    let out = compress(text, None, &ctx(&format!("how does {name} work?")))
         .unwrap()
         .text;
     assert!(out.contains(whole), "{name} not kept whole");
-    let without = compress(text, &ctx("")).unwrap().text;
+    let without = compress(text, None, &ctx("")).unwrap().text;
     assert!(!without.contains(whole));
     // Words about the request itself do not keep anything whole.
     let outline = compress(
         text,
+        None,
         &ctx("Give me an outline of this file's API (signatures only)."),
     )
     .unwrap()
@@ -261,7 +262,7 @@ fn retrieve_by_name_returns_whole_functions() {
 fn python_bodies_stay_valid() {
     let src = "import os\n\n\nclass A:\n    \"\"\"Doc.\"\"\"\n\n    @staticmethod\n    def f(x):\n        \"\"\"First line.\n\n        More.\n        \"\"\"\n        try:\n            y0 = os.path.join(x, 'part0', str(0 * len(x)))\n            y1 = os.path.join(x, 'part1', str(1 * len(x)))\n            y2 = os.path.join(x, 'part2', str(2 * len(x)))\n            y3 = os.path.join(x, 'part3', str(3 * len(x)))\n            y4 = os.path.join(x, 'part4', str(4 * len(x)))\n            y5 = os.path.join(x, 'part5', str(5 * len(x)))\n            y6 = os.path.join(x, 'part6', str(6 * len(x)))\n            y7 = os.path.join(x, 'part7', str(7 * len(x)))\n        except (OSError, ValueError) as e:\n            raise RuntimeError(x) from e\n        for i in range(10):\n            print(i * 0, sorted(range(i, 0 + 40)))\n            print(i * 1, sorted(range(i, 1 + 40)))\n            print(i * 2, sorted(range(i, 2 + 40)))\n            print(i * 3, sorted(range(i, 3 + 40)))\n            print(i * 4, sorted(range(i, 4 + 40)))\n            print(i * 5, sorted(range(i, 5 + 40)))\n            print(i * 6, sorted(range(i, 6 + 40)))\n            print(i * 7, sorted(range(i, 7 + 40)))\n        return x\n\n    def g(self):\n        for i in range(10):\n            print(i * 0, sorted(range(i, 0 + 40)))\n            print(i * 1, sorted(range(i, 1 + 40)))\n            print(i * 2, sorted(range(i, 2 + 40)))\n            print(i * 3, sorted(range(i, 3 + 40)))\n            print(i * 4, sorted(range(i, 4 + 40)))\n            print(i * 5, sorted(range(i, 5 + 40)))\n            print(i * 6, sorted(range(i, 6 + 40)))\n            print(i * 7, sorted(range(i, 7 + 40)))\n\n\ndef h():\n    pass\n";
     let big = src.repeat(3).replace("class A", "class B");
-    let out = compress(&big, &ctx("")).unwrap().text;
+    let out = compress(&big, None, &ctx("")).unwrap().text;
     assert_parses(&out, Lang::Python, "python");
     assert!(out.contains("\"\"\"First line.\"\"\""));
     assert!(out.contains("except (OSError, ValueError) as e:"), "{out}");
@@ -272,35 +273,35 @@ fn python_bodies_stay_valid() {
 #[test]
 fn unparseable_or_unknown_input_passes_through() {
     let broken = format!("fn main() {{\n{}", "    let x = (1 + ;\n".repeat(200));
-    assert_eq!(compress(&broken, &ctx("")), None);
+    assert_eq!(compress(&broken, None, &ctx("")), None);
     let prose = "This is a plain paragraph of prose.\n".repeat(300);
-    assert_eq!(compress(&prose, &ctx("")), None);
+    assert_eq!(compress(&prose, None, &ctx("")), None);
     let shell = format!("#!/bin/sh\n{}", "echo hello; ls -la /tmp\n".repeat(300));
-    assert_eq!(compress(&shell, &ctx("")), None);
-    assert_eq!(compress("", &ctx("")), None);
+    assert_eq!(compress(&shell, None, &ctx("")), None);
+    assert_eq!(compress("", None, &ctx("")), None);
 }
 
 #[test]
 fn small_files_and_lossless_requests_pass_through() {
     let small = "def f(x):\n    y = x + 1\n    z = y * 2\n    w = z - 3\n    return w\n";
-    assert_eq!(compress(small, &ctx("")), None);
+    assert_eq!(compress(small, None, &ctx("")), None);
     let text = FIXTURES[0].1;
     let mut c = ctx("");
     c.lossless = true;
-    assert_eq!(compress(text, &c), None);
+    assert_eq!(compress(text, None, &c), None);
     c.lossless = false;
     c.sink = None;
-    assert_eq!(compress(text, &c), None);
+    assert_eq!(compress(text, None, &c), None);
 }
 
 #[test]
 fn deterministic_and_crlf_safe() {
     for (name, text, lang) in FIXTURES {
-        let a = compress(text, &ctx("")).unwrap();
-        let b = compress(text, &ctx("")).unwrap();
+        let a = compress(text, None, &ctx("")).unwrap();
+        let b = compress(text, None, &ctx("")).unwrap();
         assert_eq!(a, b, "{name}");
         let crlf = text.replace('\n', "\r\n");
-        let out = compress(&crlf, &ctx("")).unwrap_or_else(|| panic!("{name} with CRLF"));
+        let out = compress(&crlf, None, &ctx("")).unwrap_or_else(|| panic!("{name} with CRLF"));
         assert_parses(&out.text, *lang, name);
         assert!(
             !out.text.replace("\r\n", "").contains('\n'),
@@ -312,17 +313,17 @@ fn deterministic_and_crlf_safe() {
 #[test]
 fn never_panics_on_odd_input() {
     let long_line = "x".repeat(10 << 20);
-    assert_eq!(compress(&long_line, &ctx("")), None);
-    let _ = compress(&"{\n".repeat(100_000), &ctx(""));
-    let _ = compress(&"def f(:\n".repeat(5000), &ctx(""));
-    let _ = compress(&"fn f() { /* \u{1F600} */ }\n".repeat(2000), &ctx(""));
+    assert_eq!(compress(&long_line, None, &ctx("")), None);
+    let _ = compress(&"{\n".repeat(100_000), None, &ctx(""));
+    let _ = compress(&"def f(:\n".repeat(5000), None, &ctx(""));
+    let _ = compress(&"fn f() { /* \u{1F600} */ }\n".repeat(2000), None, &ctx(""));
     let _ = functions_matching(&"}}}{{{".repeat(1000), "f");
 }
 
 #[test]
 fn long_tables_keep_their_first_items() {
     let (_, text, lang) = FIXTURES[6];
-    let out = compress(text, &ctx("")).unwrap().text;
+    let out = compress(text, None, &ctx("")).unwrap().text;
     assert!(
         out.contains("    0,\n    3,\n    6,\n    // [headroom: 21 of 24 items omitted"),
         "{out}"
@@ -335,9 +336,9 @@ fn fast_enough() {
     let (_, text, _) = FIXTURES[5];
     let big = text.repeat(4);
     let lines = big.lines().count();
-    compress(&big, &ctx(""));
+    compress(&big, None, &ctx(""));
     let start = std::time::Instant::now();
-    let out = compress(&big, &ctx(""));
+    let out = compress(&big, None, &ctx(""));
     let ms = start.elapsed().as_secs_f64() * 1e3;
     assert!(out.is_some());
     // 10 ms per 1,000 lines in release; unoptimised test builds get slack.
@@ -366,7 +367,30 @@ fn nested_function_signatures_survive_a_folded_body() {
         lines.replace("        ", "    ")
     );
     let big = format!("{src}\n\n{}", src.replace("outer", "outer2"));
-    let out = compress(&big, &ctx("")).unwrap().text;
+    let out = compress(&big, None, &ctx("")).unwrap().text;
     assert_parses(&out, Lang::Python, "nested");
     assert!(out.contains("    @functools.wraps(outer)\n    def inner(*args: int, **kwargs: int) -> int:\n        # [headroom: "), "{out}");
+}
+
+#[test]
+fn the_header_marker_stays_below_a_shebang_and_an_encoding_line() {
+    let mut text =
+        String::from("#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n\"\"\"Tools.\"\"\"\n\n");
+    for k in 0..12 {
+        text.push_str(&format!(
+            "def tool_{k}(items):\n    total = 0\n    for item in items:\n        total += item * {k}\n        print(total)\n    return total\n\n"
+        ));
+    }
+    let out = compress(&text, None, &ctx("")).unwrap();
+    let hash = &out.hashes[0];
+    assert!(out.text.starts_with(&format!(
+        "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# [headroom: outline, 12 bodies folded; whole functions by name: --query NAME; retrieve: headroom retrieve {hash}]\n\"\"\"Tools.\"\"\"\n"
+    )), "{}", out.text);
+    assert!(
+        out.text.contains(
+            "def tool_3(items):\n    # [headroom: 5 lines omitted; calls: print]\n    ...\n"
+        ),
+        "{}",
+        out.text
+    );
 }
