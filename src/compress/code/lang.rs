@@ -92,30 +92,17 @@ impl Lang {
     }
 
     /// Parses `text`; `None` only if the parser refuses (it never should).
-    /// C and C++ are parsed with export macros blanked, and if that trips
-    /// the grammar, again with annotation macros blanked ([`macros`]); the
-    /// tree with fewer errors wins. Blanking keeps every byte offset, so the
-    /// tree describes `text` either way.
+    /// C and C++ are parsed with annotation macros blanked ([`macros`]).
+    /// Blanking keeps every byte offset, so the tree describes `text`.
     pub fn parse(self, text: &str) -> Option<Tree> {
         let mut parser = Parser::new();
         parser.set_language(&self.grammar()).ok()?;
         if !matches!(self, Lang::C | Lang::Cpp) {
             return parser.parse(text, None);
         }
-        let declared = macros::mask(text, &[]);
-        let text = declared.as_deref().unwrap_or(text);
-        let tree = parser.parse(text, None)?;
-        if !tree.root_node().has_error() {
-            return Some(tree);
-        }
-        let Some(masked) = macros::mask(text, &error_rows(tree.root_node())) else {
-            return Some(tree);
-        };
-        let alt = parser.parse(&masked, None)?;
-        if error_count(alt.root_node()) < error_count(tree.root_node()) {
-            Some(alt)
-        } else {
-            Some(tree)
+        match macros::mask(text) {
+            Some(masked) => parser.parse(&masked, None),
+            None => parser.parse(text, None),
         }
     }
 
@@ -309,27 +296,21 @@ fn prefix_at_line(text: &str, max: usize) -> &str {
     }
 }
 
-/// The rows where error and missing nodes start, in no particular order.
-fn error_rows(root: Node) -> Vec<usize> {
-    let mut rows = Vec::new();
+/// Error and missing nodes in a tree (only subtrees that have any are visited).
+pub fn error_count(root: Node) -> usize {
+    if !root.has_error() {
+        return 0;
+    }
+    let mut n = 0;
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node.is_error() || node.is_missing() {
-            rows.push(node.start_position().row);
+            n += 1;
         }
         let mut cursor = node.walk();
         stack.extend(node.children(&mut cursor).filter(|c| c.has_error()));
     }
-    rows
-}
-
-/// Error and missing nodes in a tree (only subtrees that have any are visited).
-pub fn error_count(root: Node) -> usize {
-    if root.has_error() {
-        error_rows(root).len()
-    } else {
-        0
-    }
+    n
 }
 
 /// Keyword scores per language over the first lines of `text`. Each line

@@ -19,31 +19,16 @@ static MACRO: LazyLock<Regex> =
 /// Suffixes of export/visibility macros that stand before a declaration.
 const EXPORT_SUFFIXES: &[&str] = &["EXPORT", "API", "EXTERN", "DLL", "PUBLIC", "INLINE"];
 
-/// `text` with annotation macros blanked, or `None` if it has none. Export
-/// macros between `class` and the class name are always blanked: the
-/// grammar reads `class FOO_EXPORT Cache { … }` as a function named `Cache`
-/// without an error. Other annotations only on the rows where a parse found
-/// errors (`error_rows`; a macro's error is reported on its row or the
-/// next), so a second parse is only paid for where it can help.
-pub fn mask(text: &str, error_rows: &[usize]) -> Option<String> {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-        .collect();
-    let row_of = |offset: usize| starts.partition_point(|&s| s <= offset) - 1;
-    let near_error = |offset: usize| {
-        let row = row_of(offset);
-        error_rows.iter().any(|&e| e == row || e == row + 1)
-    };
+/// `text` with annotation macros blanked, or `None` if it has none.
+pub fn mask(text: &str) -> Option<String> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     for m in MACRO.find_iter(text) {
         let name = m.as_str();
         if name.len() < 3 || !name.contains('_') && !EXPORT_SUFFIXES.contains(&name) {
             continue;
         }
-        match annotation_end(text, m.start(), m.end()) {
-            Some(Annotation::OfClass(end)) => spans.push((m.start(), end)),
-            Some(Annotation::Other(end)) if near_error(m.start()) => spans.push((m.start(), end)),
-            _ => {}
+        if let Some(end) = annotation_end(text, m.start(), m.end()) {
+            spans.push((m.start(), end));
         }
     }
     if spans.is_empty() {
@@ -61,20 +46,18 @@ pub fn mask(text: &str, error_rows: &[usize]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Where an annotation macro (with its arguments) ends.
-enum Annotation {
-    /// `class FOO_EXPORT Name`.
-    OfClass(usize),
-    Other(usize),
-}
-
 /// Where the macro at `start..end` (with its arguments) ends, if it stands
 /// where an annotation does.
-fn annotation_end(text: &str, start: usize, end: usize) -> Option<Annotation> {
+fn annotation_end(text: &str, start: usize, end: usize) -> Option<usize> {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let before = text[line_start..start].trim_end_matches([' ', '\t']);
-    if before.trim_start().starts_with('#') {
-        return None; // a preprocessor line defines or tests macros
+    let code = before.trim_start();
+    if code.starts_with('#')
+        || code.starts_with('*')
+        || before.contains("//")
+        || before.contains("/*")
+    {
+        return None; // a preprocessor line (defines or tests macros) or a comment
     }
     let prev_word = before
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -91,12 +74,12 @@ fn annotation_end(text: &str, start: usize, end: usize) -> Option<Annotation> {
     if matches!(prev_word, "class" | "struct" | "union") && args == 0 {
         return next
             .is_some_and(|c| c.is_alphabetic() || c == '_')
-            .then_some(Annotation::OfClass(end));
+            .then_some(end);
     }
     // `LEVELDB_EXPORT Cache* NewLRUCache(size_t capacity);` at line start.
     if before.is_empty() {
         let declares = export && args == 0 && next.is_some_and(|c| c.is_alphabetic() || c == '_');
-        return declares.then_some(Annotation::Other(end));
+        return declares.then_some(end);
     }
     // `size_t usage_ GUARDED_BY(mutex_);`, `void Ref() LOCKS_EXCLUDED(mu_) {`
     let after_declarator = before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ')')
@@ -108,7 +91,7 @@ fn annotation_end(text: &str, start: usize, end: usize) -> Option<Annotation> {
         None | Some('\n' | '\r' | ';' | '{' | '=' | ',') => true,
         Some(c) => c.is_ascii_uppercase() && MACRO.find(after).is_some_and(|m| m.start() == 0),
     };
-    (after_declarator && ends_declaration).then_some(Annotation::Other(end + args))
+    (after_declarator && ends_declaration).then_some(end + args)
 }
 
 /// The length of a balanced `( … )` at the start of `s` (after spaces), on
@@ -138,11 +121,7 @@ fn balanced_args(s: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    /// Every row, as if the whole text had errors.
-    fn mask(text: &str) -> Option<String> {
-        let rows: Vec<usize> = (0..=text.lines().count()).collect();
-        super::mask(text, &rows)
-    }
+    use super::mask;
 
     #[test]
     fn lock_annotations_and_export_macros_are_blanked() {
@@ -150,12 +129,6 @@ mod tests {
         let blank = |s: &str| " ".repeat(s.len());
         let masked = mask(src).unwrap();
         assert_eq!(masked.len(), src.len());
-        let class_only = super::mask(src, &[]).unwrap();
-        assert_eq!(
-            class_only,
-            src.replace("LEVELDB_EXPORT", &blank("LEVELDB_EXPORT")),
-            "without errors, only the class's export macro"
-        );
         let mut expected = src.to_string();
         for m in [
             "LEVELDB_EXPORT",
@@ -179,6 +152,8 @@ mod tests {
             "  f(MAX_SIZE, 2);\n",
             "#define HAVE_FEATURE_X\n",
             "#ifdef HAVE_FEATURE_X\n",
+            "  if (n == SIZE_MAX) // caps at SIZE_MAX\n",
+            " * Returns NULL when the size exceeds SIZE_MAX\n",
         ] {
             assert_eq!(mask(src), None, "{src}");
         }
