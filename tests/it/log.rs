@@ -127,3 +127,42 @@ fn small_and_odd_logs_pass_or_shrink_without_error() {
     let out = env.ok(&["compress", "--type", "log"], "");
     assert!(out.is_empty());
 }
+
+#[test]
+fn go_test_verbose_keeps_failed_tests_and_drops_passed_ones() {
+    // Sixty passing tests, each with its own name and log line (every line
+    // "rare"), then one failure: only the failure is worth reading.
+    let names = ["Parse", "Render", "Cache", "Fetch", "Store", "Route"];
+    let mut log = String::new();
+    for k in 0..60 {
+        let name = format!(
+            "Test{}{}",
+            names[k % 6],
+            [
+                "Empty", "Large", "Unicode", "Nested", "Quoted", "Broken", "Cold", "Warm", "Stale",
+                "Fresh"
+            ][k / 6]
+        );
+        log.push_str(&format!(
+            "=== RUN   {name}\n    {}_test.go:{}: checked {} cases\n--- PASS: {name} (0.0{}s)\n",
+            names[k % 6].to_lowercase(),
+            10 + k,
+            k * 7,
+            k % 10
+        ));
+    }
+    log.push_str("=== RUN   TestStoreEviction\n    store_test.go:88: evicted 3 entries, want 2\n--- FAIL: TestStoreEviction (0.01s)\nFAIL\nFAIL\texample.com/shop/store\t0.412s\n");
+    let env = Env::new();
+    let out = env.ok_str(&["compress"], &log);
+    for kept in [
+        "=== RUN   TestStoreEviction\n    store_test.go:88: evicted 3 entries, want 2\n--- FAIL: TestStoreEviction (0.01s)\nFAIL\nFAIL\texample.com/shop/store\t0.412s\n",
+    ] {
+        assert!(out.contains(kept), "lost {kept:?}:\n{out}");
+    }
+    assert!(
+        out.contains(" passed"),
+        "the gap counts passed lines:\n{out}"
+    );
+    let saved = 1.0 - support::tokens(&out) as f64 / support::tokens(&log) as f64;
+    assert!(saved >= 0.8, "saved only {saved:.2}:\n{out}");
+}

@@ -7,6 +7,8 @@
 //! the stream as its output is lossy (timestamps go), so it is done only
 //! when the original is stored.
 
+use std::collections::HashSet;
+
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -74,9 +76,104 @@ pub fn render<S: AsRef<str>>(lines: &[S]) -> Rendered {
     }
 }
 
+/// Which lines of `go test -v` output belong to a test that passed: its
+/// `=== RUN/PAUSE/CONT` lines, what it printed, and its `--- PASS` line.
+/// They tell nothing when a run fails, however rare each line is; failed
+/// and skipped tests, package results and build output are never marked.
+/// Each package's output (up to its `ok`/`FAIL` line) is read on its own:
+/// the same test name may pass in one package and fail in another.
+pub fn passed_test_lines(lines: &[impl AsRef<str>]) -> Vec<bool> {
+    let mut out = vec![false; lines.len()];
+    let mut start = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.as_ref();
+        if is_package_result(line) || i + 1 == lines.len() {
+            mark_package(&lines[start..=i], &mut out[start..=i]);
+            start = i + 1;
+        }
+    }
+    out
+}
+
+fn is_package_result(line: &str) -> bool {
+    line.starts_with("ok  \t") || line.starts_with("FAIL\t")
+}
+
+fn mark_package(lines: &[impl AsRef<str>], out: &mut [bool]) {
+    let mut passed: HashSet<&str> = HashSet::new();
+    let mut failed: HashSet<&str> = HashSet::new();
+    for line in lines {
+        let line = line.as_ref();
+        if let Some(name) = result_of(line, "--- PASS: ") {
+            passed.insert(name);
+        } else if let Some(name) = result_of(line, "--- FAIL: ") {
+            failed.insert(name);
+        }
+    }
+    let passed = |name: &str| passed.contains(name) && !failed.contains(name);
+    let mut current: Option<&str> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.as_ref();
+        if let Some(name) = ["=== RUN ", "=== PAUSE ", "=== CONT "]
+            .iter()
+            .find_map(|p| line.strip_prefix(p))
+            .map(str::trim)
+        {
+            current = Some(name);
+            out[i] = passed(name);
+        } else if let Some(name) = result_of(line, "--- PASS: ") {
+            out[i] = passed(name);
+            current = None;
+        } else if result_of(line, "--- FAIL: ").is_some()
+            || result_of(line, "--- SKIP: ").is_some()
+            || line == "PASS"
+            || line == "FAIL"
+            || is_package_result(line)
+        {
+            current = None;
+        } else {
+            out[i] = current.is_some_and(passed);
+        }
+    }
+}
+
+/// The test name of a `--- PASS: TestX (0.00s)` line (any indent).
+fn result_of<'l>(line: &'l str, prefix: &str) -> Option<&'l str> {
+    let rest = line.trim_start().strip_prefix(prefix)?;
+    Some(rest.split(" (").next().unwrap_or(rest).trim())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passing_tests_are_marked_and_failures_are_not() {
+        let log = [
+            "=== RUN   TestOk",
+            "    ok_test.go:9: all good",
+            "--- PASS: TestOk (0.00s)",
+            "=== RUN   TestBad",
+            "    bad_test.go:12: want 1, got 2",
+            "--- FAIL: TestBad (0.00s)",
+            "=== RUN   TestSkip",
+            "--- SKIP: TestSkip (0.00s)",
+            "FAIL",
+            "FAIL\texample.com/pkg\t0.01s",
+            // The same name failing in the next package is not marked.
+            "=== RUN   TestOk",
+            "    ok_test.go:9: not good now",
+            "--- FAIL: TestOk (0.00s)",
+            "FAIL\texample.com/other\t0.01s",
+        ];
+        assert_eq!(
+            passed_test_lines(&log),
+            [
+                true, true, true, false, false, false, false, false, false, false, false, false,
+                false, false
+            ]
+        );
+    }
 
     #[test]
     fn renders_output_events() {

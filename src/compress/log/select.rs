@@ -62,11 +62,20 @@ pub fn render(
         let templates = template::build(lines);
         (infos.join().expect("classify does not panic"), templates)
     });
-    let keep = choose(lines, &infos, &templates, query);
+    let routine = super::gotest::passed_test_lines(lines);
+    let keep = choose(lines, &infos, &templates, &routine, query);
     write(lines, trailing_newline, &infos, &templates, &keep, marker)
 }
 
-fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Query) -> Vec<bool> {
+/// `routine[i]`: line `i` belongs to a test that passed, so it is never
+/// kept for being rare or a summary.
+fn choose(
+    lines: &[Cow<'_, str>],
+    infos: &[LineInfo],
+    t: &Templates,
+    routine: &[bool],
+    query: &Query,
+) -> Vec<bool> {
     let n = lines.len();
     let mut keep = vec![false; n];
     for k in keep.iter_mut().take(HEAD) {
@@ -106,7 +115,10 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
         let tpl = t.template[first];
         let size = t.size[tpl as usize];
         if size <= rare || (infos[first].tier == Tier::Error && few_errors) {
-            members.iter().for_each(|&i| keep[i] = true);
+            members
+                .iter()
+                .filter(|&&i| !routine[i] || infos[i].tier == Tier::Error)
+                .for_each(|&i| keep[i] = true);
         } else if infos[first].tier == Tier::Error {
             members
                 .iter()
@@ -126,7 +138,7 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
             }
         } else if infos[first].tier == Tier::Warn {
             members.iter().take(WARN_HEAD).for_each(|&i| keep[i] = true);
-        } else {
+        } else if !routine[first] {
             keep[first] = true;
         }
     }
@@ -135,6 +147,9 @@ fn choose(lines: &[Cow<'_, str>], infos: &[LineInfo], t: &Templates, query: &Que
     seen_variant.clear();
     for i in 0..n {
         let size = t.size[t.template[i] as usize];
+        if routine[i] {
+            continue;
+        }
         if size >= 10
             && t.variant_size[i] as u64 * 20 <= size as u64
             && seen_variant.insert(t.variant[i])
