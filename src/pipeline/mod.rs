@@ -5,6 +5,7 @@
 //! smaller in tokens is discarded, and the outcome reports what happened.
 
 pub mod detect;
+mod numbered;
 
 use std::time::Instant;
 
@@ -142,6 +143,11 @@ fn compress_kind(
     text: &str,
     ctx: &Context,
 ) -> Option<compress::Compressed> {
+    if matches!(kind, Kind::Text | Kind::Code | Kind::Log)
+        && let Some(view) = numbered::parse(text)
+    {
+        return Some(compress_view(&view, lang, ctx));
+    }
     match kind {
         Kind::Json => compress::json::compress(text, ctx),
         Kind::Log => compress::log::compress(text, ctx),
@@ -150,6 +156,29 @@ fn compress_kind(
         Kind::Code => compress::code::compress(text, lang, ctx),
         Kind::Html => compress::html::compress(text, ctx),
         Kind::Text => compress::text::compress(text, ctx),
+    }
+}
+
+/// A numbered file view: its text compressed as what it is, with the
+/// numbers put back; at least the numbers' padding goes.
+fn compress_view(
+    view: &numbered::Numbered,
+    lang: Option<Lang>,
+    ctx: &Context,
+) -> compress::Compressed {
+    let content = view.content();
+    let kind = if lang.is_some() {
+        Kind::Code
+    } else {
+        detect(&content)
+    };
+    match compress_kind(kind, lang, &content, ctx) {
+        Some(c) => view.renumber(c),
+        None => compress::Compressed {
+            text: view.unpadded(),
+            transforms: vec!["numbered-lines".into()],
+            hashes: Vec::new(),
+        },
     }
 }
 

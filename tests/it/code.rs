@@ -204,3 +204,31 @@ fn the_file_extension_names_the_language() {
     let v: serde_json::Value = serde_json::from_str(&forced).unwrap();
     assert_eq!(v["kind"], "text");
 }
+
+#[test]
+fn numbered_file_reads_are_outlined_and_keep_their_line_numbers() {
+    // What Claude Code's Read tool returns: `     N→line`.
+    let mut src = String::new();
+    for k in 0..30 {
+        src.push_str(&format!(
+            "def handler_{k}(request):\n    total = 0\n    for item in request.items:\n        total += item.price * {k}\n        log(item)\n    return total\n\n"
+        ));
+    }
+    let numbered: String = src
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{:>6}→{l}\n", i + 1))
+        .collect();
+    let env = Env::new();
+    let out = env.ok_str(&["compress"], &numbered);
+    // Function 7 starts on line 7 * 7 + 1 = 50; its body is folded and the
+    // next function keeps its own number.
+    assert!(
+        out.contains("50→def handler_7(request):\n    # [headroom: 5 lines omitted; calls: log]\n    ...\n56→\n57→def handler_8(request):\n"),
+        "{out}"
+    );
+    assert!(support::tokens(&out) * 2 <= support::tokens(&numbered));
+    // The marker's hash retrieves the file's text.
+    let hashes = support::hashes(&out);
+    assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), src);
+}
