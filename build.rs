@@ -17,8 +17,8 @@
 //!   `fancy-regex`/`regex` engines behind tiktoken use), so the hand-written
 //!   scanner classifies every code point exactly as tiktoken's regex does.
 //!
-//! `token_hash` is duplicated in `src/tokens.rs`; a unit test there checks
-//! that every rank is found under its own bytes.
+//! `token_hash` lives in `src/tokens/hash.rs`, included here and by
+//! `src/tokens.rs`, so the table is probed with the hash that filled it.
 
 use std::collections::HashSet;
 use std::env;
@@ -53,32 +53,13 @@ const CLASSES: [(&str, &str); 6] = [
     ("NEWLINE", r"[\r\n]"),
 ];
 
-/// Same function as `token_hash` in `src/tokens.rs`; keep them identical.
-/// Word-at-a-time multiplicative hash: fast for the short keys BPE probes,
-/// and deterministic across builds and platforms.
-fn token_hash(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap());
-        h = (h.rotate_left(26) ^ word).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        // The tail as a zero-padded little-endian word, built without a
-        // (non-inlined) variable-length copy.
-        let word = rest
-            .iter()
-            .rev()
-            .fold(0u64, |w, &b| (w << 8) | u64::from(b));
-        h = (h.rotate_left(26) ^ word).wrapping_mul(K);
-    }
-    h
-}
+#[path = "src/tokens/hash.rs"]
+mod hash;
+use hash::token_hash;
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/tokens/hash.rs");
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
     let tokens = o200k_tokens();

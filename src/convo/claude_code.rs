@@ -10,7 +10,7 @@
 //! file mixes main-line and sidechain records, only the main line is kept:
 //! the two are sent to the model as separate requests.
 
-use super::{Conversation, Format, Obj, anthropic, lines, string_of};
+use super::{Conversation, Format, anthropic, records, string_of};
 
 /// Record types Claude Code writes that hold nothing a model reads.
 const BOOKKEEPING: &[&str] = &[
@@ -28,14 +28,8 @@ pub fn parse(text: &str) -> Option<Conversation> {
     let mut conv = Conversation::empty(Format::ClaudeCode, Vec::new());
     let mut recognized = false;
     let mut sidechain = Vec::new();
-    for (range, line) in lines(text) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Ok(rec) = serde_json::from_str::<Obj>(line) else {
-            conv.bad_lines += 1;
-            continue;
-        };
+    let mut bad_lines = 0;
+    for (range, _, rec) in records(text, &mut bad_lines) {
         let kind = string_of(rec.kind).unwrap_or_default();
         match (kind.as_str(), rec.message) {
             ("user" | "assistant", Some(message)) => {
@@ -56,6 +50,7 @@ pub fn parse(text: &str) -> Option<Conversation> {
             _ => conv.skipped_records += 1,
         }
     }
+    conv.bad_lines = bad_lines;
     if !recognized {
         return None;
     }

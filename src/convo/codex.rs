@@ -4,7 +4,7 @@
 //! instructions; `event_msg`, `turn_context` and `compacted` are UI and
 //! bookkeeping. Older rollouts have bare items without the envelope.
 
-use super::{Block, BlockKind, Conversation, Format, Obj, lines, responses, string_of};
+use super::{Block, BlockKind, Conversation, Format, Obj, records, responses, string_of};
 
 const ENVELOPES: &[&str] = &[
     "session_meta",
@@ -30,14 +30,8 @@ const BARE_ITEMS: &[&str] = &[
 pub fn parse(text: &str) -> Option<Conversation> {
     let mut conv = Conversation::empty(Format::Codex, Vec::new());
     let mut recognized = false;
-    for (range, line) in lines(text) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Ok(rec) = serde_json::from_str::<Obj>(line) else {
-            conv.bad_lines += 1;
-            continue;
-        };
+    let mut bad_lines = 0;
+    for (range, line, rec) in records(text, &mut bad_lines) {
         let kind = string_of(rec.kind).unwrap_or_default();
         match (kind.as_str(), rec.payload) {
             ("response_item", Some(payload)) => {
@@ -71,6 +65,7 @@ pub fn parse(text: &str) -> Option<Conversation> {
             _ => conv.skipped_records += 1,
         }
     }
+    conv.bad_lines = bad_lines;
     recognized.then_some(conv)
 }
 

@@ -462,6 +462,26 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
     })
 }
 
+/// The records of a JSONL transcript: each non-blank line with its byte
+/// range and its fields. Lines that are not JSON objects are counted in
+/// `bad_lines` and skipped.
+pub(crate) fn records<'t>(
+    text: &'t str,
+    bad_lines: &'t mut usize,
+) -> impl Iterator<Item = (Range<usize>, &'t str, Obj<'t>)> + 't {
+    lines(text)
+        .filter(|(_, line)| !line.trim().is_empty())
+        .filter_map(
+            move |(range, line)| match serde_json::from_str::<Obj>(line) {
+                Ok(rec) => Some((range, line, rec)),
+                Err(_) => {
+                    *bad_lines += 1;
+                    None
+                }
+            },
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
