@@ -28,6 +28,7 @@ pub mod compress;
 pub mod config;
 pub mod convo;
 pub mod env;
+pub mod human;
 pub mod pipeline;
 pub mod pricing;
 pub mod relevance;

@@ -90,6 +90,19 @@ impl Sink for HashOnlySink {
     }
 }
 
+/// A sink for unit tests that keeps every stored original, in order.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct MemorySink(pub std::cell::RefCell<Vec<Vec<u8>>>);
+
+#[cfg(test)]
+impl Sink for MemorySink {
+    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
+        self.0.borrow_mut().push(original.to_vec());
+        Some(hash_of(original))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use comfy_table::presets::{ASCII_MARKDOWN, UTF8_BORDERS_ONLY};
 use comfy_table::{CellAlignment, Table};
 use headroom::config::Config;
 use headroom::convo::BlockKind;
+use headroom::human::thousands;
 use headroom::simulate::{self, KindTokens, Report, Settings};
 use headroom::tokens::{self, Encoding};
 use serde_json::{Value, json};
@@ -199,18 +200,6 @@ fn right(t: &mut Table, cols: std::ops::Range<usize>) {
     }
 }
 
-fn num(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn pct(before: usize, after: usize) -> String {
     if before == 0 {
         "-".into()
@@ -243,9 +232,9 @@ fn kind_table(by_kind: &BTreeMap<BlockKind, KindTokens>, md: bool) -> Table {
     for (kind, k) in by_kind {
         t.add_row([
             kind.name().to_string(),
-            num(k.blocks),
-            num(k.before),
-            num(k.after),
+            thousands(k.blocks),
+            thousands(k.before),
+            thousands(k.after),
             pct(k.before, k.after),
         ]);
         total.blocks += k.blocks;
@@ -254,9 +243,9 @@ fn kind_table(by_kind: &BTreeMap<BlockKind, KindTokens>, md: bool) -> Table {
     }
     t.add_row([
         "total".to_string(),
-        num(total.blocks),
-        num(total.before),
-        num(total.after),
+        thousands(total.blocks),
+        thousands(total.before),
+        thousands(total.after),
         pct(total.before, total.after),
     ]);
     right(&mut t, 1..5);
@@ -306,13 +295,13 @@ fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Re
     writeln!(out, "left alone: {}", counts(&r.left_alone))?;
     let w = &r.waste;
     let mut waste = vec![
-        format!("JSON whitespace {}", num(w.json_whitespace)),
-        format!("HTML noise {}", num(w.html_noise)),
-        format!("base64 {}", num(w.base64)),
-        format!("repeated whitespace {}", num(w.whitespace)),
+        format!("JSON whitespace {}", thousands(w.json_whitespace)),
+        format!("HTML noise {}", thousands(w.html_noise)),
+        format!("base64 {}", thousands(w.base64)),
+        format!("repeated whitespace {}", thousands(w.whitespace)),
         format!(
             "repeated tool output {} ×{}",
-            num(w.reread_tokens),
+            thousands(w.reread_tokens),
             w.rereads
         ),
     ];
@@ -335,7 +324,7 @@ fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Re
         out,
         "a real run would store {} originals ({} bytes); simulate stored nothing",
         r.would_store,
-        num(r.would_store_bytes)
+        thousands(r.would_store_bytes)
     )?;
     if !r.top.is_empty() {
         let mut t = table(md);
@@ -353,8 +342,8 @@ fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Re
                 b.kind.name().to_string(),
                 b.tool.clone().unwrap_or_default(),
                 b.content.map(|k| k.name().to_string()).unwrap_or_default(),
-                num(b.before),
-                num(b.after),
+                thousands(b.before),
+                thousands(b.after),
             ]);
         }
         right(&mut t, 4..6);
@@ -383,9 +372,9 @@ fn write_overview(out: &mut impl Write, sessions: &[Session], md: bool) -> Resul
                 t.add_row([
                     s.name.clone(),
                     r.format.name().to_string(),
-                    num(r.messages),
-                    num(r.tokens_before),
-                    num(r.tokens_after),
+                    thousands(r.messages),
+                    thousands(r.tokens_before),
+                    thousands(r.tokens_after),
                     pct(r.tokens_before, r.tokens_after),
                     format!("{}/{}", r.tool_calls_paired, r.tool_calls),
                     yes_no(r.prefix_stable).to_string(),
@@ -439,7 +428,7 @@ fn total_line(sessions: &[Session]) -> String {
     let failed = sessions.len() - ok;
     let mut line = format!(
         "headroom would have saved {} tokens ({}) across {} sessions",
-        num(before.saturating_sub(after)),
+        thousands(before.saturating_sub(after)),
         pct(before, after),
         ok
     );

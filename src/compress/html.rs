@@ -24,6 +24,7 @@ use dom_query::{Document, Selection};
 use dom_smoothie::{Config, Readability, TextMode};
 
 use super::{Compressed, Context};
+use crate::human::thousands;
 
 /// Pages with more elements than this are not run through readability (its
 /// scoring passes get slow on huge DOMs); they get the whole-page rendering.
@@ -401,18 +402,6 @@ fn bytes(n: usize) -> String {
     } else {
         format!("{} B", thousands(n))
     }
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

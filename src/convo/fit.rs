@@ -280,17 +280,9 @@ fn marker_message(format: Format, marker: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ccr::{RetrieveVia, Sink, hash_of};
+    use crate::ccr::{MemorySink as Memory, RetrieveVia};
     use crate::convo::{compress, parse};
     use crate::relevance::Query;
-
-    struct Memory(std::cell::RefCell<Vec<Vec<u8>>>);
-    impl Sink for Memory {
-        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-            self.0.borrow_mut().push(original.to_vec());
-            Some(hash_of(original))
-        }
-    }
 
     fn cost(s: &str) -> usize {
         s.len() / 4
@@ -316,7 +308,7 @@ mod tests {
     fn drops_oldest_units_keeps_system_and_last_turn() {
         let body = chat(6);
         let conv = parse(&body).unwrap();
-        let sink = Memory(Default::default());
+        let sink = Memory::default();
         let ctx = Context {
             query: Query::default(),
             lossless: false,

@@ -85,22 +85,9 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use super::*;
-    use crate::ccr::{Sink, hash_of};
+    use crate::ccr::{MemorySink as MemSink, Sink, hash_of};
     use crate::relevance::Query;
-
-    /// Remembers what was stored, like the real store.
-    #[derive(Default)]
-    struct MemSink(RefCell<Vec<Vec<u8>>>);
-
-    impl Sink for MemSink {
-        fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-            self.0.borrow_mut().push(original.to_vec());
-            Some(hash_of(original))
-        }
-    }
 
     fn cost(s: &str) -> usize {
         s.len() / 4
