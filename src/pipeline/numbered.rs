@@ -60,9 +60,25 @@ impl Numbered<'_> {
                     }
                 }
                 DiffTag::Insert | DiffTag::Replace => {
+                    // A line that still begins with a line of the view (a
+                    // signature with its body folded onto it: `fn f() {`
+                    // became `fn f() { /* 9 lines */ }`) keeps its number.
+                    let mut next = old.start;
                     for line in &out_lines[new] {
-                        text.push_str(line);
-                        text.push('\n');
+                        let from = (next..old.end).find(|&k| {
+                            self.lines[k].contains(char::is_alphanumeric)
+                                && line.starts_with(self.lines[k])
+                        });
+                        match from {
+                            Some(k) => {
+                                self.push_numbered(&mut text, k, line);
+                                next = k + 1;
+                            }
+                            None => {
+                                text.push_str(line);
+                                text.push('\n');
+                            }
+                        }
                     }
                 }
                 DiffTag::Delete => {}
@@ -190,5 +206,34 @@ mod tests {
             "1→line 1\n2→line 2\n[headroom: 7 lines omitted]\n10→line 10\n"
         );
         assert_eq!(out.transforms, ["numbered-lines", "x"]);
+    }
+
+    #[test]
+    fn a_line_with_a_fold_appended_keeps_its_number() {
+        let lines = [
+            "fn f() {",
+            "    a();",
+            "    b();",
+            "}",
+            "",
+            "// one",
+            "// two",
+            "fn g() {}",
+        ];
+        let text: String = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{:>6}→{l}\n", i + 1))
+            .collect();
+        let n = parse(&text).unwrap();
+        let compressed = Compressed {
+            text: "fn f() { /* 2 lines */ }\n\n// one (+1 line)\nfn g() {}\n".into(),
+            transforms: vec![],
+            hashes: vec![],
+        };
+        assert_eq!(
+            n.renumber(compressed).text,
+            "1→fn f() { /* 2 lines */ }\n5→\n6→// one (+1 line)\n8→fn g() {}\n"
+        );
     }
 }

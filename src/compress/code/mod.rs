@@ -59,13 +59,10 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
         functions::matching(&functions::functions(lang, root, text), text, &ctx.query)
     };
     let hash = ccr::hash_of(text.as_bytes());
-    // Every fold names what it omitted; the hash is said once, in a header
-    // line, because on each of 30 folds it would cost more than many bodies.
-    let marker = |summary: &str| ccr::marker_line(summary);
     // The plain attempt drops the transforms most likely to trip a grammar
     // (comment and docstring rewriting, table folds, try skeletons).
     for opts in [Options::FULL, Options::PLAIN] {
-        let out = outline::outline(&src, lang, root, &keep, &marker, opts);
+        let out = outline::outline(&src, lang, root, &keep, opts);
         if out.stats == Stats::default() {
             return None;
         }

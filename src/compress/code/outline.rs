@@ -12,24 +12,33 @@
 //!
 //! The planner only records byte-range edits of the original; the outline is
 //! the original with those edits spliced in, so nothing is reformatted.
+//!
+//! Folds are plain comments, not `[headroom: …]` markers: the header line
+//! names the hash once, and a fold is paid for on every function. In brace
+//! languages a body folds onto its signature's line, like a declaration in
+//! a header file: `pub fn nest(self, path: &str) -> Self { /* 16 lines;
+//! calls is_empty, into_inner */ }`. A trimmed comment ends with `(+N lines)`.
 
 use tree_sitter::Node;
 
 use super::lang::{Lang, is_comment};
 use super::source::Source;
 
-/// Bodies with fewer interior lines than this stay whole: the marker would
-/// cost about as much as the body.
+/// Bodies with fewer interior lines than this stay whole: the fold would
+/// cost about as much as the body. A fold onto the signature's line
+/// (`{ /* 2 lines */ }`) is cheaper than one on lines of its own
+/// (Python's comment and `...`, a gap between kept try/catch lines).
+const MIN_FOLD_LINES_INLINE: usize = 2;
 const MIN_FOLD_LINES: usize = 3;
-/// A comment run that is not a folded function's doc is trimmed from this
-/// many lines on (it needs its own marker).
-const LONG_COMMENT_LINES: usize = 4;
+/// A comment run is trimmed to its first line when the rest holds at least
+/// this many bytes of text: less costs no more than its `(+N lines)`.
+const MIN_TRIM_BYTES: usize = 24;
 /// A literal is a table worth folding from this many lines and items on.
 const TABLE_MIN_LINES: usize = 12;
 const TABLE_MIN_ITEMS: usize = 8;
 /// Items of a folded table that stay, so the reader sees its shape.
 const TABLE_KEEP_ITEMS: usize = 3;
-/// Calls named in a marker before the rest are only counted.
+/// Calls named in a fold before the rest are only counted.
 const MAX_CALLS_NAMED: usize = 8;
 
 /// Which transforms the planner may use; a second, plainer attempt turns
@@ -70,21 +79,12 @@ pub struct Outline {
 /// Byte ranges of functions that must stay whole (they match the query).
 pub type Keep = Vec<std::ops::Range<usize>>;
 
-/// Builds the outline of `src`. `marker` turns a summary into the full
-/// bracketed marker text.
-pub fn outline(
-    src: &Source,
-    lang: Lang,
-    root: Node,
-    keep: &Keep,
-    marker: &dyn Fn(&str) -> String,
-    opts: Options,
-) -> Outline {
+/// Builds the outline of `src`.
+pub fn outline(src: &Source, lang: Lang, root: Node, keep: &Keep, opts: Options) -> Outline {
     let mut p = Planner {
         src,
         lang,
         keep,
-        marker,
         opts,
         edits: Vec::new(),
         stats: Stats::default(),
@@ -122,7 +122,7 @@ struct Edit {
 /// Consecutive comment nodes on adjacent rows.
 type Run<'t> = Vec<Node<'t>>;
 
-/// A stretch of a folded body: rows kept verbatim, or rows replaced by a marker.
+/// A stretch of a folded body: rows kept verbatim, or rows replaced by a comment.
 enum Piece {
     /// `opens`: the last kept row is a Python block header (`try:`).
     Kept {
@@ -140,7 +140,6 @@ struct Planner<'a, 's> {
     src: &'a Source<'s>,
     lang: Lang,
     keep: &'a Keep,
-    marker: &'a dyn Fn(&str) -> String,
     opts: Options,
     edits: Vec<Edit>,
     stats: Stats,
@@ -151,7 +150,7 @@ enum Decision {
     Whole,
     /// Not folded itself, but its children are visited (it holds a match).
     Descend,
-    /// Folded; the doc comment's lines beyond the first go in its marker.
+    /// Folded, if that saves enough.
     Folded,
 }
 
@@ -246,43 +245,25 @@ impl<'t> Planner<'_, '_> {
 
     fn function(&mut self, node: Node<'t>, doc: Option<Run<'t>>) {
         match self.decide(node) {
-            Decision::Whole => {
-                // A short function's long doc is still trimmed; a query
-                // match keeps its doc too.
-                if let Some(doc) = doc
-                    && !self.is_kept(node)
-                {
-                    self.standalone_comment(&doc);
-                }
-            }
-            Decision::Descend => {
-                if let Some(doc) = doc {
-                    self.standalone_comment(&doc);
-                }
-                self.visit_children(node, None);
-            }
+            // A query match keeps its doc too; a short function's long doc
+            // is still trimmed.
+            Decision::Whole if self.is_kept(node) => return,
+            Decision::Whole => {}
+            Decision::Descend => self.visit_children(node, None),
             Decision::Folded => {
-                let trimmed = doc.as_ref().and_then(|d| self.trim_comment_run(d, false));
-                let doc_lines = trimmed.as_ref().map_or(0, |t| t.1);
                 // Try/catch structure is kept where it is cheap; where its
-                // markers would eat the saving, the body folds as one.
+                // comments would eat the saving, the body folds as one.
                 let folded = self
-                    .fold_body(node, doc_lines, self.opts.keep_try)
-                    .or_else(|| self.fold_body(node, doc_lines, false));
-                match folded {
-                    Some(edit) => {
-                        self.edits.push(edit);
-                        self.edits.extend(trimmed.map(|t| t.0));
-                        self.stats.functions += 1;
-                    }
-                    // Folding would not have saved anything.
-                    None => {
-                        if let Some(doc) = doc {
-                            self.standalone_comment(&doc);
-                        }
-                    }
+                    .fold_body(node, self.opts.keep_try)
+                    .or_else(|| self.fold_body(node, false));
+                if let Some(edit) = folded {
+                    self.edits.push(edit);
+                    self.stats.functions += 1;
                 }
             }
+        }
+        if let Some(doc) = doc {
+            self.standalone_comment(&doc);
         }
     }
 
@@ -312,7 +293,12 @@ impl<'t> Planner<'_, '_> {
             // An expression body (`=> ({...})`) may hold a table.
             None => return Decision::Descend,
         };
-        if lines < MIN_FOLD_LINES {
+        let min = if self.lang.is_python() {
+            MIN_FOLD_LINES
+        } else {
+            MIN_FOLD_LINES_INLINE
+        };
+        if lines < min {
             Decision::Whole
         } else {
             Decision::Folded
@@ -321,51 +307,68 @@ impl<'t> Planner<'_, '_> {
 
     /// The edit that replaces the body of `func` by its outline, or `None`
     /// if the outline would not be clearly smaller than the body.
-    fn fold_body(&self, func: Node<'t>, mut doc_lines: usize, keep_try: bool) -> Option<Edit> {
+    fn fold_body(&self, func: Node<'t>, keep_try: bool) -> Option<Edit> {
         let body = body_of(func)?;
         let (lo, hi) = body_rows(self.src, self.lang, func, body)?;
         let mut kept = Vec::new();
         self.skeleton(body, keep_try, &mut kept);
         let calls = self.calls(body);
-        let nl = self.src.newline;
+        let pieces = pieces(lo, hi, &kept);
+        if !self.lang.is_python() {
+            let (open, close) = braces(body)?;
+            let (start, end) = (open.end_byte(), close.start_byte());
+            if let [Piece::Gap { first, last }] = pieces.as_slice() {
+                // The whole body goes: it folds onto the signature's line.
+                let text = format!(" /* {} */ ", fold_summary(*first, *last, &calls));
+                return self.smaller(start, end, text);
+            }
+            let crow = close.start_position().row;
+            let close_indent = if self.src.starts_row(crow, close.start_byte()) {
+                self.src.indent(crow)
+            } else {
+                self.src.indent(func.start_position().row)
+            };
+            let mut out = self.fold_pieces(func, body, pieces, &calls, true)?;
+            out.push_str(self.src.newline);
+            out.push_str(close_indent);
+            return self.smaller(start, end, out);
+        }
+        let colon = colon_before(func, body)?;
         let mut out = String::new();
         let mut header_open = true;
-        let (start, end, close_indent);
-        if self.lang.is_python() {
-            let colon = colon_before(func, body)?;
-            start = colon.end_byte();
-            end = body.end_byte();
-            close_indent = None;
-            if let Some(doc) = body.named_child(0).filter(|&d| is_docstring(d))
-                && let Some(first) =
-                    docstring_line(self.text(doc.named_child(0).unwrap_or(doc)), None)
-            {
-                out.push_str(nl);
-                out.push_str(self.src.indent(doc.start_position().row));
-                out.push_str(&first);
-                header_open = false;
-                doc_lines += doc.end_position().row - doc.start_position().row;
-            }
-        } else {
-            let (open, close) = braces(body)?;
-            start = open.end_byte();
-            end = close.start_byte();
-            let crow = close.start_position().row;
-            close_indent = Some(if self.src.starts_row(crow, close.start_byte()) {
-                self.src.indent(crow).to_string()
-            } else {
-                self.src.indent(func.start_position().row).to_string()
-            });
+        if let Some(doc) = body.named_child(0).filter(|&d| is_docstring(d)) {
+            let string = doc.named_child(0).unwrap_or(doc);
+            let first = docstring_line(self.text(string))?;
+            out.push_str(self.src.newline);
+            out.push_str(self.src.indent(doc.start_position().row));
+            out.push_str(&first);
+            header_open = false;
         }
-        let pieces = pieces(lo, hi, &kept);
+        out.push_str(&self.fold_pieces(func, body, pieces, &calls, header_open)?);
+        self.smaller(colon.end_byte(), body.end_byte(), out)
+    }
+
+    /// The edit replacing `start..end` by `text`, if that saves a fifth.
+    fn smaller(&self, start: usize, end: usize, text: String) -> Option<Edit> {
+        (text.len() * 10 <= (end - start) * 8).then_some(Edit { start, end, text })
+    }
+
+    /// The rows of a folded body, each piece on its own lines: kept rows
+    /// verbatim, gaps as a comment (`None` if no gap was worth a comment).
+    /// `header_open`: the text so far ends with a Python block header.
+    fn fold_pieces(
+        &self,
+        func: Node,
+        body: Node,
+        pieces: Vec<Piece>,
+        calls: &[(usize, String)],
+        mut header_open: bool,
+    ) -> Option<String> {
+        let nl = self.src.newline;
         let fallback_indent = format!("{}    ", self.src.indent(func.start_position().row));
-        let mut pending_doc = doc_lines;
+        let mut out = String::new();
         let mut folded = false;
-        let last_gap = pieces
-            .iter()
-            .rposition(|p| matches!(p, Piece::Gap { .. }))
-            .unwrap_or(0);
-        for (i, piece) in pieces.into_iter().enumerate() {
+        for piece in pieces {
             match piece {
                 Piece::Kept { first, last, opens } => {
                     for row in first..=last {
@@ -382,31 +385,19 @@ impl<'t> Planner<'_, '_> {
                         && indent_row > body.start_position().row
                         || self.lang.is_python()
                     {
-                        self.src.indent(indent_row).to_string()
+                        self.src.indent(indent_row)
                     } else {
-                        fallback_indent.clone()
+                        &fallback_indent
                     };
-                    let lines = last + 1 - first;
-                    let mut summary = if pending_doc > 0 {
-                        format!("{lines} body + {pending_doc} doc lines omitted")
-                    } else {
-                        format!("{lines} lines omitted")
-                    };
-                    let names = calls_in(&calls, first, last);
-                    if !names.is_empty() {
-                        summary.push_str("; calls: ");
-                        summary.push_str(&names);
-                    }
-                    let marker = (self.marker)(&summary);
-                    // A gap smaller than its marker is cheaper to keep.
+                    let summary = fold_summary(first, last, calls);
+                    // A gap smaller than its comment is cheaper to keep.
+                    // (Not in C and C++, whose syntax check is semantic: a
+                    // kept line may use a local declared in a folded one.)
                     let gap_bytes: usize = (first..=last)
                         .map(|r| self.src.line(r).trim().len() + 1)
                         .sum();
-                    // (Not in C and C++, whose syntax check is semantic: a
-                    // kept line may use a local declared in a folded one.)
-                    let cheap =
-                        gap_bytes <= marker.len() && !matches!(self.lang, Lang::C | Lang::Cpp);
-                    if cheap && (pending_doc == 0 || i < last_gap) {
+                    let short = last + 1 - first < MIN_FOLD_LINES || gap_bytes <= summary.len() + 4;
+                    if short && !matches!(self.lang, Lang::C | Lang::Cpp) {
                         for row in first..=last {
                             out.push_str(nl);
                             out.push_str(self.src.line(row));
@@ -414,35 +405,22 @@ impl<'t> Planner<'_, '_> {
                         header_open = false;
                         continue;
                     }
-                    pending_doc = 0;
                     folded = true;
                     out.push_str(nl);
-                    out.push_str(&indent);
+                    out.push_str(indent);
                     out.push_str(self.lang.line_comment());
                     out.push(' ');
-                    out.push_str(&marker);
+                    out.push_str(&summary);
                     if self.lang.is_python() && header_open {
                         out.push_str(nl);
-                        out.push_str(&indent);
+                        out.push_str(indent);
                         out.push_str("...");
                     }
                     header_open = false;
                 }
             }
         }
-        if let Some(indent) = close_indent {
-            out.push_str(nl);
-            out.push_str(&indent);
-        }
-        // Omitted doc lines need a marker to be named in.
-        if !folded || pending_doc > 0 || out.len() * 10 > (end - start) * 8 {
-            return None;
-        }
-        Some(Edit {
-            start,
-            end,
-            text: out,
-        })
+        folded.then_some(out)
     }
 
     /// Rows of try/catch structure inside `block` that a folded body keeps:
@@ -612,6 +590,7 @@ impl<'t> Planner<'_, '_> {
         while let Some(n) = stack.pop() {
             if let Some(callee) = self.lang.callee(n)
                 && let Some(name) = call_name(self.text(callee))
+                && worth_naming(self.lang, &name)
             {
                 out.push((n.start_position().row, name));
             }
@@ -670,13 +649,12 @@ impl<'t> Planner<'_, '_> {
         }
         let omitted = items.len() - TABLE_KEEP_ITEMS;
         let lines = crow - nrow;
-        let summary = format!("{omitted} of {} items omitted ({lines} lines)", items.len());
         let nl = src.newline;
         let text = format!(
-            "{nl}{}{} {}{nl}{}",
+            "{nl}{}{} {omitted} of {} items omitted ({lines} lines){nl}{}",
             src.indent(nrow),
             self.lang.line_comment(),
-            (self.marker)(&summary),
+            items.len(),
             src.indent(crow)
         );
         self.edits.push(Edit {
@@ -700,35 +678,38 @@ impl<'t> Planner<'_, '_> {
         false
     }
 
-    /// Trims a comment run that does not belong to a folded function, if it is long.
+    /// Trims a comment run to its first line, if the rest is worth it.
     fn standalone_comment(&mut self, run: &[Node]) {
-        if let Some((edit, _)) = self.trim_comment_run(run, true) {
+        if let Some(edit) = self.trim_comment_run(run) {
             self.edits.push(edit);
             self.stats.comments += 1;
         }
     }
 
-    /// Replaces a comment run by its first line. With `with_marker` the run
-    /// must be long and its marker goes in the same comment; without, the
-    /// omitted line count is returned for the caller's marker. `None` when
-    /// the run stays as it is.
-    fn trim_comment_run(&self, run: &[Node], with_marker: bool) -> Option<(Edit, usize)> {
+    /// The edit that replaces a comment run by its first line of text and
+    /// `(+N lines)`, or `None` when the run stays as it is.
+    fn trim_comment_run(&self, run: &[Node]) -> Option<Edit> {
         if !self.opts.trim_comments {
             return None;
         }
         let (first, last) = (*run.first()?, *run.last()?);
-        let rows = last.end_position().row + 1 - first.start_position().row;
-        if rows < if with_marker { LONG_COMMENT_LINES } else { 2 } {
+        if last.end_position().row == first.start_position().row
+            || run.iter().any(|&c| is_directive(self.text(c)))
+        {
             return None;
         }
-        if run.iter().any(|&c| is_directive(self.text(c))) {
-            return None;
-        }
-        let omitted = rows - 1;
-        let summary = format!("{omitted} comment lines omitted");
-        let marker = with_marker.then(|| (self.marker)(&summary));
         // Line comments in some grammars end with their newline.
         let text_of = |c: Node| self.text(c).trim_end_matches(['\n', '\r']);
+        let start = first.start_byte();
+        let end = last.start_byte() + text_of(last).len();
+        let has_text = |l: &str| l.chars().any(char::is_alphanumeric);
+        // Lines of text the trimmed comment leaves out, for its `(+N lines)`.
+        let text_lines = run
+            .iter()
+            .flat_map(|&c| text_of(c).lines())
+            .filter(|l| has_text(l))
+            .count();
+        let more = more_lines(text_lines.saturating_sub(1));
         let head = text_of(first);
         let text = if head.starts_with("/*") {
             let opener = ["/**", "/*!", "/*"]
@@ -740,61 +721,56 @@ impl<'t> Planner<'_, '_> {
             let content = inner
                 .lines()
                 .map(|l| l.trim().trim_start_matches('*').trim())
-                .find(|l| l.chars().any(char::is_alphanumeric))?;
+                .find(|l| has_text(l))?;
             if content.contains("*/") || content.contains("/*") {
                 return None;
             }
-            match &marker {
-                Some(m) => format!("{opener} {content} {m} */"),
-                None => format!("{opener} {content} */"),
-            }
+            format!("{opener} {content}{more} */")
         } else {
             let prefix = ["///", "//!", "//", "#"]
                 .into_iter()
                 .find(|p| head.starts_with(p))?;
             let content = run.iter().map(|&c| text_of(c)).find(|t| {
-                t.lines().count() == 1
-                    && t.starts_with(prefix)
-                    && t[prefix.len()..].chars().any(char::is_alphanumeric)
+                t.lines().count() == 1 && t.starts_with(prefix) && has_text(&t[prefix.len()..])
             })?;
-            match &marker {
-                Some(m) => format!(
-                    "{content}{}{}{prefix} {m}",
-                    self.src.newline,
-                    self.src.indent(first.start_position().row)
-                ),
-                None => content.to_string(),
-            }
+            format!("{content}{more}")
         };
-        let end = last.start_byte() + text_of(last).len();
-        Some((
-            Edit {
-                start: first.start_byte(),
-                end,
-                text,
-            },
-            omitted,
-        ))
+        (end - start >= text.len() + MIN_TRIM_BYTES).then_some(Edit { start, end, text })
     }
 
-    /// Trims a long class or module docstring to its first line and a marker.
+    /// Trims a long class or module docstring to its first line.
     fn python_docstring(&mut self, stmt: Node) {
         let Some(string) = stmt.named_child(0) else {
             return;
         };
-        let rows = string.end_position().row + 1 - string.start_position().row;
-        if rows < LONG_COMMENT_LINES {
-            return;
-        }
-        let marker = (self.marker)(&format!("{} docstring lines omitted", rows - 1));
-        if let Some(text) = docstring_line(self.text(string), Some(&marker)) {
-            self.edits.push(Edit {
-                start: string.start_byte(),
-                end: string.end_byte(),
-                text,
-            });
+        let (start, end) = (string.start_byte(), string.end_byte());
+        if let Some(text) = docstring_line(self.text(string))
+            && end - start >= text.len() + MIN_TRIM_BYTES
+        {
+            self.edits.push(Edit { start, end, text });
             self.stats.comments += 1;
         }
+    }
+}
+
+/// What a fold of rows `first..=last` says: `16 lines; calls a, b`.
+fn fold_summary(first: usize, last: usize, calls: &[(usize, String)]) -> String {
+    let n = last + 1 - first;
+    let mut s = format!("{n} line{}", if n == 1 { "" } else { "s" });
+    let names = calls_in(calls, first, last);
+    if !names.is_empty() {
+        s.push_str("; calls ");
+        s.push_str(&names);
+    }
+    s
+}
+
+/// ` (+N lines)` for the `n` lines of text a trim leaves out.
+fn more_lines(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " (+1 line)".to_string(),
+        n => format!(" (+{n} lines)"),
     }
 }
 
@@ -930,19 +906,35 @@ fn call_name(callee: &str) -> Option<String> {
         return ident(last).then(|| last.to_string());
     }
     if segs.len() == 1 {
-        // Enum variants, not calls anyone looks for.
-        return (!matches!(last, "Ok" | "Err" | "Some")).then(|| last.to_string());
+        return Some(last.to_string());
     }
     // A type or module owner says which `new` is meant; a local variable
     // (`path.is_empty`) only adds noise.
     let owner = segs[segs.len() - 2];
     let path = callee.contains("::");
-    let typed = owner.starts_with(|c: char| c.is_uppercase()) && !matches!(owner, "Self");
+    // `Arc::new`, `Promise.race`; not `DEFAULT_ROUTE.clone` (a constant).
+    let typed = owner.starts_with(|c: char| c.is_uppercase())
+        && owner.contains(|c: char| c.is_lowercase())
+        && !matches!(owner, "Self");
     if (path || typed) && !matches!(owner, "self" | "this" | "super" | "cls" | "Self") {
         let sep = if path { "::" } else { "." };
         Some(format!("{owner}{sep}{last}"))
     } else {
         Some(last.to_string())
+    }
+}
+
+/// Whether a call is one a reader would look for: not a Rust tuple-struct
+/// or enum-variant constructor (`Fallback::Default(route)`), not a C++ cast.
+fn worth_naming(lang: Lang, name: &str) -> bool {
+    let last = name.rsplit([':', '.']).next().unwrap_or(name);
+    match lang {
+        Lang::Rust => !last.starts_with(|c: char| c.is_uppercase()),
+        Lang::Cpp => !matches!(
+            last,
+            "static_cast" | "dynamic_cast" | "reinterpret_cast" | "const_cast"
+        ),
+        _ => true,
     }
 }
 
@@ -1001,9 +993,9 @@ fn is_docstring(stmt: Node) -> bool {
         && stmt.named_child(0).is_some_and(|s| s.kind() == "string")
 }
 
-/// A triple-quoted docstring cut to its first line of text, optionally with
-/// a marker inside; `None` for other strings or when it cannot be done safely.
-fn docstring_line(string: &str, marker: Option<&str>) -> Option<String> {
+/// A triple-quoted docstring cut to its first line of text and `(+N lines)`;
+/// `None` for other strings or when it cannot be done safely.
+fn docstring_line(string: &str) -> Option<String> {
     let prefix_len = string.find(['"', '\''])?;
     let prefix = &string[..prefix_len];
     if prefix.contains(['f', 'F', 'b', 'B']) {
@@ -1014,21 +1006,15 @@ fn docstring_line(string: &str, marker: Option<&str>) -> Option<String> {
         .into_iter()
         .find(|q| rest.starts_with(q))?;
     let inner = rest[3..].strip_suffix(quote)?;
-    if !inner.contains('\n') && marker.is_none() {
+    if !inner.contains('\n') {
         return Some(string.to_string());
     }
-    let mut line = inner
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())?
-        .to_string();
+    let mut lines = inner.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut line = lines.next()?.to_string();
     if line.contains(quote) {
         return None;
     }
-    if let Some(m) = marker {
-        line.push(' ');
-        line.push_str(m);
-    }
+    line.push_str(&more_lines(lines.count()));
     if line.ends_with(['\\', quote.as_bytes()[0] as char]) {
         line.push(' ');
     }
@@ -1086,19 +1072,32 @@ mod tests {
     }
 
     #[test]
-    fn docstrings_keep_their_first_line() {
+    fn docstrings_keep_their_first_line_and_count_the_rest() {
         assert_eq!(
-            docstring_line("\"\"\"One.\n\n    Two.\n    \"\"\"", None).as_deref(),
-            Some("\"\"\"One.\"\"\"")
+            docstring_line("\"\"\"One.\n\n    Two.\n    Three.\n    \"\"\"").as_deref(),
+            Some("\"\"\"One. (+2 lines)\"\"\"")
         );
         assert_eq!(
-            docstring_line("r'''\n  Doc ends \"'''", None).as_deref(),
+            docstring_line("r'''\n  Doc ends \"'''").as_deref(),
             Some("r'''Doc ends \"'''")
         );
-        assert_eq!(docstring_line("f\"\"\"x\ny\"\"\"", None), None);
+        assert_eq!(docstring_line("f\"\"\"x\ny\"\"\""), None);
         assert_eq!(
-            docstring_line("\"\"\"Quote \"\n\"\"\"", None).as_deref(),
+            docstring_line("\"\"\"Quote \"\n\"\"\"").as_deref(),
             Some("\"\"\"Quote \" \"\"\"")
+        );
+    }
+
+    #[test]
+    fn calls_a_reader_looks_for() {
+        assert!(!worth_naming(Lang::Rust, "Fallback::Default"));
+        assert!(!worth_naming(Lang::Rust, "Some"));
+        assert!(worth_naming(Lang::Rust, "Arc::new"));
+        assert!(!worth_naming(Lang::Cpp, "reinterpret_cast"));
+        assert!(worth_naming(Lang::Go, "Println"));
+        assert_eq!(
+            call_name("INTERNAL_SERVER_ERROR.into_response").as_deref(),
+            Some("into_response")
         );
     }
 }
