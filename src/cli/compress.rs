@@ -119,10 +119,17 @@ pub fn run(args: Args) -> Result<Exit> {
                 continue;
             }
         };
-        let outcome = match args.fit {
-            Some(budget) => fit(&bytes, budget, &ctx, &args),
-            None => pipeline::run_named(&bytes, args.kind.0, input.as_deref(), &ctx),
-        };
+        let outcome = std::thread::scope(|s| {
+            // Input this large is likely to be thinned, and its original
+            // stored: the store opens on another core meanwhile.
+            if !lossless && bytes.len() > config.lossy_min_tokens * 4 {
+                s.spawn(|| sink.warm());
+            }
+            match args.fit {
+                Some(budget) => fit(&bytes, budget, &ctx, &args),
+                None => pipeline::run_named(&bytes, args.kind.0, input.as_deref(), &ctx),
+            }
+        });
         match args.format {
             Format::Text => {
                 if many {

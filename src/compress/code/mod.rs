@@ -61,6 +61,7 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
     let hash = ccr::hash_of(text.as_bytes());
     // The plain attempt drops the transforms most likely to trip a grammar
     // (comment and docstring rewriting, table folds, try skeletons).
+    let mut stored: Option<String> = None;
     for opts in [Options::FULL, Options::PLAIN] {
         let out = outline::outline(&src, lang, root, &keep, opts);
         if out.stats == Stats::default() {
@@ -71,14 +72,24 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
         if out_text.len() >= text.len() {
             return None;
         }
-        if lang
-            .parse(&out_text)
-            .is_none_or(|t| t.root_node().has_error())
-        {
-            continue;
-        }
-        if ctx.store(text, "code")? != hash {
+        // The re-parse and the store write are the two slowest steps after
+        // the parse: they run side by side. An outline that fails the check
+        // leaves an original stored for nothing, which is harmless.
+        let parses = std::thread::scope(|s| {
+            let check = s.spawn(|| {
+                lang.parse(&out_text)
+                    .is_some_and(|t| !t.root_node().has_error())
+            });
+            if stored.is_none() {
+                stored = ctx.store(text, "code");
+            }
+            check.join().unwrap_or(false)
+        });
+        if stored.as_deref() != Some(hash.as_str()) {
             return None;
+        }
+        if !parses {
+            continue;
         }
         let mut transforms = vec![format!("code:outline-{}", lang.name())];
         let counts = [

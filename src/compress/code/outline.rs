@@ -583,21 +583,30 @@ impl<'t> Planner<'_, '_> {
         true
     }
 
-    /// `(row, name)` of every call in `node`.
+    /// `(row, name)` of every call in `node`, in source order.
     fn calls(&self, node: Node) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if let Some(callee) = self.lang.callee(n)
+        // One cursor for the whole walk: a cursor per node was a third of
+        // the outline's time on large files.
+        let mut cursor = node.walk();
+        'walk: loop {
+            let n = cursor.node();
+            if n.is_named()
+                && let Some(callee) = self.lang.callee(n)
                 && let Some(name) = call_name(self.text(callee))
                 && worth_naming(self.lang, &name)
             {
                 out.push((n.start_position().row, name));
             }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
         }
-        out.sort_by_key(|c| c.0);
         out
     }
 
