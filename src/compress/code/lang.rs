@@ -146,6 +146,29 @@ impl Lang {
         }
     }
 
+    /// Type definitions with a body of members, whose member signatures
+    /// stay when the type is defined inside a folded function body.
+    pub fn is_class(self, kind: &str) -> bool {
+        match self {
+            Lang::Python => kind == "class_definition",
+            Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+                matches!(kind, "class_declaration" | "abstract_class_declaration")
+            }
+            Lang::Java => matches!(
+                kind,
+                "class_declaration"
+                    | "interface_declaration"
+                    | "enum_declaration"
+                    | "record_declaration"
+            ),
+            Lang::Rust => matches!(
+                kind,
+                "impl_item" | "trait_item" | "struct_item" | "enum_item" | "union_item"
+            ),
+            Lang::Go | Lang::C | Lang::Cpp => false,
+        }
+    }
+
     /// Nodes that wrap a definition together with its decorators or
     /// modifiers; a doc comment before the wrapper belongs to the definition.
     pub fn is_wrapper(self, kind: &str) -> bool {

@@ -309,15 +309,31 @@ impl<'t> Planner<'_, '_> {
     /// if the outline would not be clearly smaller than the body.
     fn fold_body(&self, func: Node<'t>, keep_try: bool) -> Option<Edit> {
         let body = body_of(func)?;
-        let (lo, hi) = body_rows(self.src, self.lang, func, body)?;
+        let (mut lo, hi) = body_rows(self.src, self.lang, func, body)?;
         let mut kept = Vec::new();
         self.skeleton(body, keep_try, &mut kept);
         let calls = self.calls(body);
-        let pieces = pieces(lo, hi, &kept);
         if !self.lang.is_python() {
             let (open, close) = braces(body)?;
-            let (start, end) = (open.end_byte(), close.start_byte());
-            if let [Piece::Gap { first, last }] = pieces.as_slice() {
+            let (mut start, end) = (open.end_byte(), close.start_byte());
+            // A comment after the `{` (`{  // NOLINT`) is part of the
+            // signature's line and stays on it.
+            let orow = open.start_position().row;
+            let after = &self.src.text[open.end_byte()..self.src.row_end(orow)];
+            let after = after.trim();
+            let trailing_comment = after.starts_with("//")
+                || (after.len() >= 4
+                    && after.starts_with("/*")
+                    && after.ends_with("*/")
+                    && !after[2..after.len() - 2].contains("*/"));
+            if trailing_comment && lo == orow {
+                lo += 1;
+                start = self.src.row_end(orow);
+            }
+            let pieces = pieces(lo, hi, &kept);
+            if let [Piece::Gap { first, last }] = pieces.as_slice()
+                && !trailing_comment
+            {
                 // The whole body goes: it folds onto the signature's line.
                 let text = format!(" /* {} */ ", fold_summary(*first, *last, &calls));
                 return self.smaller(start, end, text);
@@ -334,6 +350,14 @@ impl<'t> Planner<'_, '_> {
             return self.smaller(start, end, out);
         }
         let colon = colon_before(func, body)?;
+        // A comment after the colon (`def f():  # noqa`) stays on its line.
+        let crow = colon.end_position().row;
+        let start = if lo > crow {
+            self.src.row_end(crow)
+        } else {
+            colon.end_byte()
+        };
+        let pieces = pieces(lo, hi, &kept);
         let mut out = String::new();
         let mut header_open = true;
         if let Some(doc) = body.named_child(0).filter(|&d| is_docstring(d)) {
@@ -345,7 +369,7 @@ impl<'t> Planner<'_, '_> {
             header_open = false;
         }
         out.push_str(&self.fold_pieces(func, body, pieces, &calls, header_open)?);
-        self.smaller(colon.end_byte(), body.end_byte(), out)
+        self.smaller(start, body.end_byte(), out)
     }
 
     /// The edit replacing `start..end` by `text`, if that saves a fifth.
@@ -423,25 +447,49 @@ impl<'t> Planner<'_, '_> {
         folded.then_some(out)
     }
 
-    /// Rows of try/catch structure inside `block` that a folded body keeps:
-    /// the `try {` / `} catch (E e) {` / `}` lines (or `try:` / `except E:`),
-    /// recursively, for try statements that are direct statements of the
-    /// block. A try laid out in a way we cannot keep line by line is folded
-    /// with the rest. Signatures of nested functions are kept the same way
-    /// (every signature survives), with or without `keep_try`.
+    /// Rows of `block` that a folded body keeps: the signatures of the
+    /// functions and classes defined anywhere inside it (every signature
+    /// survives), with the headers of the blocks around them (`else:`,
+    /// `with open(p) as f:`, `if (x) {` … `}`) so the outline still parses;
+    /// with `keep_try`, also try/catch structure: the `try {` / `} catch (E e)
+    /// {` / `}` lines (or `try:` / `except E:`), recursively, for try
+    /// statements that are direct statements of the block. What cannot be
+    /// kept line by line is folded with the rest.
     fn skeleton(&self, block: Node, keep_try: bool, kept: &mut Vec<(usize, usize, bool)>) {
-        for stmt in statements(block) {
-            if let Some(func) = self.nested_function(stmt) {
-                let mut rows = Vec::new();
-                if self.nested_header(stmt, func, &mut rows) {
-                    kept.extend(rows);
-                    if let Some(b) = body_of(func) {
-                        self.skeleton(b, keep_try, kept);
+        let mut cursor = block.walk();
+        if cursor.goto_first_child() {
+            'walk: loop {
+                let node = cursor.node();
+                let def = self.nested_definition(node);
+                if let Some(def) = def {
+                    let mut rows = Vec::new();
+                    if self.nested_header(node, def, &mut rows)
+                        && self.enclosing_headers(node, block, &mut rows)
+                    {
+                        kept.extend(rows);
+                        if let Some(b) = body_of(def) {
+                            self.skeleton(b, keep_try, kept);
+                        }
                     }
                 }
-                continue;
+                if def.is_none() && structural(node.kind()) && cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() || cursor.node() == block {
+                        break 'walk;
+                    }
+                }
             }
-            if !keep_try || !self.lang.is_try(stmt.kind()) {
+        }
+        if keep_try {
+            self.try_skeleton(block, kept);
+        }
+    }
+
+    fn try_skeleton(&self, block: Node, kept: &mut Vec<(usize, usize, bool)>) {
+        for stmt in statements(block) {
+            if !self.lang.is_try(stmt.kind()) {
                 continue;
             }
             let mut rows = Vec::new();
@@ -455,44 +503,121 @@ impl<'t> Planner<'_, '_> {
                 let mut cursor = stmt.walk();
                 for part in stmt.named_children(&mut cursor) {
                     if let Some(b) = inner_block(part) {
-                        self.skeleton(b, keep_try, kept);
+                        self.try_skeleton(b, kept);
                     }
                 }
             }
         }
     }
 
-    /// The function a statement defines (possibly under decorators).
-    fn nested_function<'n>(&self, stmt: Node<'n>) -> Option<Node<'n>> {
-        if self.lang.is_function(stmt.kind()) && stmt.kind() != "macro_definition" {
+    /// The function or class a statement declares (possibly under
+    /// decorators); not anonymous functions, which are expressions.
+    fn nested_definition<'n>(&self, stmt: Node<'n>) -> Option<Node<'n>> {
+        let is_def = |k: &str| {
+            (self.lang.is_function(k) && !is_anonymous_function(k))
+                || self.lang.is_class(k)
+                // Members of a Rust trait declared inside a function.
+                || matches!(k, "function_signature_item" | "associated_type")
+        };
+        if is_def(stmt.kind()) {
             return Some(stmt);
         }
         if stmt.kind() == "decorated_definition" {
             return stmt
                 .child_by_field_name("definition")
-                .filter(|d| self.lang.is_function(d.kind()));
+                .filter(|d| is_def(d.kind()));
         }
         None
     }
 
-    /// Rows of a nested function's signature: from its first decorator to
+    /// The header rows of every block between `stmt` and `outer` (`else:`
+    /// and its `if …:`; `if (x) {` and its `}`). `false` if one cannot be
+    /// kept line by line.
+    fn enclosing_headers(
+        &self,
+        stmt: Node,
+        outer: Node,
+        rows: &mut Vec<(usize, usize, bool)>,
+    ) -> bool {
+        let mut via = stmt;
+        while let Some(node) = via.parent() {
+            if node == outer {
+                return true;
+            }
+            let path = std::mem::replace(&mut via, node);
+            if is_block(node.kind()) {
+                continue;
+            }
+            let block = if is_block(path.kind()) {
+                Some(path)
+            } else {
+                let mut cursor = node.walk();
+                node.named_children(&mut cursor)
+                    .find(|c| is_block(c.kind()))
+            };
+            let Some(block) = block else {
+                continue;
+            };
+            let row = node.start_position().row;
+            if self.lang.is_python() {
+                let b0 = block.start_position().row;
+                if b0 <= row || !self.src.starts_row(row, node.start_byte()) {
+                    return false;
+                }
+                rows.push((row, b0 - 1, true));
+                continue;
+            }
+            let Some((open, close)) = braces(block) else {
+                return false;
+            };
+            let (orow, crow) = (open.start_position().row, close.start_position().row);
+            if crow <= orow
+                || !self.src.ends_row(orow, open.end_byte())
+                || !self.src.starts_row(crow, close.start_byte())
+            {
+                return false;
+            }
+            rows.push((row, orow, false));
+            rows.push((crow, crow, false));
+        }
+        false
+    }
+
+    /// Rows of a nested definition's signature: from its first decorator to
     /// the line before its body (Python), or to its `{` plus the `}` line.
-    fn nested_header(&self, stmt: Node, func: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
-        let Some(body) = body_of(func) else {
-            return false;
-        };
+    /// A definition on one line (`def f(): pass`) is kept whole.
+    fn nested_header(&self, stmt: Node, def: Node, rows: &mut Vec<(usize, usize, bool)>) -> bool {
         let row = stmt.start_position().row;
+        let end = stmt.end_position().row;
         if !self.src.starts_row(row, stmt.start_byte()) {
             return false;
         }
+        // Attributes stand before a Rust item as siblings of their own.
+        let mut first = row;
+        let mut prev = stmt.prev_sibling();
+        while let Some(p) =
+            prev.filter(|p| self.lang.is_attribute(p.kind()) && p.end_position().row + 1 == first)
+        {
+            first = p.start_position().row;
+            prev = p.prev_sibling();
+        }
+        if first < row {
+            rows.push((first, row - 1, false));
+        }
+        if end == row {
+            rows.push((row, row, false));
+            return self.src.ends_row(row, stmt.end_byte());
+        }
+        let Some(body) = body_of(def) else {
+            return false;
+        };
         if self.lang.is_python() {
             let b0 = body.start_position().row;
             if b0 <= row {
                 return false;
             }
             rows.push((row, b0 - 1, true));
-            // An empty range: the gap of its body ends with the function.
-            let end = func.end_position().row;
+            // An empty range: the gap of its body ends with the definition.
             rows.push((end + 1, end, false));
             return true;
         }
@@ -500,7 +625,6 @@ impl<'t> Planner<'_, '_> {
             return false;
         };
         let (orow, crow) = (open.start_position().row, close.start_position().row);
-        let end = func.end_position().row;
         if crow <= orow
             || !self.src.ends_row(orow, open.end_byte())
             || !self.src.starts_row(crow, close.start_byte())
@@ -509,7 +633,7 @@ impl<'t> Planner<'_, '_> {
             return false;
         }
         rows.push((row, orow, false));
-        rows.push((crow, stmt.end_position().row, false));
+        rows.push((crow, end, false));
         true
     }
 
@@ -850,6 +974,8 @@ fn pieces(lo: usize, hi: usize, kept: &[(usize, usize, bool)]) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut row = lo;
     for (a, b, opens) in kept {
+        // Overlapping ranges (a `} else {` row kept for two blocks) merge.
+        let a = if a < row && b >= row { row } else { a };
         if a < row || a > hi + 1 {
             continue;
         }
@@ -960,6 +1086,53 @@ fn without_generics(callee: &str) -> String {
         }
     }
     out.replace("::::", "::").trim_end_matches(':').to_string()
+}
+
+/// Functions that are expressions (callbacks, lambdas), not declarations.
+fn is_anonymous_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "arrow_function"
+            | "function_expression"
+            | "function"
+            | "generator_function"
+            | "func_literal"
+            | "lambda_expression"
+            | "macro_definition"
+    )
+}
+
+/// Blocks of statements or members.
+fn is_block(kind: &str) -> bool {
+    matches!(
+        kind,
+        "block"
+            | "statement_block"
+            | "compound_statement"
+            | "class_body"
+            | "declaration_list"
+            | "statement_list"
+    )
+}
+
+/// Nodes a declaration may sit in and still be a statement of its own:
+/// blocks, statements and their clauses, not expressions (a method of an
+/// object literal is part of a value).
+fn structural(kind: &str) -> bool {
+    is_block(kind)
+        || kind.ends_with("_statement")
+        || kind.ends_with("_clause")
+        || matches!(
+            kind,
+            "decorated_definition"
+                | "else"
+                // Rust's control flow is made of expressions.
+                | "if_expression"
+                | "for_expression"
+                | "while_expression"
+                | "loop_expression"
+                | "unsafe_block"
+        )
 }
 
 /// The statements of a block (Go wraps them in a `statement_list`).

@@ -28,6 +28,11 @@ impl<'s> Source<'s> {
         self.starts.get(row).copied().unwrap_or(self.text.len())
     }
 
+    /// The byte offset where the text of `row` ends (before its line ending).
+    pub fn row_end(&self, row: usize) -> usize {
+        self.row_start(row) + self.line(row).len()
+    }
+
     /// The text of `row` without its line ending.
     pub fn line(&self, row: usize) -> &'s str {
         let start = self.row_start(row);
@@ -55,9 +60,8 @@ impl<'s> Source<'s> {
 
     /// Whether only whitespace follows `byte` on `row`.
     pub fn ends_row(&self, row: usize, byte: usize) -> bool {
-        let end = self.row_start(row) + self.line(row).len();
         self.text
-            .get(byte..end)
+            .get(byte..self.row_end(row))
             .is_some_and(|s| s.trim().is_empty())
     }
 }

@@ -381,3 +381,55 @@ fn the_header_marker_stays_below_a_shebang_and_an_encoding_line() {
         out.text
     );
 }
+
+/// `n` lines of filler statements, indented by `indent`.
+fn filler(indent: &str, n: usize, line: impl Fn(usize) -> String) -> String {
+    (0..n).map(|i| format!("{indent}{}\n", line(i))).collect()
+}
+
+#[test]
+fn definitions_inside_blocks_keep_their_signatures_and_the_headers_around_them() {
+    let body = |d: &str| filler(d, 8, |i| format!("total += len(str({i} * n)) + {i}"));
+    let mut src = String::from("import os\n\n\n");
+    for k in 0..3 {
+        src.push_str(&format!(
+            "def outer_{k}(n: int, flag: bool) -> int:  # noqa: C901\n    total = 0\n{}    if flag:\n        class Local(Base):\n            def method(self, x: int) -> int:\n{}                return x\n    else:\n\n        def helper():  # type: ignore\n{}            return 1\n    return total\n\n\n",
+            body("    "),
+            body("                "),
+            body("            ")
+        ));
+    }
+    let out = compress(&src, None, &ctx("")).unwrap().text;
+    assert_parses(&out, Lang::Python, "python");
+    assert!(
+        out.contains(
+            "def outer_1(n: int, flag: bool) -> int:  # noqa: C901\n    # 9 lines; calls len, str\n    ...\n    if flag:\n        class Local(Base):\n            def method(self, x: int) -> int:\n                # 9 lines; calls len, str\n                ...\n    else:\n\n        def helper():  # type: ignore\n            # 9 lines; calls len, str\n            ...\n    return total\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_rust_fn_inside_an_else_block_keeps_its_attributes() {
+    let work = |d: &str| {
+        filler(d, 6, |i| {
+            format!("let v{i} = x.wrapping_mul({i}).rotate_left(3);")
+        })
+    };
+    let mut src = String::new();
+    for k in 0..3 {
+        src.push_str(&format!(
+            "pub fn decode_{k}(x: u8) -> u8 {{  // SAFETY: pure arithmetic\n{}    if x < 10 {{\n        x + 1\n    }} else {{\n        return cold(x);\n\n        #[cold]\n        #[inline(never)]\n        fn cold(x: u8) -> u8 {{\n{}            x\n        }}\n    }}\n}}\n\n",
+            work("    "),
+            work("            ")
+        ));
+    }
+    let out = compress(&src, None, &ctx("")).unwrap().text;
+    assert_parses(&out, Lang::Rust, "rust");
+    assert!(
+        out.contains(
+            "pub fn decode_2(x: u8) -> u8 {  // SAFETY: pure arithmetic\n    // 6 lines; calls rotate_left, wrapping_mul\n    if x < 10 {\n        x + 1\n    } else {\n        return cold(x);\n\n        #[cold]\n        #[inline(never)]\n        fn cold(x: u8) -> u8 {\n            // 7 lines; calls rotate_left, wrapping_mul\n        }\n    }\n}\n"
+        ),
+        "{out}"
+    );
+}
