@@ -321,6 +321,19 @@ fn prefix_at_line(text: &str, max: usize) -> &str {
 
 /// Error and missing nodes in a tree (only subtrees that have any are visited).
 pub fn error_count(root: Node) -> usize {
+    errors(root, |_| false)
+}
+
+/// Error and missing nodes outside function bodies: the ones an outline
+/// would keep (a body that is folded takes its errors with it).
+pub fn error_count_outside_bodies(root: Node, lang: Lang) -> usize {
+    errors(root, |n| {
+        n.parent()
+            .is_some_and(|p| lang.is_function(p.kind()) && p.child_by_field_name("body") == Some(n))
+    })
+}
+
+fn errors(root: Node, skip: impl Fn(Node) -> bool) -> usize {
     if !root.has_error() {
         return 0;
     }
@@ -331,7 +344,10 @@ pub fn error_count(root: Node) -> usize {
             n += 1;
         }
         let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor).filter(|c| c.has_error()));
+        stack.extend(
+            node.children(&mut cursor)
+                .filter(|c| c.has_error() && !skip(*c)),
+        );
     }
     n
 }

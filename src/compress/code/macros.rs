@@ -2,7 +2,11 @@
 //!
 //! Real C++ is full of macros the grammar cannot know: lock annotations
 //! (`size_t usage_ GUARDED_BY(mutex_);`, `void F() EXCLUSIVE_LOCKS_REQUIRED(mu_);`)
-//! and export markers (`class LEVELDB_EXPORT Cache {`, `DLL_API int f(void);`).
+//! and export markers (`class LEVELDB_EXPORT Cache {`, `DLL_API int f(void);`),
+//! and, in any case, names where no C or C++ name can stand: before a
+//! storage class (`mi_decl_export static void* f(void)`), after a
+//! declarator (`void* f(size_t n) mi_attr_noexcept {`), or supplying a
+//! condition's parentheses (`if mi_unlikely(p == NULL) {`).
 //! Each leaves an error node, and a file with errors in its declarations
 //! cannot be outlined. Replacing such a macro by spaces of the same length
 //! gives text the grammar parses, with every byte offset unchanged, so the
@@ -15,6 +19,104 @@ use regex::Regex;
 /// An all-caps identifier: the shape of a macro.
 static MACRO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b").expect("valid regex"));
+
+/// Any identifier (lowercase macros too: `mi_decl_export`, `__init`) at
+/// the start of a line, right before a storage class or a basic type:
+/// `mi_decl_nodiscard extern inline void* mi_malloc(size_t n)`. No C or C++
+/// declaration puts a name there.
+static BEFORE_SPECIFIER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)^[ \t]*((?:[A-Za-z_][A-Za-z0-9_]*(?:\([^()\n]*\))?[ \t]+)+)(?:extern|static|inline|void|int|char|unsigned|signed|long|short|float|double|bool|struct|enum|union)\b",
+    )
+    .expect("valid regex")
+});
+
+/// A macro that supplies a condition's parentheses: `if mi_unlikely(p == NULL) {`.
+static CONDITION_MACRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:if|while)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(").expect("valid regex")
+});
+
+/// An identifier, with its arguments if it has some.
+static WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*(?:\([^()\n]*\))?").expect("valid regex"));
+
+/// Any identifier between a declarator's `)` and the `{` or `;` that ends
+/// the line: `void* mi_malloc(size_t n) mi_attr_noexcept {`.
+static AFTER_DECLARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)\)[ \t]+([A-Za-z_][A-Za-z0-9_]*(?:\([^()\n]*\))?)[ \t]*[{;]?[ \t]*\r?$")
+        .expect("valid regex")
+});
+
+/// Words of the languages that may stand in those places.
+const KEYWORDS: &[&str] = &[
+    "auto",
+    "break",
+    "case",
+    "char",
+    "class",
+    "const",
+    "constexpr",
+    "consteval",
+    "constinit",
+    "continue",
+    "default",
+    "delete",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "explicit",
+    "extern",
+    "final",
+    "float",
+    "friend",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "mutable",
+    "namespace",
+    "new",
+    "noexcept",
+    "operator",
+    "override",
+    "private",
+    "protected",
+    "public",
+    "register",
+    "requires",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "template",
+    "throw",
+    "try",
+    "typedef",
+    "typename",
+    "union",
+    "unsigned",
+    "using",
+    "virtual",
+    "void",
+    "volatile",
+    "while",
+    "asm",
+    "__asm__",
+    "__attribute__",
+    "co_return",
+    "co_await",
+    "co_yield",
+    "export",
+    "module",
+    "import",
+    "bool",
+];
 
 /// Suffixes of export/visibility macros that stand before a declaration.
 const EXPORT_SUFFIXES: &[&str] = &["EXPORT", "API", "EXTERN", "DLL", "PUBLIC", "INLINE"];
@@ -29,6 +131,29 @@ pub fn mask(text: &str) -> Option<String> {
         }
         if let Some(end) = annotation_end(text, m.start(), m.end()) {
             spans.push((m.start(), end));
+        }
+    }
+    for re in [&*BEFORE_SPECIFIER, &*AFTER_DECLARATOR, &*CONDITION_MACRO] {
+        for run in re.captures_iter(text).filter_map(|c| c.get(1)) {
+            if in_comment_or_directive(text, run.start()) {
+                continue;
+            }
+            // `if (p) free(p);` is a statement, not a declarator.
+            if re.as_str() == AFTER_DECLARATOR.as_str() && after_control(text, run.start()) {
+                continue;
+            }
+            for word in WORD.find_iter(run.as_str()) {
+                let name = word.as_str().split('(').next().unwrap_or_default();
+                if !KEYWORDS.contains(&name) {
+                    let start = run.start() + word.start();
+                    let end = if re.as_str() == CONDITION_MACRO.as_str() {
+                        start + name.len()
+                    } else {
+                        run.start() + word.end()
+                    };
+                    spans.push((start, end));
+                }
+            }
         }
     }
     if spans.is_empty() {
@@ -46,18 +171,37 @@ pub fn mask(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Whether the text before `at` on its line makes it part of a comment or
+/// of a preprocessor line (which defines or tests macros).
+fn in_comment_or_directive(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let code = before.trim_start();
+    code.starts_with('#') || code.starts_with('*') || before.contains("//") || before.contains("/*")
+}
+
+/// Whether the line of `at` is a control statement (`if (x) f(x);`).
+fn after_control(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let code = text[line_start..at].trim_start();
+    code.starts_with('}')
+        || [
+            "if", "for", "while", "else", "switch", "do", "return", "case",
+        ]
+        .iter()
+        .any(|k| {
+            code.strip_prefix(k)
+                .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric() && c != '_'))
+        })
+}
+
 /// Where the macro at `start..end` (with its arguments) ends, if it stands
 /// where an annotation does.
 fn annotation_end(text: &str, start: usize, end: usize) -> Option<usize> {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let before = text[line_start..start].trim_end_matches([' ', '\t']);
-    let code = before.trim_start();
-    if code.starts_with('#')
-        || code.starts_with('*')
-        || before.contains("//")
-        || before.contains("/*")
-    {
-        return None; // a preprocessor line (defines or tests macros) or a comment
+    if in_comment_or_directive(text, start) {
+        return None;
     }
     let prev_word = before
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -142,6 +286,24 @@ mod tests {
     }
 
     #[test]
+    fn lowercase_macros_where_no_name_can_stand_are_blanked() {
+        let src = "mi_decl_nodiscard mi_decl_restrict void* mi_malloc(size_t n) mi_attr_noexcept {\n  if mi_unlikely(n == 0) {\n    return NULL;\n  }\n}\nQ_INVOKABLE static int count(void) attr_pure;\n";
+        let blank = |s: &str| " ".repeat(s.len());
+        let mut expected = src.to_string();
+        for m in [
+            "mi_decl_nodiscard",
+            "mi_decl_restrict",
+            "mi_attr_noexcept",
+            "mi_unlikely",
+            "Q_INVOKABLE",
+            "attr_pure",
+        ] {
+            expected = expected.replace(m, &blank(m));
+        }
+        assert_eq!(mask(src).unwrap(), expected);
+    }
+
+    #[test]
     fn calls_constants_and_statements_are_left_alone() {
         for src in [
             "int x = MAX_SIZE;\n",
@@ -154,6 +316,12 @@ mod tests {
             "#ifdef HAVE_FEATURE_X\n",
             "  if (n == SIZE_MAX) // caps at SIZE_MAX\n",
             " * Returns NULL when the size exceeds SIZE_MAX\n",
+            "static inline unsigned long hash(const char* s);\n",
+            "typedef struct node node_t;\n",
+            "  if (p) free(p);\n",
+            "  while (n) step(n);\n",
+            "size_t const n = 1;\n",
+            "// mi_decl_export void* f(void) mi_attr_noexcept;\n",
         ] {
             assert_eq!(mask(src), None, "{src}");
         }

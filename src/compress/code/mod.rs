@@ -44,11 +44,15 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
     }
     let (lang, tree) = lang::detect_and_parse(text, hint)?;
     let root = tree.root_node();
-    // Real files trip grammars here and there (`va_arg(ap, char*)`, lock
-    // annotation macros). A few errors are tolerated because those inside a
-    // folded body vanish; the outline itself must parse without any.
+    // Real files trip grammars here and there (`va_arg(ap, char*)`, macros
+    // that hide a condition's parentheses, `#if` branches that each open a
+    // block). Errors inside function bodies are tolerated up to one in 20
+    // lines, because a folded body takes them with it; outside bodies, up
+    // to one in 100 lines. The outline itself must parse without any.
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-    if lang::error_count(root) * 100 > lines {
+    if lang::error_count(root) * 20 > lines
+        || lang::error_count_outside_bodies(root, lang) * 100 > lines
+    {
         return None;
     }
     let src = Source::new(text);
