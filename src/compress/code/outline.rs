@@ -319,13 +319,8 @@ impl<'t> Planner<'_, '_> {
             // A comment after the `{` (`{  // NOLINT`) is part of the
             // signature's line and stays on it.
             let orow = open.start_position().row;
-            let after = &self.src.text[open.end_byte()..self.src.row_end(orow)];
-            let after = after.trim();
-            let trailing_comment = after.starts_with("//")
-                || (after.len() >= 4
-                    && after.starts_with("/*")
-                    && after.ends_with("*/")
-                    && !after[2..after.len() - 2].contains("*/"));
+            let trailing_comment =
+                is_one_comment(&self.src.text[open.end_byte()..self.src.row_end(orow)]);
             if trailing_comment && lo == orow {
                 lo += 1;
                 start = self.src.row_end(orow);
@@ -567,20 +562,24 @@ impl<'t> Planner<'_, '_> {
                 rows.push((row, b0 - 1, true));
                 continue;
             }
-            let Some((open, close)) = braces(block) else {
+            let Some((orow, crow)) = self.brace_rows(block) else {
                 return false;
             };
-            let (orow, crow) = (open.start_position().row, close.start_position().row);
-            if crow <= orow
-                || !self.src.ends_row(orow, open.end_byte())
-                || !self.src.starts_row(crow, close.start_byte())
-            {
-                return false;
-            }
             rows.push((row, orow, false));
             rows.push((crow, crow, false));
         }
         false
+    }
+
+    /// The rows of `block`'s `{` and `}` when the `{` ends its line and the
+    /// `}` starts one, so both can be kept line by line.
+    fn brace_rows(&self, block: Node) -> Option<(usize, usize)> {
+        let (open, close) = braces(block)?;
+        let (orow, crow) = (open.start_position().row, close.start_position().row);
+        (crow > orow
+            && self.src.ends_row(orow, open.end_byte())
+            && self.src.starts_row(crow, close.start_byte()))
+        .then_some((orow, crow))
     }
 
     /// Rows of a nested definition's signature: from its first decorator to
@@ -621,15 +620,10 @@ impl<'t> Planner<'_, '_> {
             rows.push((end + 1, end, false));
             return true;
         }
-        let Some((open, close)) = braces(body) else {
+        let Some((orow, crow)) = self.brace_rows(body) else {
             return false;
         };
-        let (orow, crow) = (open.start_position().row, close.start_position().row);
-        if crow <= orow
-            || !self.src.ends_row(orow, open.end_byte())
-            || !self.src.starts_row(crow, close.start_byte())
-            || !self.src.ends_row(end, stmt.end_byte())
-        {
+        if !self.src.ends_row(end, stmt.end_byte()) {
             return false;
         }
         rows.push((row, orow, false));
@@ -896,6 +890,16 @@ fn fold_summary(first: usize, last: usize, calls: &[(usize, String)]) -> String 
         s.push_str(&names);
     }
     s
+}
+
+/// Whether `text` is a single `//` or `/* */` comment (and spaces).
+fn is_one_comment(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with("//")
+        || (t.len() >= 4
+            && t.starts_with("/*")
+            && t.ends_with("*/")
+            && !t[2..t.len() - 2].contains("*/"))
 }
 
 /// ` (+N lines)` for the `n` lines of text a trim leaves out.
