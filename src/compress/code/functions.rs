@@ -1,6 +1,8 @@
 //! The functions of a parsed file: their names, their full text with docs
 //! and attributes, and which of them a query asks about.
 
+use std::collections::HashSet;
+
 use tree_sitter::Node;
 
 use super::lang::{Lang, is_comment};
@@ -87,6 +89,65 @@ pub fn functions<'t>(lang: Lang, root: Node<'t>, src: &str) -> Vec<Function<'t>>
         stack.extend(children.into_iter().rev());
     }
     out
+}
+
+/// The names a reader of this file can look up: its functions and methods
+/// (short names: `Ref` for `LRUCache::Ref`), and the modules and packages it
+/// imports (`os`, `http`). Function bodies are not walked: what a body
+/// defines locally it also calls without a receiver.
+pub fn known_names(lang: Lang, root: Node, src: &str) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        let kind = node.kind();
+        let mut descend = true;
+        if lang.is_function(kind) {
+            if let Some(name) = name_of(lang, node, src) {
+                names.insert(short_name(&name).to_string());
+            }
+            descend = false;
+        } else if let Some(name) = imported_module(node, src) {
+            names.insert(name.to_string());
+            descend = false;
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    names
+}
+
+/// The name a module import binds: `os` (`import os`), `np` (`import numpy
+/// as np`), `path` (`import * as path from "path"`), `http` (Go's
+/// `"net/http"`).
+fn imported_module<'s>(node: Node, src: &'s str) -> Option<&'s str> {
+    let text = |n: Node| &src[n.byte_range()];
+    match node.kind() {
+        // Python: `import a.b` binds `a`; `import a.b as c` binds `c`.
+        "aliased_import" => node.child_by_field_name("alias").map(text),
+        "dotted_name"
+            if node
+                .parent()
+                .is_some_and(|p| p.kind() == "import_statement") =>
+        {
+            node.named_child(0).map(text)
+        }
+        "namespace_import" => node.named_child(0).map(text),
+        "import_spec" => match node.child_by_field_name("name") {
+            Some(alias) => Some(text(alias)),
+            None => {
+                let path = text(node.child_by_field_name("path")?).trim_matches(['"', '`']);
+                path.rsplit('/').next()
+            }
+        },
+        _ => None,
+    }
 }
 
 /// Whether everything but the body parsed (a body with errors can still

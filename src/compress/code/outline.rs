@@ -85,6 +85,7 @@ pub fn outline(src: &Source, lang: Lang, root: Node, keep: &Keep, opts: Options)
         src,
         lang,
         keep,
+        known: super::functions::known_names(lang, root, src.text),
         opts,
         edits: Vec::new(),
         stats: Stats::default(),
@@ -140,6 +141,8 @@ struct Planner<'a, 's> {
     src: &'a Source<'s>,
     lang: Lang,
     keep: &'a Keep,
+    /// Names of this file's functions and imported modules, for calls lists.
+    known: std::collections::HashSet<String>,
     opts: Options,
     edits: Vec<Edit>,
     stats: Stats,
@@ -713,6 +716,7 @@ impl<'t> Planner<'_, '_> {
                 && let Some(callee) = self.lang.callee(n)
                 && let Some(name) = call_name(self.text(callee))
                 && worth_naming(self.lang, &name)
+                && self.looked_up(n, callee, &name)
             {
                 out.push((n.start_position().row, name));
             }
@@ -726,6 +730,33 @@ impl<'t> Planner<'_, '_> {
             }
         }
         out
+    }
+
+    /// Whether a call is one the reader can look up: a function, a type's
+    /// or module's function (`Arc::new`, `os.path.join`), or a method this
+    /// file defines. Methods of values defined elsewhere (`items.append`,
+    /// `x.clone()`) say little and are not named.
+    fn looked_up(&self, call: Node, callee: Node, name: &str) -> bool {
+        // Java names the method alone; the receiver is a field of the call.
+        let callee = match call.child_by_field_name("object") {
+            Some(object) if self.lang == Lang::Java => {
+                &self.src.text[object.start_byte()..callee.end_byte()]
+            }
+            _ => self.text(callee),
+        };
+        let Some(split) = callee.find(['.', '-']) else {
+            return true;
+        };
+        let root = callee[..split].trim();
+        if self.lang == Lang::Java && root.starts_with(|c: char| c.is_uppercase()) {
+            return true; // `Objects.requireNonNull`
+        }
+        let short = name.rsplit(['.', ':']).next().unwrap_or(name);
+        name.contains(['.', ':'])
+            || self.known.contains(short.trim_start_matches('#'))
+            || self.known.contains(root)
+            // Go's exported functions of other packages: `strings.TrimSpace`.
+            || (self.lang == Lang::Go && short.starts_with(|c: char| c.is_uppercase()))
     }
 
     /// Folds a long literal table after its first items. Returns whether it did.

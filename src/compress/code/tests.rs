@@ -428,7 +428,26 @@ fn a_rust_fn_inside_an_else_block_keeps_its_attributes() {
     assert_parses(&out, Lang::Rust, "rust");
     assert!(
         out.contains(
-            "pub fn decode_2(x: u8) -> u8 {  // SAFETY: pure arithmetic\n    // 6 lines; calls rotate_left, wrapping_mul\n    if x < 10 {\n        x + 1\n    } else {\n        return cold(x);\n\n        #[cold]\n        #[inline(never)]\n        fn cold(x: u8) -> u8 {\n            // 7 lines; calls rotate_left, wrapping_mul\n        }\n    }\n}\n"
+            "pub fn decode_2(x: u8) -> u8 {  // SAFETY: pure arithmetic\n    // 6 lines\n    if x < 10 {\n        x + 1\n    } else {\n        return cold(x);\n\n        #[cold]\n        #[inline(never)]\n        fn cold(x: u8) -> u8 {\n            // 7 lines\n        }\n    }\n}\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn calls_name_what_a_reader_can_look_up() {
+    let mut src = String::from("import os\n\n\ndef helper(p):\n    return p\n\n\n");
+    for k in 0..12 {
+        src.push_str(&format!(
+            "def task_{k}(items):\n    out = []\n    for item in items:\n        out.append(helper(item))\n        os.path.join(item.name, str({k}))\n    return sorted(out)\n\n\n"
+        ));
+    }
+    let out = compress(&src, None, &ctx("")).unwrap().text;
+    // `helper` and `str` are functions, `os.path.join` a module's; `append`
+    // is a method of a list and says nothing.
+    assert!(
+        out.contains(
+            "def task_3(items):\n    # 5 lines; calls helper, join, str, sorted\n    ...\n"
         ),
         "{out}"
     );
