@@ -167,6 +167,28 @@ fn cpp_annotation_macros_do_not_stop_the_outline() {
 }
 
 #[test]
+fn c_with_lowercase_declaration_macros_is_outlined() {
+    // mimalloc's style: qualifiers and attributes as lowercase macros, and a
+    // macro that supplies a condition's parentheses.
+    let mut src = String::from("#include \"mimalloc.h\"\n\n");
+    for k in 0..20 {
+        src.push_str(&format!(
+            "mi_decl_nodiscard mi_decl_export void* mi_alloc_{k}(size_t size) mi_attr_noexcept {{\n  if mi_unlikely(size == 0) {{\n    return NULL;\n  }}\n  void* p = malloc(size * {k});\n  memset(p, 0, size);\n  return p;\n}}\n\n"
+        ));
+    }
+    let env = Env::new();
+    let path = env.file("alloc.c", &src);
+    let out = env.ok_str(&["compress", path.to_str().unwrap()], "");
+    assert!(
+        out.contains(
+            "\nmi_decl_nodiscard mi_decl_export void* mi_alloc_7(size_t size) mi_attr_noexcept { /* 6 lines; calls malloc, memset */ }\n"
+        ),
+        "{out}"
+    );
+    assert!(support::tokens(&out) * 10 <= support::tokens(&src) * 7);
+}
+
+#[test]
 fn the_file_extension_names_the_language() {
     let env = Env::new();
     // Twenty functions that read as plain JavaScript: only the extension
