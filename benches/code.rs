@@ -15,18 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use headroom::ccr::{self, Sink};
+use headroom::ccr::HashOnlySink;
 use headroom::compress::Context;
 use headroom::tokens::{self, Encoding};
-
-/// Stores nothing; returns the hash a real store would.
-struct HashOnly;
-
-impl Sink for HashOnly {
-    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-        Some(ccr::hash_of(original))
-    }
-}
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -72,7 +63,7 @@ fn main() {
         query: Default::default(),
         lossless: false,
         valid_json: false,
-        sink: Some(&HashOnly),
+        sink: Some(&HashOnlySink),
         via: Default::default(),
         cost: &cost,
         lossy_min_tokens: headroom::config::DEFAULT_LOSSY_MIN_TOKENS,

@@ -79,11 +79,10 @@ impl<S: OriginalStore> Sink for S {
     }
 }
 
-/// A sink for unit tests: stores nothing, returns the hash a real store would.
-#[cfg(test)]
-pub(crate) struct HashOnlySink;
+/// A sink that stores nothing and returns the hash a real store would: for
+/// tests and benchmarks that measure compression without the disk.
+pub struct HashOnlySink;
 
-#[cfg(test)]
 impl Sink for HashOnlySink {
     fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
         Some(hash_of(original))

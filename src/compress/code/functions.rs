@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use tree_sitter::Node;
 
-use super::lang::{Lang, is_comment};
+use super::lang::{Lang, is_comment, preorder};
 use super::outline::Keep;
 use crate::relevance::{self, Query};
 
@@ -97,29 +97,21 @@ pub fn functions<'t>(lang: Lang, root: Node<'t>, src: &str) -> Vec<Function<'t>>
 /// defines locally it also calls without a receiver.
 pub fn known_names(lang: Lang, root: Node, src: &str) -> HashSet<String> {
     let mut names = HashSet::new();
-    let mut cursor = root.walk();
-    'walk: loop {
-        let node = cursor.node();
-        let kind = node.kind();
-        let mut descend = true;
-        if lang.is_function(kind) {
+    preorder(root, |node| {
+        if lang.is_function(node.kind()) {
             if let Some(name) = name_of(lang, node, src) {
                 names.insert(short_name(&name).to_string());
             }
-            descend = false;
-        } else if let Some(name) = imported_module(node, src) {
-            names.insert(name.to_string());
-            descend = false;
+            return false;
         }
-        if descend && cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
+        match imported_module(node, src) {
+            Some(name) => {
+                names.insert(name.to_string());
+                false
             }
+            None => true,
         }
-    }
+    });
     names
 }
 

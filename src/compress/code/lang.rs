@@ -321,19 +321,22 @@ fn prefix_at_line(text: &str, max: usize) -> &str {
 
 /// Error and missing nodes in a tree (only subtrees that have any are visited).
 pub fn error_count(root: Node) -> usize {
-    errors(root, |_| false)
+    errors(root, |_| None)
 }
 
 /// Error and missing nodes outside function bodies: the ones an outline
 /// would keep (a body that is folded takes its errors with it).
 pub fn error_count_outside_bodies(root: Node, lang: Lang) -> usize {
-    errors(root, |n| {
-        n.parent()
-            .is_some_and(|p| lang.is_function(p.kind()) && p.child_by_field_name("body") == Some(n))
+    errors(root, |node| {
+        lang.is_function(node.kind())
+            .then(|| node.child_by_field_name("body"))
+            .flatten()
     })
 }
 
-fn errors(root: Node, skip: impl Fn(Node) -> bool) -> usize {
+/// Counts error and missing nodes, not looking inside the child `skip`
+/// names for a node.
+fn errors<'t>(root: Node<'t>, skip: impl Fn(Node<'t>) -> Option<Node<'t>>) -> usize {
     if !root.has_error() {
         return 0;
     }
@@ -343,13 +346,30 @@ fn errors(root: Node, skip: impl Fn(Node) -> bool) -> usize {
         if node.is_error() || node.is_missing() {
             n += 1;
         }
+        let skipped = skip(node);
         let mut cursor = node.walk();
         stack.extend(
             node.children(&mut cursor)
-                .filter(|c| c.has_error() && !skip(*c)),
+                .filter(|&c| c.has_error() && Some(c) != skipped),
         );
     }
     n
+}
+
+/// Visits `root` and its descendants in source order; `visit` says whether
+/// to go into a node's children. One cursor serves the whole walk.
+pub fn preorder<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    let mut cursor = root.walk();
+    loop {
+        if visit(cursor.node()) && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
 }
 
 /// Keyword scores per language over the first lines of `text`. Each line

@@ -133,25 +133,22 @@ pub fn mask(text: &str) -> Option<String> {
             spans.push((m.start(), end));
         }
     }
-    for re in [&*BEFORE_SPECIFIER, &*AFTER_DECLARATOR, &*CONDITION_MACRO] {
+    // (rule, whether its match may be a statement such as `if (p) free(p);`)
+    for (re, may_be_statement) in [
+        (&*BEFORE_SPECIFIER, false),
+        (&*AFTER_DECLARATOR, true),
+        (&*CONDITION_MACRO, false),
+    ] {
         for run in re.captures_iter(text).filter_map(|c| c.get(1)) {
-            if in_comment_or_directive(text, run.start()) {
-                continue;
-            }
-            // `if (p) free(p);` is a statement, not a declarator.
-            if re.as_str() == AFTER_DECLARATOR.as_str() && after_control(text, run.start()) {
+            if in_comment_or_directive(text, run.start())
+                || (may_be_statement && after_control(text, run.start()))
+            {
                 continue;
             }
             for word in WORD.find_iter(run.as_str()) {
                 let name = word.as_str().split('(').next().unwrap_or_default();
                 if !KEYWORDS.contains(&name) {
-                    let start = run.start() + word.start();
-                    let end = if re.as_str() == CONDITION_MACRO.as_str() {
-                        start + name.len()
-                    } else {
-                        run.start() + word.end()
-                    };
-                    spans.push((start, end));
+                    spans.push((run.start() + word.start(), run.start() + word.end()));
                 }
             }
         }
@@ -171,19 +168,22 @@ pub fn mask(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The text of `at`'s line before it.
+fn line_before(text: &str, at: usize) -> &str {
+    &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at]
+}
+
 /// Whether the text before `at` on its line makes it part of a comment or
 /// of a preprocessor line (which defines or tests macros).
 fn in_comment_or_directive(text: &str, at: usize) -> bool {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..at];
+    let before = line_before(text, at);
     let code = before.trim_start();
     code.starts_with('#') || code.starts_with('*') || before.contains("//") || before.contains("/*")
 }
 
 /// Whether the line of `at` is a control statement (`if (x) f(x);`).
 fn after_control(text: &str, at: usize) -> bool {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let code = text[line_start..at].trim_start();
+    let code = line_before(text, at).trim_start();
     code.starts_with('}')
         || [
             "if", "for", "while", "else", "switch", "do", "return", "case",
@@ -198,11 +198,10 @@ fn after_control(text: &str, at: usize) -> bool {
 /// Where the macro at `start..end` (with its arguments) ends, if it stands
 /// where an annotation does.
 fn annotation_end(text: &str, start: usize, end: usize) -> Option<usize> {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let before = text[line_start..start].trim_end_matches([' ', '\t']);
     if in_comment_or_directive(text, start) {
         return None;
     }
+    let before = line_before(text, start).trim_end_matches([' ', '\t']);
     let prev_word = before
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
         .next()

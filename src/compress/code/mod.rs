@@ -62,12 +62,13 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
     } else {
         functions::matching(&functions::functions(lang, root, text), text, &ctx.query)
     };
+    let known = functions::known_names(lang, root, text);
     let hash = ccr::hash_of(text.as_bytes());
     // The plain attempt drops the transforms most likely to trip a grammar
     // (comment and docstring rewriting, table folds, try skeletons).
     let mut stored: Option<String> = None;
     for opts in [Options::FULL, Options::PLAIN] {
-        let out = outline::outline(&src, lang, root, &keep, opts);
+        let out = outline::outline(&src, lang, root, &keep, &known, opts);
         if out.stats == Stats::default() {
             return None;
         }

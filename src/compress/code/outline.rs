@@ -19,9 +19,11 @@
 //! a header file: `pub fn nest(self, path: &str) -> Self { /* 16 lines;
 //! calls is_empty, into_inner */ }`. A trimmed comment ends with `(+N lines)`.
 
+use std::collections::HashSet;
+
 use tree_sitter::Node;
 
-use super::lang::{Lang, is_comment};
+use super::lang::{Lang, is_comment, preorder};
 use super::source::Source;
 
 /// Bodies with fewer interior lines than this stay whole: the fold would
@@ -79,13 +81,21 @@ pub struct Outline {
 /// Byte ranges of functions that must stay whole (they match the query).
 pub type Keep = Vec<std::ops::Range<usize>>;
 
-/// Builds the outline of `src`.
-pub fn outline(src: &Source, lang: Lang, root: Node, keep: &Keep, opts: Options) -> Outline {
+/// Builds the outline of `src`. `known`: the names calls lists may name
+/// besides functions and types' functions (see [`Planner::looked_up`]).
+pub fn outline(
+    src: &Source,
+    lang: Lang,
+    root: Node,
+    keep: &Keep,
+    known: &HashSet<String>,
+    opts: Options,
+) -> Outline {
     let mut p = Planner {
         src,
         lang,
         keep,
-        known: super::functions::known_names(lang, root, src.text),
+        known,
         opts,
         edits: Vec::new(),
         stats: Stats::default(),
@@ -142,7 +152,7 @@ struct Planner<'a, 's> {
     lang: Lang,
     keep: &'a Keep,
     /// Names of this file's functions and imported modules, for calls lists.
-    known: std::collections::HashSet<String>,
+    known: &'a HashSet<String>,
     opts: Options,
     edits: Vec<Edit>,
     stats: Stats,
@@ -256,9 +266,10 @@ impl<'t> Planner<'_, '_> {
             Decision::Folded => {
                 // Try/catch structure is kept where it is cheap; where its
                 // comments would eat the saving, the body folds as one.
+                let calls = body_of(node).map(|b| self.calls(b)).unwrap_or_default();
                 let folded = self
-                    .fold_body(node, self.opts.keep_try)
-                    .or_else(|| self.fold_body(node, false));
+                    .fold_body(node, &calls, self.opts.keep_try)
+                    .or_else(|| self.fold_body(node, &calls, false));
                 if let Some(edit) = folded {
                     self.edits.push(edit);
                     self.stats.functions += 1;
@@ -310,12 +321,12 @@ impl<'t> Planner<'_, '_> {
 
     /// The edit that replaces the body of `func` by its outline, or `None`
     /// if the outline would not be clearly smaller than the body.
-    fn fold_body(&self, func: Node<'t>, keep_try: bool) -> Option<Edit> {
+    /// `calls`: those in the body, from [`Planner::calls`].
+    fn fold_body(&self, func: Node<'t>, calls: &[(usize, String)], keep_try: bool) -> Option<Edit> {
         let body = body_of(func)?;
         let (mut lo, hi) = body_rows(self.src, self.lang, func, body)?;
         let mut kept = Vec::new();
         self.skeleton(body, keep_try, &mut kept);
-        let calls = self.calls(body);
         if !self.lang.is_python() {
             let (open, close) = braces(body)?;
             let (mut start, end) = (open.end_byte(), close.start_byte());
@@ -333,7 +344,7 @@ impl<'t> Planner<'_, '_> {
                 && !trailing_comment
             {
                 // The whole body goes: it folds onto the signature's line.
-                let text = format!(" /* {} */ ", fold_summary(*first, *last, &calls));
+                let text = format!(" /* {} */ ", fold_summary(*first, *last, calls));
                 return self.smaller(start, end, text);
             }
             let crow = close.start_position().row;
@@ -342,7 +353,7 @@ impl<'t> Planner<'_, '_> {
             } else {
                 self.src.indent(func.start_position().row)
             };
-            let mut out = self.fold_pieces(func, body, pieces, &calls, true)?;
+            let mut out = self.fold_pieces(func, body, pieces, calls, true)?;
             out.push_str(self.src.newline);
             out.push_str(close_indent);
             return self.smaller(start, end, out);
@@ -366,7 +377,7 @@ impl<'t> Planner<'_, '_> {
             out.push_str(&first);
             header_open = false;
         }
-        out.push_str(&self.fold_pieces(func, body, pieces, &calls, header_open)?);
+        out.push_str(&self.fold_pieces(func, body, pieces, calls, header_open)?);
         self.smaller(start, body.end_byte(), out)
     }
 
@@ -454,32 +465,24 @@ impl<'t> Planner<'_, '_> {
     /// statements that are direct statements of the block. What cannot be
     /// kept line by line is folded with the rest.
     fn skeleton(&self, block: Node, keep_try: bool, kept: &mut Vec<(usize, usize, bool)>) {
-        let mut cursor = block.walk();
-        if cursor.goto_first_child() {
-            'walk: loop {
-                let node = cursor.node();
-                let def = self.nested_definition(node);
-                if let Some(def) = def {
-                    let mut rows = Vec::new();
-                    if self.nested_header(node, def, &mut rows)
-                        && self.enclosing_headers(node, block, &mut rows)
-                    {
-                        kept.extend(rows);
-                        if let Some(b) = body_of(def) {
-                            self.skeleton(b, keep_try, kept);
-                        }
-                    }
-                }
-                if def.is_none() && structural(node.kind()) && cursor.goto_first_child() {
-                    continue;
-                }
-                while !cursor.goto_next_sibling() {
-                    if !cursor.goto_parent() || cursor.node() == block {
-                        break 'walk;
-                    }
+        preorder(block, |node| {
+            if node == block {
+                return true;
+            }
+            let Some(def) = self.nested_definition(node) else {
+                return structural(node.kind());
+            };
+            let mut rows = Vec::new();
+            if self.nested_header(node, def, &mut rows)
+                && self.enclosing_headers(node, block, &mut rows)
+            {
+                kept.extend(rows);
+                if let Some(b) = body_of(def) {
+                    self.skeleton(b, keep_try, kept);
                 }
             }
-        }
+            false
+        });
         if keep_try {
             self.try_skeleton(block, kept);
         }
@@ -707,11 +710,7 @@ impl<'t> Planner<'_, '_> {
     /// `(row, name)` of every call in `node`, in source order.
     fn calls(&self, node: Node) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        // One cursor for the whole walk: a cursor per node was a third of
-        // the outline's time on large files.
-        let mut cursor = node.walk();
-        'walk: loop {
-            let n = cursor.node();
+        preorder(node, |n| {
             if n.is_named()
                 && let Some(callee) = self.lang.callee(n)
                 && let Some(name) = call_name(self.text(callee))
@@ -720,15 +719,8 @@ impl<'t> Planner<'_, '_> {
             {
                 out.push((n.start_position().row, name));
             }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
+            true
+        });
         out
     }
 

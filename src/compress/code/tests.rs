@@ -50,13 +50,6 @@ const FIXTURES: &[(&str, &str, Lang)] = &[
     ),
 ];
 
-struct Mem;
-impl ccr::Sink for Mem {
-    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-        Some(ccr::hash_of(original))
-    }
-}
-
 fn cost(t: &str) -> usize {
     t.len() / 4
 }
@@ -66,7 +59,7 @@ fn ctx(query: &str) -> Context<'static> {
         query: Query::parse(query),
         lossless: false,
         valid_json: false,
-        sink: Some(&Mem),
+        sink: Some(&ccr::HashOnlySink),
         via: Default::default(),
         cost: &cost,
         lossy_min_tokens: 200,
