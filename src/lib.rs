@@ -32,5 +32,6 @@ pub mod human;
 pub mod pipeline;
 pub mod pricing;
 pub mod relevance;
+pub mod report;
 pub mod simulate;
 pub mod tokens;

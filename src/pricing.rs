@@ -4,6 +4,9 @@
 //! (see shared/reference/provider-caching.md). Prices change; every cost
 //! headroom prints from these is marked as an estimate.
 
+/// The date the table was read from its source; reports print it.
+pub const PRICES_DATE: &str = "2026-11-01";
+
 /// Prices of one model family, USD per 1M tokens.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Price {
@@ -12,16 +15,33 @@ pub struct Price {
     /// Input written to the prompt cache (Anthropic 5-minute writes cost
     /// 1.25× input; OpenAI and Gemini charge no write surcharge).
     pub cache_write: f64,
+    /// Input written to the prompt cache with a one-hour TTL (Anthropic:
+    /// 2× input; others: the same as a 5-minute write).
+    pub cache_write_1h: f64,
     /// Input read from the prompt cache.
     pub cached_input: f64,
     pub output: f64,
 }
 
+/// A price without a write surcharge for either TTL.
 const fn p(input: f64, cache_write: f64, cached_input: f64, output: f64) -> Price {
     Price {
         input,
         cache_write,
+        cache_write_1h: cache_write,
         cached_input,
+        output,
+    }
+}
+
+/// Anthropic's: 5-minute writes at 1.25× input, one-hour writes at 2×,
+/// reads at 0.1×.
+const fn anthropic(input: f64, output: f64) -> Price {
+    Price {
+        input,
+        cache_write: input * 1.25,
+        cache_write_1h: input * 2.0,
+        cached_input: input * 0.1,
         output,
     }
 }
@@ -44,13 +64,13 @@ pub const TABLE: &[(&str, Price)] = &[
     ("o3", p(2.00, 2.00, 0.50, 8.00)),
     ("o3-mini", p(1.10, 1.10, 0.55, 4.40)),
     ("o4-mini", p(1.10, 1.10, 0.275, 4.40)),
-    ("claude-opus-4", p(15.00, 18.75, 1.50, 75.00)),
-    ("claude-opus-4-5", p(5.00, 6.25, 0.50, 25.00)),
-    ("claude-opus-4-6", p(5.00, 6.25, 0.50, 25.00)),
-    ("claude-opus-4-7", p(5.00, 6.25, 0.50, 25.00)),
-    ("claude-opus-4-8", p(5.00, 6.25, 0.50, 25.00)),
-    ("claude-sonnet-4", p(3.00, 3.75, 0.30, 15.00)),
-    ("claude-haiku-4", p(1.00, 1.25, 0.10, 5.00)),
+    ("claude-opus-4", anthropic(15.00, 75.00)),
+    ("claude-opus-4-5", anthropic(5.00, 25.00)),
+    ("claude-opus-4-6", anthropic(5.00, 25.00)),
+    ("claude-opus-4-7", anthropic(5.00, 25.00)),
+    ("claude-opus-4-8", anthropic(5.00, 25.00)),
+    ("claude-sonnet-4", anthropic(3.00, 15.00)),
+    ("claude-haiku-4", anthropic(1.00, 5.00)),
     ("gemini-2.5-pro", p(1.25, 1.25, 0.125, 10.00)),
     ("gemini-2.5-flash", p(0.30, 0.30, 0.03, 2.50)),
     ("gemini-2.5-flash-lite", p(0.10, 0.10, 0.01, 0.40)),
@@ -100,5 +120,10 @@ mod tests {
         assert_eq!(price_for("gpt-5.1-codex-max").unwrap().0, "gpt-5.1");
         assert_eq!(price_for("gpt-50"), None);
         assert_eq!(price_for("llama-3"), None);
+        let opus = price_for("claude-opus-4-6").unwrap().1;
+        assert_eq!(
+            (opus.cache_write, opus.cache_write_1h, opus.cached_input),
+            (6.25, 10.0, 0.5)
+        );
     }
 }

@@ -1,0 +1,265 @@
+//! `headroom report`: what you spent, what headroom saved, honestly counted.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use clap::ValueEnum;
+use headroom::config::Config;
+use headroom::report::render::{self, Style};
+use headroom::report::transcripts::{self, Dirs};
+use headroom::report::{self, Entry, Filter, Group, Simulated};
+use headroom::simulate::Settings;
+use headroom::tokens::{self, Encoding};
+use jiff::tz::TimeZone;
+
+use super::Exit;
+
+/// Show what you spent on models and what headroom saved.
+///
+/// Reads the usage records headroom writes (every `compress` run, proxied
+/// request, MCP call and `wrap` session) and, with --transcripts, Claude Code
+/// and Codex logs (like ccusage, no proxy needed). The default view covers
+/// the last 7 days. Costs come from the price table (its date is printed);
+/// a model without a price makes the total "incomplete" and is listed,
+/// never counted as $0. Savings are counted against everything sent and
+/// stay negative when headroom cost tokens.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// What to show: a summary, rows per day, week or month, or per session.
+    #[arg(value_enum, default_value_t = View::Summary)]
+    pub view: View,
+
+    /// Rows per model, agent, project, content kind, tool or source instead.
+    #[arg(long, value_enum, value_name = "DIM")]
+    pub by: Option<By>,
+
+    /// First day, inclusive: YYYY-MM-DD, or 7d / 30d for the last N days.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Last day, inclusive: YYYY-MM-DD, or Nd.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Time zone of days, weeks and months (IANA name such as Europe/Paris, or UTC). Default: local.
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+
+    /// Only entries whose project (working directory) contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub project: Option<String>,
+
+    /// Only entries of this agent (claude-code, codex, …).
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders).
+    #[arg(long)]
+    pub transcripts: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum View {
+    Summary,
+    Daily,
+    Weekly,
+    Monthly,
+    Sessions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    Model,
+    Agent,
+    Project,
+    Kind,
+    Tool,
+    Source,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    #[value(alias = "markdown")]
+    Md,
+    Json,
+    Csv,
+}
+
+pub fn run(args: Args) -> Result<Exit> {
+    let tz = match &args.timezone {
+        None => TimeZone::system(),
+        Some(name) if name.eq_ignore_ascii_case("utc") => TimeZone::UTC,
+        Some(name) => match TimeZone::get(name) {
+            Ok(tz) => tz,
+            Err(_) => {
+                return usage(&format!(
+                    "unknown time zone '{name}' (use an IANA name such as Europe/Paris, or UTC)"
+                ));
+            }
+        },
+    };
+    let today = report::today(&tz);
+    let day = |s: &Option<String>, flag: &str| -> Result<Option<jiff::civil::Date>, String> {
+        s.as_deref()
+            .map(|s| report::parse_day(s, today).map_err(|e| format!("--{flag} {e}")))
+            .transpose()
+    };
+    let (mut since, until) = match (day(&args.since, "since"), day(&args.until, "until")) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => return usage(&e),
+    };
+    if args.view == View::Summary && args.by.is_none() && since.is_none() && until.is_none() {
+        since = report::parse_day("7d", today).ok();
+    }
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return usage(&format!("--since {s} is after --until {u}"));
+    }
+    let filter = Filter {
+        since,
+        until,
+        project: args.project.clone(),
+        agent: args.agent.clone(),
+    };
+
+    let config = Config::load()?;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut simulated = Simulated::new();
+    if args.transcripts || args.view == View::Sessions {
+        let dirs = Dirs::from_env(|k| std::env::var(k).ok(), std::env::home_dir().as_deref());
+        let calls = transcripts::read(&dirs);
+        if args.view == View::Sessions || args.html.is_some() {
+            simulated = simulate_sessions(&calls.files, &config, &filter, &calls.entries, &tz);
+        }
+        entries.extend(calls.entries);
+    }
+
+    let (view, group) = match (args.by, args.view) {
+        (Some(by), _) => ("by", by_group(by)),
+        (None, View::Summary) => ("summary", Group::Day),
+        (None, View::Daily) => ("daily", Group::Day),
+        (None, View::Weekly) => ("weekly", Group::Week),
+        (None, View::Monthly) => ("monthly", Group::Month),
+        (None, View::Sessions) => ("sessions", Group::Session),
+    };
+    let rep = report::build(&entries, view, group, &filter, &tz, &simulated);
+    if rep.totals.calls == 0 {
+        eprintln!("headroom: {}", empty_message(&args, entries.is_empty()));
+        return Ok(Exit::Success);
+    }
+
+    if let Some(path) = &args.html {
+        write_atomic(path, report::html::page(&rep).as_bytes())
+            .with_context(|| format!("cannot write '{}'", path.display()))?;
+    }
+    let stdout = std::io::stdout();
+    let text = match args.format {
+        Format::Json => render::json(&rep) + "\n",
+        Format::Csv => render::csv(&rep),
+        Format::Md => render::text(&rep, Style::Markdown),
+        Format::Table => render::text(
+            &rep,
+            Style::Table {
+                terminal: stdout.is_terminal(),
+            },
+        ),
+    };
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+fn by_group(by: By) -> Group {
+    match by {
+        By::Model => Group::Model,
+        By::Agent => Group::Agent,
+        By::Project => Group::Project,
+        By::Kind => Group::Kind,
+        By::Tool => Group::Tool,
+        By::Source => Group::Source,
+    }
+}
+
+fn usage(msg: &str) -> Result<Exit> {
+    eprintln!("headroom: error: {msg}");
+    Ok(Exit::Usage)
+}
+
+fn empty_message(args: &Args, nothing_at_all: bool) -> String {
+    if nothing_at_all && !args.transcripts {
+        "no usage recorded yet: run `headroom compress`, the proxy or `headroom wrap`, or add --transcripts to read Claude Code and Codex logs".into()
+    } else if nothing_at_all {
+        "no usage recorded yet, and no Claude Code or Codex transcripts found (set CLAUDE_CONFIG_DIR or CODEX_HOME if they live elsewhere)".into()
+    } else {
+        "no usage in the chosen dates, project or agent (widen --since/--until, or drop --project/--agent)".into()
+    }
+}
+
+/// What headroom would save on each session that has calls in the report.
+fn simulate_sessions(
+    files: &[transcripts::SessionFile],
+    config: &Config,
+    filter: &Filter,
+    entries: &[Entry],
+    tz: &TimeZone,
+) -> Simulated {
+    let shown = report::build(
+        entries,
+        "sessions",
+        Group::Session,
+        filter,
+        tz,
+        &Simulated::new(),
+    );
+    let keep: std::collections::HashSet<&str> = shown.rows.iter().map(|r| r.key.as_str()).collect();
+    let files: Vec<_> = files
+        .iter()
+        .filter(|f| keep.contains(f.session.as_str()))
+        .cloned()
+        .collect();
+    let (encoding, _) = Encoding::for_model(&config.model);
+    let cost = move |s: &str| tokens::count(s, encoding);
+    let settings = Settings {
+        cost: &cost,
+        lossy_min_tokens: config.lossy_min_tokens,
+        model: None,
+        top: 0,
+        check_prefix: false,
+    };
+    transcripts::would_save(&files, &settings)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a
+/// reader never sees half a page.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile_in(dir, path)?;
+    tmp.1.write_all(bytes)?;
+    tmp.1.sync_all()?;
+    std::fs::rename(&tmp.0, path)
+}
+
+fn tempfile_in(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let f = std::fs::File::create(&tmp)?;
+    Ok((tmp, f))
+}
