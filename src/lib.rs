@@ -34,3 +34,4 @@ pub mod pricing;
 pub mod relevance;
 pub mod simulate;
 pub mod tokens;
+pub mod usage;
