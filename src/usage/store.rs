@@ -35,11 +35,8 @@ pub enum UsageError {
         found: i64,
         supported: i64,
     },
-    #[error("{}: cannot open the store: {source}", .path.display())]
-    Store {
-        path: PathBuf,
-        source: crate::ccr::store::StoreError,
-    },
+    #[error(transparent)]
+    Store(Box<crate::ccr::store::StoreError>),
 }
 
 /// How the writer batches.
@@ -308,10 +305,8 @@ fn open_for_writing(path: &Path) -> Result<Connection, UsageError> {
     // The original store creates the directory and file private (0600) and
     // switches the database to WAL; the usage table then sits beside it.
     drop(
-        SqliteStore::open(path, StoreOptions::default()).map_err(|source| UsageError::Store {
-            path: path.to_path_buf(),
-            source,
-        })?,
+        SqliteStore::open(path, StoreOptions::default())
+            .map_err(|e| UsageError::Store(Box::new(e)))?,
     );
     let err = |action| {
         move |source| UsageError::Sqlite {
