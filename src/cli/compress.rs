@@ -11,6 +11,7 @@ use headroom::config::Config;
 use headroom::pipeline::{self, Kind, Outcome};
 use headroom::relevance::Query;
 use headroom::tokens::{self, Encoding};
+use headroom::usage;
 
 use super::Exit;
 use super::store::LazySink;
@@ -104,6 +105,7 @@ pub fn run(args: Args) -> Result<Exit> {
             .collect()
     };
     let many = inputs.len() > 1;
+    let mut record = usage::Record::new(usage::now_ms(), usage::Source::Cli);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut status = Exit::Success;
@@ -130,6 +132,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 None => pipeline::run_named(&bytes, args.kind.0, input.as_deref(), &ctx),
             }
         });
+        add_to_record(&mut record, &outcome);
         match args.format {
             Format::Text => {
                 if many {
@@ -155,7 +158,40 @@ pub fn run(args: Args) -> Result<Exit> {
             eprintln!("headroom: {}", stats_line(&name, &outcome, exact));
         }
     }
+    if !args.no_store {
+        record.model = Some(config.model.clone());
+        record.estimated = !exact;
+        record.status = if status == Exit::Success {
+            "ok"
+        } else {
+            "error"
+        }
+        .into();
+        // Written on a background thread after the output is flushed; a
+        // store that cannot be written loses the record, never the output.
+        usage::Writer::start(config.store_path()).record(record);
+    }
     Ok(status)
+}
+
+/// One usage record per run: what every input weighed before and after.
+fn add_to_record(record: &mut usage::Record, o: &Outcome) {
+    record.tokens_before += o.tokens_before as u64;
+    record.tokens_after += o.tokens_after as u64;
+    record.overhead_ms += o.millis;
+    if let Some(kind) = o.kind
+        && !record.kinds.iter().any(|k| k == kind.name())
+    {
+        record.kinds.push(kind.name().to_string());
+        record.kinds.sort();
+    }
+    if record.project.is_none() {
+        record.project = std::env::current_dir()
+            .ok()
+            .map(|d| d.display().to_string());
+        // Claude Code marks the shells it runs; other agents are unknown.
+        record.agent = std::env::var_os("CLAUDECODE").map(|_| "claude-code".to_string());
+    }
 }
 
 /// `--fit`: compress a conversation and fit it into `budget` tokens; other

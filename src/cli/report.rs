@@ -11,6 +11,7 @@ use headroom::report::transcripts::{self, Dirs};
 use headroom::report::{self, Entry, Filter, Group, Simulated};
 use headroom::simulate::Settings;
 use headroom::tokens::{self, Encoding};
+use headroom::usage;
 use jiff::tz::TimeZone;
 
 use super::Exit;
@@ -62,6 +63,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Print one short line (today's spend and savings from usage records) for an agent's status line.
+    #[arg(long, conflicts_with_all = ["html", "transcripts", "by", "since", "until"])]
+    pub statusline: bool,
+
     /// Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders).
     #[arg(long)]
     pub transcripts: bool,
@@ -109,6 +114,9 @@ pub fn run(args: Args) -> Result<Exit> {
         },
     };
     let today = report::today(&tz);
+    if args.statusline {
+        return statusline(&tz, today);
+    }
     let day = |s: &Option<String>, flag: &str| -> Result<Option<jiff::civil::Date>, String> {
         s.as_deref()
             .map(|s| report::parse_day(s, today).map_err(|e| format!("--{flag} {e}")))
@@ -134,7 +142,14 @@ pub fn run(args: Args) -> Result<Exit> {
     };
 
     let config = Config::load()?;
-    let mut entries: Vec<Entry> = Vec::new();
+    let (from_ms, to_ms) = range_ms(&filter, &tz);
+    let mut entries: Vec<Entry> = match usage::read(&config.store_path(), from_ms, to_ms) {
+        Ok(records) => records.iter().map(Entry::from).collect(),
+        Err(e) => {
+            eprintln!("headroom: warning: {e}; usage records left out");
+            Vec::new()
+        }
+    };
     let mut simulated = Simulated::new();
     if args.transcripts || args.view == View::Sessions {
         let dirs = Dirs::from_env(|k| std::env::var(k).ok(), std::env::home_dir().as_deref());
@@ -153,7 +168,12 @@ pub fn run(args: Args) -> Result<Exit> {
         (None, View::Monthly) => ("monthly", Group::Month),
         (None, View::Sessions) => ("sessions", Group::Session),
     };
-    let rep = report::build(&entries, view, group, &filter, &tz, &simulated);
+    let view = if view == "by" {
+        format!("by {}", group.name())
+    } else {
+        view.to_string()
+    };
+    let rep = report::build(&entries, &view, group, &filter, &tz, &simulated);
     if rep.totals.calls == 0 {
         eprintln!("headroom: {}", empty_message(&args, entries.is_empty()));
         return Ok(Exit::Success);
@@ -179,6 +199,51 @@ pub fn run(args: Args) -> Result<Exit> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(Exit::Success)
+}
+
+/// `--statusline`: today's records only, so it stays within a few
+/// milliseconds however large the store grows.
+fn statusline(tz: &TimeZone, today: jiff::civil::Date) -> Result<Exit> {
+    let config = Config::load()?;
+    let filter = Filter {
+        since: Some(today),
+        until: Some(today),
+        ..Filter::default()
+    };
+    let (from, to) = range_ms(&filter, tz);
+    let entries: Vec<Entry> = usage::read(&config.store_path(), from, to)
+        .map(|rs| rs.iter().map(Entry::from).collect())
+        .unwrap_or_default();
+    let r = report::build(
+        &entries,
+        "today",
+        Group::Day,
+        &filter,
+        tz,
+        &Simulated::new(),
+    );
+    let t = &r.totals;
+    println!(
+        "{}",
+        render::statusline(t.cost_usd, t.complete, t.saved, t.saved_pct)
+    );
+    Ok(Exit::Success)
+}
+
+/// The unix-millisecond range of the filter's days in `tz`.
+fn range_ms(filter: &Filter, tz: &TimeZone) -> (i64, i64) {
+    let start = |d: jiff::civil::Date| {
+        d.to_zoned(tz.clone())
+            .map(|z| z.timestamp().as_millisecond())
+            .ok()
+    };
+    let from = filter.since.and_then(start).unwrap_or(i64::MIN);
+    let to = filter
+        .until
+        .and_then(|u| u.tomorrow().ok())
+        .and_then(start)
+        .unwrap_or(i64::MAX);
+    (from, to)
 }
 
 fn by_group(by: By) -> Group {

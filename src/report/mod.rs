@@ -169,6 +169,44 @@ impl Entry {
     }
 }
 
+impl From<&crate::usage::Record> for Entry {
+    fn from(r: &crate::usage::Record) -> Entry {
+        use crate::usage::Source as S;
+        let up = &r.upstream;
+        let usage = (!up.is_empty()).then(|| {
+            let written = up.cache_write.unwrap_or(0);
+            let hour = up.cache_write_1h.unwrap_or(0).min(written);
+            Tokens {
+                input: up.input.unwrap_or(0),
+                output: up.output.unwrap_or(0),
+                cache_write_5m: written - hour,
+                cache_write_1h: hour,
+                cache_read: up.cache_read.unwrap_or(0),
+            }
+        });
+        Entry {
+            at: Timestamp::from_millisecond(r.time_ms).unwrap_or(Timestamp::UNIX_EPOCH),
+            source: match r.source {
+                S::Cli => Source::Cli,
+                S::Proxy => Source::Proxy,
+                S::Mcp => Source::Mcp,
+                S::Wrap => Source::Wrap,
+            },
+            agent: r.agent.clone().unwrap_or_default(),
+            project: r.project.clone().unwrap_or_default(),
+            session: String::new(),
+            model: r.model.clone().unwrap_or_default(),
+            kind: r.kinds.join(","),
+            tool: String::new(),
+            usage,
+            before: r.tokens_before,
+            after: r.tokens_after,
+            retrieved: 0,
+            estimated: r.estimated,
+        }
+    }
+}
+
 /// A model call from a transcript with what headroom would have saved on
 /// its session (from the simulate engine), per session.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
