@@ -24,7 +24,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 .card b{display:block;font-size:22px}.card span{color:var(--mute);font-size:12px}
 .neg{color:var(--neg)}
-svg{display:block;width:100%;height:auto}
+svg{display:block;width:100%;height:auto}svg.h{max-width:560px}
 svg text{fill:var(--mute);font-size:11px}
 .s{fill:var(--sent)}.v{fill:var(--saved)}.n{fill:var(--neg)}.b{fill:var(--bar)}.ax{stroke:var(--line)}
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px;border-radius:2px}
@@ -222,13 +222,13 @@ fn bars(h: &mut String, rows: &[Row], value: fn(&Row) -> f64, label: fn(f64) -> 
         .iter()
         .map(|r| (-value(r)).max(0.0))
         .fold(0.0, f64::max);
-    let (w, name_w, val_w, row_h) = (500.0, 150.0, 90.0, 22.0);
+    let (w, name_w, val_w, row_h) = (560.0, 200.0, 90.0, 22.0);
     let span = (w - name_w - val_w) / (max + min).max(f64::MIN_POSITIVE);
     let zero = name_w + min * span;
     let height = rows.len() as f64 * row_h + 4.0;
     let _ = writeln!(
         h,
-        "<svg viewBox=\"0 0 {w} {height}\" role=\"img\"><line class=\"ax\" x1=\"{zero:.1}\" x2=\"{zero:.1}\" y1=\"0\" y2=\"{height}\"/>"
+        "<svg class=\"h\" viewBox=\"0 0 {w} {height}\" role=\"img\"><line class=\"ax\" x1=\"{zero:.1}\" x2=\"{zero:.1}\" y1=\"0\" y2=\"{height}\"/>"
     );
     for (i, r) in rows.iter().enumerate() {
         let y = i as f64 * row_h + 4.0;
@@ -239,7 +239,7 @@ fn bars(h: &mut String, rows: &[Row], value: fn(&Row) -> f64, label: fn(f64) -> 
         } else {
             (zero, "b")
         };
-        let name: String = r.key.chars().take(24).collect();
+        let name: String = r.key.chars().take(32).collect();
         let _ = writeln!(
             h,
             "<text x=\"0\" y=\"{:.1}\">{}</text><rect class=\"{class}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",

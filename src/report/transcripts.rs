@@ -341,6 +341,10 @@ fn claude_calls(text: &[u8], file: &SessionFile) -> Vec<Keyed> {
                 (m, p.timestamp, p.request_id)
             }
         };
+        // Claude Code's own messages (errors, interruptions): no API call.
+        if message.model.as_deref() == Some(super::SYNTHETIC_MODEL) {
+            continue;
+        }
         let Some(at) = timestamp.and_then(|t| t.parse::<Timestamp>().ok()) else {
             continue;
         };

@@ -16,8 +16,9 @@ pub use self::store::{UsageError, Writer, WriterStats, read};
 
 /// Version of the `usage` table, kept in `schema_versions` under `usage`.
 pub const SCHEMA_VERSION: i64 = 1;
-/// Records older than this are purged by the writer. 90 days.
-pub const DEFAULT_RETENTION_MS: i64 = 90 * 24 * 3600 * 1000;
+/// Records older than this are purged by the writer: 400 days, so a report
+/// can compare a month with the same month a year before.
+pub const DEFAULT_RETENTION_MS: i64 = 400 * 24 * 3600 * 1000;
 
 /// Which front end produced a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
