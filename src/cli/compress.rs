@@ -132,7 +132,7 @@ pub fn run(args: Args) -> Result<Exit> {
                 None => pipeline::run_named(&bytes, args.kind.0, input.as_deref(), &ctx),
             }
         });
-        add_to_record(&mut record, &outcome);
+        add_to_record(&mut record, &outcome, bytes.len());
         match args.format {
             Format::Text => {
                 if many {
@@ -160,7 +160,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
     if !args.no_store {
         record.model = Some(config.model.clone());
-        record.estimated = !exact;
+        record.estimated |= !exact;
         record.status = if status == Exit::Success {
             "ok"
         } else {
@@ -174,23 +174,27 @@ pub fn run(args: Args) -> Result<Exit> {
     Ok(status)
 }
 
-/// One usage record per run: what every input weighed before and after.
-fn add_to_record(record: &mut usage::Record, o: &Outcome) {
-    record.tokens_before += o.tokens_before as u64;
-    record.tokens_after += o.tokens_after as u64;
-    record.overhead_ms += o.millis;
-    if let Some(kind) = o.kind
-        && !record.kinds.iter().any(|k| k == kind.name())
-    {
-        record.kinds.push(kind.name().to_string());
-        record.kinds.sort();
-    }
+/// One usage record per run: what every input weighed before and after,
+/// credited only up to what the agent would have passed on by itself.
+fn add_to_record(record: &mut usage::Record, o: &Outcome, len: usize) {
     if record.project.is_none() {
         record.project = std::env::current_dir()
             .ok()
             .map(|d| d.display().to_string());
         // Claude Code marks the shells it runs; other agents are unknown.
         record.agent = std::env::var_os("CLAUDECODE").map(|_| "claude-code".to_string());
+    }
+    let agent = record.agent.as_deref().unwrap_or_default();
+    let (before, capped) = headroom::report::creditable_before(agent, len, o.tokens_before as u64);
+    record.tokens_before += before;
+    record.tokens_after += o.tokens_after as u64;
+    record.estimated |= capped;
+    record.overhead_ms += o.millis;
+    if let Some(kind) = o.kind
+        && !record.kinds.iter().any(|k| k == kind.name())
+    {
+        record.kinds.push(kind.name().to_string());
+        record.kinds.sort();
     }
 }
 

@@ -89,6 +89,26 @@ impl Tokens {
     }
 }
 
+/// Output an agent would have cut by itself, without headroom: Claude Code
+/// replaces Bash output over 30,000 characters with a preview of about
+/// 2,300 (the full text goes to a file the model may never read).
+const AGENT_LIMITS: &[(&str, usize, usize)] = &[("claude-code", 30_000, 2_300)];
+
+/// The part of `tokens_before` that may be credited for output of `len`
+/// bytes run under `agent`: all of it, unless the agent would have
+/// truncated it anyway, then the share the agent would have kept (and
+/// `true`: an estimate). Crediting the whole output there overstates
+/// savings by orders of magnitude.
+pub fn creditable_before(agent: &str, len: usize, tokens_before: u64) -> (u64, bool) {
+    match AGENT_LIMITS.iter().find(|(a, _, _)| *a == agent) {
+        Some(&(_, limit, kept)) if len > limit => {
+            let share = kept as f64 / len as f64;
+            ((tokens_before as f64 * share).ceil() as u64, true)
+        }
+        _ => (tokens_before, false),
+    }
+}
+
 /// Claude Code's name for messages it wrote itself (errors, interruptions):
 /// no model ran, nothing was billed.
 pub const SYNTHETIC_MODEL: &str = "<synthetic>";
@@ -590,6 +610,22 @@ mod tests {
             cache_write_1h: w1,
             cache_read: read,
         }
+    }
+
+    #[test]
+    fn output_an_agent_would_truncate_is_not_credited() {
+        assert_eq!(
+            creditable_before("claude-code", 30_000, 7_000),
+            (7_000, false)
+        );
+        assert_eq!(
+            creditable_before("", 10_000_000, 2_000_000),
+            (2_000_000, false)
+        );
+        // 1 MB that Claude Code would have shown as a 2.3 KB preview.
+        let (credit, estimated) = creditable_before("claude-code", 1_000_000, 250_000);
+        assert!(estimated);
+        assert_eq!(credit, 575);
     }
 
     #[test]

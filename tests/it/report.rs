@@ -409,6 +409,29 @@ fn compress_writes_one_usage_record_per_run() {
     assert!(line.starts_with("today $0.00 · headroom saved "), "{line}");
 }
 
+#[test]
+fn output_claude_code_would_have_truncated_is_not_credited() {
+    let env = Env::new();
+    let log: String = (0..20_000)
+        .map(|i| format!("INFO request {i} served in 12ms\n"))
+        .collect();
+    let mut c = env.cmd(&["compress"]);
+    c.env("CLAUDECODE", "1");
+    let out = crate::support::run_with_stdin(c, log.as_bytes());
+    assert!(out.status.success());
+    let r = json(&env, &["--by", "agent"]);
+    let cc = row(&r["rows"], "claude-code");
+    let full = crate::support::tokens(&log) as u64;
+    let credited = cc["before"].as_u64().unwrap();
+    // Claude Code would have shown the model a 2,300-character preview.
+    assert_eq!(
+        credited,
+        (full as f64 * 2_300.0 / log.len() as f64).ceil() as u64
+    );
+    assert!(credited * 100 < full);
+    assert_eq!(cc["estimated"], true);
+}
+
 /// Writes records straight into the test's store.
 fn records(env: &Env, records: Vec<Record>) {
     std::fs::create_dir_all(env.home()).unwrap();
