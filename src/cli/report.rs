@@ -142,9 +142,8 @@ pub fn run(args: Args) -> Result<Exit> {
     };
 
     let config = Config::load()?;
-    let (from_ms, to_ms) = range_ms(&filter, &tz);
-    let mut entries: Vec<Entry> = match usage::read(&config.store_path(), from_ms, to_ms) {
-        Ok(records) => records.iter().map(Entry::from).collect(),
+    let mut entries: Vec<Entry> = match records(&config, &filter, &tz) {
+        Ok(entries) => entries,
         Err(e) => {
             eprintln!("headroom: warning: {e}; usage records left out");
             Vec::new()
@@ -210,10 +209,7 @@ fn statusline(tz: &TimeZone, today: jiff::civil::Date) -> Result<Exit> {
         until: Some(today),
         ..Filter::default()
     };
-    let (from, to) = range_ms(&filter, tz);
-    let entries: Vec<Entry> = usage::read(&config.store_path(), from, to)
-        .map(|rs| rs.iter().map(Entry::from).collect())
-        .unwrap_or_default();
+    let entries = records(&config, &filter, tz).unwrap_or_default();
     let r = report::build(
         &entries,
         "today",
@@ -228,6 +224,46 @@ fn statusline(tz: &TimeZone, today: jiff::civil::Date) -> Result<Exit> {
         render::statusline(t.cost_usd, t.complete, t.saved, t.saved_pct)
     );
     Ok(Exit::Success)
+}
+
+/// The usage records in the filter's days, summed per day by the store.
+fn records(
+    config: &Config,
+    filter: &Filter,
+    tz: &TimeZone,
+) -> Result<Vec<Entry>, usage::UsageError> {
+    let path = config.store_path();
+    let Some((first, last)) = usage::time_range(&path)? else {
+        return Ok(Vec::new());
+    };
+    let (from, to) = range_ms(filter, tz);
+    let (from, to) = (from.max(first), to.min(last.saturating_add(1)));
+    if from >= to {
+        return Ok(Vec::new());
+    }
+    // One span per stretch of constant UTC offset, so days are local days.
+    let offset = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map_or(0, |t| i64::from(tz.to_offset(t).seconds()) * 1000)
+    };
+    let mut spans = Vec::new();
+    let mut start = from;
+    if let Ok(t) = jiff::Timestamp::from_millisecond(from) {
+        for tr in tz.following(t) {
+            let at = tr.timestamp().as_millisecond();
+            if at >= to {
+                break;
+            }
+            spans.push((start, at, offset(start)));
+            start = at;
+        }
+    }
+    spans.push((start, to, offset(start)));
+    let totals = usage::day_totals(&path, &spans)?;
+    Ok(totals
+        .iter()
+        .map(|t| Entry::from_day_totals(t, tz))
+        .collect())
 }
 
 /// The unix-millisecond range of the filter's days in `tz`.

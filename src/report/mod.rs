@@ -162,6 +162,8 @@ pub struct Entry {
     /// Content kinds compressed (`json`, `log`, …), comma-separated.
     pub kind: String,
     pub tool: String,
+    /// How many calls or records this entry sums (1 for one call).
+    pub calls: u64,
     /// Provider-reported usage, when known.
     pub usage: Option<Tokens>,
     /// Tokens of what reached headroom, and of what it passed on.
@@ -189,11 +191,12 @@ impl Entry {
     }
 }
 
-impl From<&crate::usage::Record> for Entry {
-    fn from(r: &crate::usage::Record) -> Entry {
-        use crate::usage::Source as S;
-        let up = &r.upstream;
-        let usage = (!up.is_empty()).then(|| {
+impl Entry {
+    /// Records of one local day summed by the store ([`crate::usage::day_totals`]),
+    /// as one entry at noon of that day in `tz`.
+    pub fn from_day_totals(t: &crate::usage::DayTotals, tz: &TimeZone) -> Entry {
+        let up = &t.upstream;
+        let usage = t.has_upstream.then(|| {
             let written = up.cache_write.unwrap_or(0);
             let hour = up.cache_write_1h.unwrap_or(0).min(written);
             Tokens {
@@ -204,25 +207,26 @@ impl From<&crate::usage::Record> for Entry {
                 cache_read: up.cache_read.unwrap_or(0),
             }
         });
+        let noon = Date::new(1970, 1, 1)
+            .ok()
+            .and_then(|epoch| epoch.checked_add(t.day.days()).ok())
+            .and_then(|d| d.at(12, 0, 0, 0).to_zoned(tz.clone()).ok())
+            .map_or(Timestamp::UNIX_EPOCH, |z| z.timestamp());
         Entry {
-            at: Timestamp::from_millisecond(r.time_ms).unwrap_or(Timestamp::UNIX_EPOCH),
-            source: match r.source {
-                S::Cli => Source::Cli,
-                S::Proxy => Source::Proxy,
-                S::Mcp => Source::Mcp,
-                S::Wrap => Source::Wrap,
-            },
-            agent: r.agent.clone().unwrap_or_default(),
-            project: r.project.clone().unwrap_or_default(),
+            at: noon,
+            source: Source::parse(&t.source).unwrap_or(Source::Cli),
+            agent: t.agent.clone().unwrap_or_default(),
+            project: t.project.clone().unwrap_or_default(),
             session: String::new(),
-            model: r.model.clone().unwrap_or_default(),
-            kind: r.kinds.join(","),
+            model: t.model.clone().unwrap_or_default(),
+            kind: t.kinds.clone(),
             tool: String::new(),
+            calls: t.records,
             usage,
-            before: r.tokens_before,
-            after: r.tokens_after,
+            before: t.tokens_before,
+            after: t.tokens_after,
             retrieved: 0,
-            estimated: r.estimated,
+            estimated: t.estimated,
         }
     }
 }
@@ -292,7 +296,7 @@ impl Row {
     }
 
     fn add(&mut self, e: &Entry) {
-        self.calls += 1;
+        self.calls += e.calls;
         if let Some(u) = &e.usage {
             self.tokens.add(u);
             match u.cost(&e.model) {
@@ -594,6 +598,7 @@ mod tests {
             model: model.into(),
             kind: String::new(),
             tool: String::new(),
+            calls: 1,
             usage,
             before: 0,
             after: 0,

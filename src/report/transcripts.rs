@@ -363,6 +363,7 @@ fn claude_calls(text: &[u8], file: &SessionFile) -> Vec<Keyed> {
                 model: message.model.unwrap_or_default(),
                 kind: String::new(),
                 tool: String::new(),
+                calls: 1,
                 usage: message.usage.map(|u| u.tokens()),
                 before: 0,
                 after: 0,
@@ -493,6 +494,7 @@ fn codex_calls(text: &[u8], file: &SessionFile) -> Vec<Keyed> {
                         model: info.model.unwrap_or_else(|| model.clone()),
                         kind: String::new(),
                         tool: String::new(),
+                        calls: 1,
                         usage: Some(Tokens {
                             input: call.input_tokens - cached,
                             output: call.output_tokens,

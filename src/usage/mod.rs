@@ -12,7 +12,7 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::store::{UsageError, Writer, WriterStats, read};
+pub use self::store::{DayTotals, UsageError, Writer, WriterStats, day_totals, read, time_range};
 
 /// Version of the `usage` table, kept in `schema_versions` under `usage`.
 pub const SCHEMA_VERSION: i64 = 1;

@@ -357,9 +357,6 @@ fn version(conn: &Connection, path: &Path) -> Result<Option<i64>, UsageError> {
 /// The records with `from_ms <= time_ms < to_ms`, oldest first. A store
 /// that does not exist yet, or holds no usage table, has no records.
 pub fn read(path: &Path, from_ms: i64, to_ms: i64) -> Result<Vec<Record>, UsageError> {
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
     let err = |action| {
         move |source| UsageError::Sqlite {
             path: path.to_path_buf(),
@@ -367,33 +364,9 @@ pub fn read(path: &Path, from_ms: i64, to_ms: i64) -> Result<Vec<Record>, UsageE
             source,
         }
     };
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(err("open database read-only"))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(err("set busy timeout"))?;
-    let has_table: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('usage', 'schema_versions')",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(err("look for the usage table"))?
-        == 2;
-    if !has_table {
+    let Some(conn) = open_for_reading(path)? else {
         return Ok(Vec::new());
-    }
-    if let Some(found) = version(&conn, path)?
-        && found > SCHEMA_VERSION
-    {
-        return Err(UsageError::SchemaTooNew {
-            path: path.to_path_buf(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
+    };
     let mut stmt = conn
         .prepare(
             "SELECT time_ms, source, agent, project, provider, model, kinds, tokens_before, \
@@ -438,6 +411,143 @@ pub fn read(path: &Path, from_ms: i64, to_ms: i64) -> Result<Vec<Record>, UsageE
         .map_err(err("read usage records"))?;
     rows.collect::<Result<Vec<_>, _>>()
         .map_err(err("read usage records"))
+}
+
+/// The store read-only, or `None` when it has no usage records yet.
+fn open_for_reading(path: &Path) -> Result<Option<Connection>, UsageError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let err = |action| {
+        move |source| UsageError::Sqlite {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(err("open database read-only"))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(err("set busy timeout"))?;
+    let has_table: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('usage', 'schema_versions')",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(err("look for the usage table"))?
+        == 2;
+    if !has_table {
+        return Ok(None);
+    }
+    if let Some(found) = version(&conn, path)?
+        && found > SCHEMA_VERSION
+    {
+        return Err(UsageError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(Some(conn))
+}
+
+/// Sums of the records of one day that share everything a report groups
+/// by: what `report` reads, so that a million records cost one query.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DayTotals {
+    /// Days since 1970-01-01 in the span's offset.
+    pub day: i64,
+    pub source: String,
+    pub agent: Option<String>,
+    pub project: Option<String>,
+    pub model: Option<String>,
+    pub kinds: String,
+    pub estimated: bool,
+    /// Whether these records carry upstream usage.
+    pub has_upstream: bool,
+    pub records: u64,
+    pub tokens_before: u64,
+    pub tokens_after: u64,
+    pub upstream: UpstreamUsage,
+    pub retrievals: u64,
+}
+
+/// [`DayTotals`] of the records in each span `(from_ms, to_ms, offset_ms)`,
+/// days counted in the span's UTC offset (a time zone's offset is constant
+/// between two transitions, so spans split at them give exact local days).
+pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotals>, UsageError> {
+    let err = |action| {
+        move |source| UsageError::Sqlite {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    };
+    let Some(conn) = open_for_reading(path)? else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT (time_ms + ?3) / 86400000 AS day, source, agent, project, model, kinds, estimated, \
+             (up_input IS NOT NULL OR up_output IS NOT NULL OR up_cache_write IS NOT NULL OR up_cache_read IS NOT NULL) AS has_up, \
+             count(*), sum(tokens_before), sum(tokens_after), sum(up_input), sum(up_output), \
+             sum(up_cache_write), sum(up_cache_write_1h), sum(up_cache_read), sum(retrievals) \
+             FROM usage WHERE time_ms >= ?1 AND time_ms < ?2 \
+             GROUP BY day, source, agent, project, model, kinds, estimated, has_up",
+        )
+        .map_err(err("sum usage records"))?;
+    let mut out = Vec::new();
+    for &(from, to, offset) in spans {
+        let rows = stmt
+            .query_map(params![from, to, offset], |r| {
+                let opt = |i| r.get::<_, Option<i64>>(i).map(|v| v.map(to_u64));
+                Ok(DayTotals {
+                    day: r.get(0)?,
+                    source: r.get(1)?,
+                    agent: r.get(2)?,
+                    project: r.get(3)?,
+                    model: r.get(4)?,
+                    kinds: r.get(5)?,
+                    estimated: r.get(6)?,
+                    has_upstream: r.get(7)?,
+                    records: to_u64(r.get(8)?),
+                    tokens_before: to_u64(r.get(9)?),
+                    tokens_after: to_u64(r.get(10)?),
+                    upstream: UpstreamUsage {
+                        input: opt(11)?,
+                        output: opt(12)?,
+                        cache_write: opt(13)?,
+                        cache_write_1h: opt(14)?,
+                        cache_read: opt(15)?,
+                    },
+                    retrievals: to_u64(r.get(16)?),
+                })
+            })
+            .map_err(err("sum usage records"))?;
+        for row in rows {
+            out.push(row.map_err(err("sum usage records"))?);
+        }
+    }
+    Ok(out)
+}
+
+/// The first and last record's time, or `None` without records.
+pub fn time_range(path: &Path) -> Result<Option<(i64, i64)>, UsageError> {
+    let Some(conn) = open_for_reading(path)? else {
+        return Ok(None);
+    };
+    conn.query_row("SELECT min(time_ms), max(time_ms) FROM usage", [], |r| {
+        Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<i64>>(1)?))
+    })
+    .map_err(|source| UsageError::Sqlite {
+        path: path.to_path_buf(),
+        action: "read usage time range",
+        source,
+    })
 }
 
 fn to_i64(n: u64) -> i64 {

@@ -513,6 +513,43 @@ fn savings_are_a_share_of_everything_sent_and_negative_stays_negative() {
     assert!(neg["totals"]["saved_usd"].as_f64().unwrap() < 0.0);
 }
 
+#[test]
+fn records_fall_on_local_days() {
+    let env = Env::new();
+    let (midnight, day) = days_ago(20);
+    records(
+        &env,
+        vec![
+            proxied(midnight - 1_800_000, "gpt-4o", 0, 0, 100), // 23:30 UTC the day before
+            proxied(midnight + 1_800_000, "gpt-4o", 0, 0, 200), // 00:30 UTC
+        ],
+    );
+    let utc = json(&env, &["daily", "--since", "30d"]);
+    let calls: Vec<_> = utc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["calls"].as_u64().unwrap())
+        .collect();
+    assert_eq!(calls, [1, 1]);
+    let tokyo = ok(
+        &env,
+        &[
+            "daily",
+            "--since",
+            "30d",
+            "--timezone",
+            "Asia/Tokyo",
+            "--format",
+            "json",
+        ],
+    );
+    let tokyo: Value = serde_json::from_str(&tokyo).unwrap();
+    assert_eq!(tokyo["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(tokyo["rows"][0]["tokens"]["input"], 300);
+    assert_eq!(tokyo["rows"][0]["key"], day);
+}
+
 /// A year of daily records up to yesterday, for the HTML page; the first
 /// and last day.
 fn a_year(env: &Env) -> (String, String) {
