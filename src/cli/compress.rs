@@ -7,7 +7,6 @@ use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 use clap::builder::TypedValueParser;
 use headroom::compress::Context;
-use headroom::config::Config;
 use headroom::pipeline::{self, Kind, Outcome};
 use headroom::relevance::Query;
 use headroom::tokens::{self, Encoding};
@@ -80,7 +79,7 @@ fn type_parser() -> impl TypedValueParser<Value = TypeChoice> {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let config = Config::load_with_model(args.model.as_deref())?;
+    let config = super::config::load(args.model.as_deref());
     let (encoding, exact) = Encoding::for_model(&config.model);
     let cost = move |s: &str| tokens::count(s, encoding);
     let sink = LazySink::new(&config);
@@ -114,7 +113,7 @@ pub fn run(args: Args) -> Result<Exit> {
         let bytes = match read_input(input.as_ref()) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("headroom: error: {e:#}");
+                eprintln!("headroom: error: {}", super::exit::one_line(&e));
                 status = Exit::Failure;
                 continue;
             }

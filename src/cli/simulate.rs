@@ -10,7 +10,6 @@ use anyhow::Result;
 use clap::ValueEnum;
 use comfy_table::presets::{ASCII_MARKDOWN, UTF8_BORDERS_ONLY};
 use comfy_table::{CellAlignment, Table};
-use headroom::config::Config;
 use headroom::convo::BlockKind;
 use headroom::human::thousands;
 use headroom::simulate::{self, KindTokens, Report, Settings};
@@ -67,7 +66,7 @@ struct Session {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let config = Config::load_with_model(args.model.as_deref())?;
+    let config = super::config::load(args.model.as_deref());
     let (encoding, exact) = Encoding::for_model(&config.model);
     let cost = move |s: &str| tokens::count(s, encoding);
     let settings = Settings {

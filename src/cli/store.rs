@@ -1,9 +1,10 @@
 //! Opening the store from the CLI: lazily, and never fatal to compression.
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use headroom::ccr::Sink;
-use headroom::ccr::store::{OriginalStore, SqliteStore, StoreOptions};
+use headroom::ccr::store::{OriginalStore, SqliteStore, StoreError, StoreOptions};
 use headroom::config::Config;
 
 pub fn options(config: &Config) -> StoreOptions {
@@ -42,7 +43,9 @@ impl LazySink<'_> {
     fn open(&self) -> Option<&SqliteStore> {
         self.store
             .get_or_init(|| {
-                match SqliteStore::open(&self.config.store_path(), options(self.config)) {
+                // No home: the configuration warning has said so already.
+                let path = self.config.store_path()?;
+                match open(&path, self.config) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         eprintln!("headroom: warning: {e}; keeping output lossless");
@@ -54,10 +57,32 @@ impl LazySink<'_> {
     }
 }
 
+/// Opens the store, moving a damaged file aside (and saying so) so that a
+/// fresh store starts instead of every later run staying lossless.
+pub fn open(path: &Path, config: &Config) -> Result<SqliteStore, StoreError> {
+    let (store, moved) = SqliteStore::open_or_recover(path, options(config))?;
+    if let Some(m) = moved {
+        eprintln!(
+            "headroom: warning: the store was damaged ({}); moved it aside to {} and started a fresh one",
+            m.problem,
+            m.to.display()
+        );
+    }
+    Ok(store)
+}
+
 impl Sink for LazySink<'_> {
     fn store(&self, original: &[u8], kind: &str) -> Option<String> {
         match self.open()?.put(original, kind) {
             Ok(h) => Some(h),
+            Err(e) if e.is_damaged() => {
+                let path = self.config.store_path().unwrap_or_default();
+                eprintln!(
+                    "headroom: warning: {e}; keeping this output lossless (the store is damaged: move it aside, e.g. mv {0} {0}.damaged, and the next run starts a fresh one)",
+                    path.display()
+                );
+                None
+            }
             Err(e) => {
                 eprintln!("headroom: warning: {e}; keeping this output lossless");
                 None
