@@ -176,6 +176,8 @@ pub struct Conversation {
     pub bad_lines: usize,
     /// Transcript records of types that carry nothing a model reads.
     pub skipped_records: usize,
+    /// The model the request names, or the transcript's latest model.
+    pub model: Option<String>,
 }
 
 /// Parses `text` as a conversation in any supported format, or `None` when
@@ -210,6 +212,12 @@ pub fn parse(text: &str) -> Option<Conversation> {
 
 /// A request body: Chat or Anthropic `messages`, or Responses `input`.
 fn parse_body(base: &str, obj: &Obj) -> Option<Conversation> {
+    let mut conv = parse_body_messages(base, obj)?;
+    conv.model = string_of(obj.model);
+    Some(conv)
+}
+
+fn parse_body_messages(base: &str, obj: &Obj) -> Option<Conversation> {
     if let Some(messages) = obj.messages {
         let items: Vec<&RawValue> = serde_json::from_str(messages.get()).ok()?;
         let anthropic = obj.system.is_some() || looks_anthropic(&items);
@@ -309,6 +317,7 @@ impl Conversation {
             list: None,
             bad_lines: 0,
             skipped_records: 0,
+            model: None,
         }
     }
 
@@ -388,6 +397,8 @@ pub(crate) struct Obj<'a> {
     pub tools: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub model: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub summary: Option<&'a RawValue>,
     #[serde(borrow, default, rename = "isSidechain")]
