@@ -627,11 +627,43 @@ mod tests {
         assert!(r.waste.json_whitespace > 0);
         assert_eq!(r.prefix_stable, Some(true));
         let cost = r.cost.unwrap();
-        assert_eq!(cost.calls, 8);
+        // Eight assistant turns, and the call this request itself makes.
+        assert_eq!(cost.calls, 9);
         assert!(cost.after < cost.before);
         assert_eq!(r.top.len(), 3);
         assert_eq!(r.top[0].kind, BlockKind::ToolResult);
         assert!(r.would_store <= 4);
+    }
+
+    #[test]
+    fn a_request_is_priced_as_the_call_it_makes() {
+        let body = r#"{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hello there, how are you?"}]}"#;
+        let cost = simulate(body.as_bytes(), &settings())
+            .unwrap()
+            .cost
+            .unwrap();
+        assert_eq!(cost.calls, 1);
+        assert!(cost.before > 0.0 && cost.before == cost.after);
+    }
+
+    #[test]
+    fn the_files_model_prices_and_counts_unless_the_user_chose_one() {
+        let chosen = Settings {
+            model: Some("gpt-4o"),
+            ..settings()
+        };
+        let r = simulate(session().as_bytes(), &chosen).unwrap();
+        assert_eq!(r.cost.unwrap().priced_as, "gpt-4o");
+        assert_eq!(r.model.as_deref(), Some("gpt-4o"));
+        assert!(r.tokens_exact);
+        let default = Settings {
+            model_from_file: true,
+            ..chosen
+        };
+        let r = simulate(session().as_bytes(), &default).unwrap();
+        assert_eq!(r.cost.unwrap().priced_as, "claude-sonnet-4");
+        assert_eq!(r.model.as_deref(), Some("claude-sonnet-4-5"));
+        assert!(!r.tokens_exact, "Claude's tokenizer is estimated");
     }
 
     #[test]

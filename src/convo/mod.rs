@@ -498,6 +498,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_model_comes_from_the_body_or_the_latest_transcript_record() {
+        let chat = r#"{"model":"gpt-4.1","messages":[{"role":"user","content":"u"}]}"#;
+        assert_eq!(parse(chat).unwrap().model.as_deref(), Some("gpt-4.1"));
+        let cc = concat!(
+            "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}\n",
+            "{\"type\":\"assistant\",\"message\":{\"model\":\"claude-haiku-4-5\",\"role\":\"assistant\",\"content\":\"a\"}}\n",
+            "{\"type\":\"assistant\",\"message\":{\"model\":\"claude-sonnet-4-5\",\"role\":\"assistant\",\"content\":\"b\"}}\n",
+        );
+        assert_eq!(
+            parse(cc).unwrap().model.as_deref(),
+            Some("claude-sonnet-4-5")
+        );
+        let codex = concat!(
+            "{\"timestamp\":\"t\",\"type\":\"turn_context\",\"payload\":{\"cwd\":\"/\",\"model\":\"gpt-5-codex\"}}\n",
+            "{\"timestamp\":\"t\",\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]}}\n",
+        );
+        assert_eq!(parse(codex).unwrap().model.as_deref(), Some("gpt-5-codex"));
+        let anonymous = r#"[{"role":"user","content":"u"}]"#;
+        assert_eq!(parse(anonymous).unwrap().model, None);
+    }
+
+    #[test]
     fn detects_each_format() {
         let chat = r#"{"model":"gpt-4o","messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}]}"#;
         let anth = r#"{"model":"c","system":"s","messages":[{"role":"user","content":"u"}]}"#;
