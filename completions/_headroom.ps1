@@ -54,8 +54,8 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;retrieve' {
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)')
-            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids')
+            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many entries --list shows; 0 shows them all')

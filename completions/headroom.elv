@@ -49,8 +49,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
         }
         &'headroom;retrieve'= {
-            cand -q 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)'
-            cand --query 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)'
+            cand -q 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids'
+            cand --query 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids'
             cand -f 'Output format'
             cand --format 'Output format'
             cand --limit 'How many entries --list shows; 0 shows them all'

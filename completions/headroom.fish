@@ -50,7 +50,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand compress" -l no-store 
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -l valid-json -d 'Keep JSON output valid JSON (no tables), for programs that parse it'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s q -l query -d 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s q -l query -d 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids' -r
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s f -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l limit -d 'How many entries --list shows; 0 shows them all' -r

@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(value_name = "HASH", required_unless_present = "list")]
     pub hash: Option<String>,
 
-    /// Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers).
+    /// Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids.
     #[arg(short, long, value_name = "TEXT")]
     pub query: Option<String>,
 

@@ -204,3 +204,24 @@ fn completions_print_for_each_shell() {
         );
     }
 }
+
+#[test]
+fn readme_documents_every_variable_key_and_exit_code() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for (name, _) in headroom::env::ALL {
+        assert!(readme.contains(&format!("| `{name}` |")), "{name} missing");
+    }
+    for (key, var) in headroom::config::FILE_KEYS {
+        assert!(
+            readme.contains(&format!("| `{key}` | `{var}` |")),
+            "config key {key} missing"
+        );
+    }
+    for (code, _) in EXIT_STATUSES {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "exit code {code} missing"
+        );
+    }
+}
