@@ -304,10 +304,22 @@ impl SqliteStore {
         path: &Path,
         opts: StoreOptions,
     ) -> Result<(Self, Option<MovedAside>), StoreError> {
-        let problem = match Self::open(path, opts) {
-            Err(e) if e.is_damaged() => e,
-            other => return other.map(|s| (s, None)),
-        };
+        match Self::open(path, opts) {
+            Err(e) if e.is_damaged() => Self::replace_damaged(path, opts, e),
+            other => other.map(|s| (s, None)),
+        }
+    }
+
+    /// Moves the damaged store at `path` aside (with its `-wal` and `-shm`
+    /// files) and opens a fresh one; `problem` says what was wrong. Every
+    /// connection of this process to the old file must be closed first, or
+    /// closing it later would remove the new store's log. `None` when
+    /// another process moved it first.
+    pub fn replace_damaged(
+        path: &Path,
+        opts: StoreOptions,
+        problem: StoreError,
+    ) -> Result<(Self, Option<MovedAside>), StoreError> {
         let to = aside_name(path);
         for suffix in ["-wal", "-shm"] {
             // A stale log replayed into the fresh file would damage it again.

@@ -80,7 +80,17 @@ pub fn run(args: Args) -> Result<Exit> {
         );
         return Ok(Exit::Failure);
     }
-    let entry = match store.get(&hash)? {
+    let lookup = match store.get(&hash) {
+        Err(e) if e.is_damaged() => {
+            eprintln!(
+                "headroom: error: {e}; the store is damaged: move it aside (mv {0} {0}.damaged) to start a fresh one, and re-run the command that produced the marker",
+                path.display()
+            );
+            return Ok(Exit::Failure);
+        }
+        lookup => lookup?,
+    };
+    let entry = match lookup {
         Lookup::Found(e) => e,
         Lookup::Gone { reason, at } => {
             let (why, setting) = match reason {

@@ -137,3 +137,31 @@ fn retrieve_from_a_damaged_store_says_so_in_one_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_store_damaged_inside_is_replaced_at_the_first_failed_write() {
+    let env = Env::new();
+    for i in 0..5 {
+        env.ok(&["compress"], log_records(3000, i));
+    }
+    // Header intact (it opens), pages inside overwritten.
+    let mut db = std::fs::read(env.store_path()).unwrap();
+    for page in (8192..db.len()).step_by(3 * 4096) {
+        db[page..page + 256].fill(0xde);
+    }
+    std::fs::write(env.store_path(), db).unwrap();
+    one_warning(
+        &compress_with(&env, &[]),
+        &[
+            "database disk image is malformed",
+            "moved it aside to ",
+            "started a fresh one",
+        ],
+    );
+    let out = compress_with(&env, &[]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
