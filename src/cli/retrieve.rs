@@ -10,6 +10,7 @@ use headroom::ccr::is_hash;
 use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
 use headroom::compress::json::value::{self, Value};
 use headroom::config::Config;
+use headroom::human::count;
 use headroom::relevance::{self, Query};
 
 use super::Exit;
@@ -143,7 +144,10 @@ pub fn run(args: Args) -> Result<Exit> {
                     let sep = if i > 0 { "\n" } else { "" };
                     writeln!(out, "{sep}{}", f.trim_end())?;
                 }
-                eprintln!("headroom: {total} {unit} match '{q}'");
+                eprintln!(
+                    "headroom: {} '{q}'",
+                    count(total, "function matches", "functions match")
+                );
             } else {
                 for h in &hits {
                     writeln!(out, "{h}")?;
