@@ -105,64 +105,44 @@ impl Config {
             Some(h) => read_file(&h.join("config.toml"), &mut warnings),
             None => Vec::new(),
         };
-        let mut setting =
-            |name: &str, key: &str, default: &str, reason, parse: &dyn Fn(&str) -> bool| {
-                // The environment wins over the file; a bad value is reported
-                // under the name the user wrote (variable, or key and file).
-                let (source, value) = match var(name).filter(|s| !s.is_empty()) {
-                    Some(v) => (name.to_string(), v),
-                    None => file_value(&file, key)?,
-                };
-                if parse(&value) {
-                    return Some(value);
-                }
-                warnings.push(ConfigWarning::Invalid {
-                    name: source,
-                    value,
-                    reason,
-                    default: default.to_string(),
-                });
-                None
-            };
+        // The environment wins over the file; a value is reported under the
+        // name the user wrote it as (variable, or key and file).
+        let raw = |name: &str, key: &str| match var(name).filter(|s| !s.is_empty()) {
+            Some(v) => Some((name.to_string(), v)),
+            None => file_value(&file, key),
+        };
         let ttl_secs = setting(
-            env::TTL,
-            "ttl",
+            raw(env::TTL, "ttl"),
             "7d",
             "expected a duration such as 7d, 12h, 30m or seconds",
-            &|v| parse_duration(v).is_some(),
+            parse_duration,
+            &mut warnings,
         )
-        .and_then(|v| parse_duration(&v))
         .unwrap_or(DEFAULT_TTL_SECS);
-        let positive_mb = |v: &str| v.trim().parse::<u64>().ok().filter(|&n| n > 0);
-        let max_store_mb = setting(
-            env::MAX_STORE_MB,
-            "max_store_mb",
+        let max_store_bytes = setting(
+            raw(env::MAX_STORE_MB, "max_store_mb"),
             "512",
             "expected a positive number of MiB",
-            &|v| {
-                positive_mb(v)
-                    .and_then(|n| n.checked_mul(1024 * 1024))
-                    .is_some()
+            |v| {
+                let mb = v.trim().parse::<u64>().ok().filter(|&n| n > 0)?;
+                mb.checked_mul(1024 * 1024)
             },
+            &mut warnings,
         )
-        .and_then(|v| positive_mb(&v))
-        .unwrap_or(DEFAULT_MAX_STORE_MB);
-        let tokens = |v: &str| v.trim().parse::<usize>().ok();
+        .unwrap_or(DEFAULT_MAX_STORE_MB * 1024 * 1024);
         let lossy_min_tokens = setting(
-            env::LOSSY_MIN_TOKENS,
-            "lossy_min_tokens",
+            raw(env::LOSSY_MIN_TOKENS, "lossy_min_tokens"),
             "500",
             "expected a whole number of tokens",
-            &|v| tokens(v).is_some(),
+            |v| v.trim().parse::<usize>().ok(),
+            &mut warnings,
         )
-        .and_then(|v| tokens(&v))
         .unwrap_or(DEFAULT_LOSSY_MIN_TOKENS);
-        let model = setting(env::MODEL, "model", DEFAULT_MODEL, "", &|_| true)
-            .unwrap_or_else(|| DEFAULT_MODEL.into());
+        let model = raw(env::MODEL, "model").map_or_else(|| DEFAULT_MODEL.into(), |(_, v)| v);
         let config = Config {
             home,
             ttl_secs,
-            max_store_bytes: max_store_mb * 1024 * 1024,
+            max_store_bytes,
             model,
             lossy_min_tokens,
         };
@@ -182,6 +162,28 @@ impl Config {
     pub fn store_path(&self) -> Option<PathBuf> {
         self.home.as_ref().map(|h| h.join("headroom.db"))
     }
+}
+
+/// The value of one setting, parsed, or `None` (with a warning when it was
+/// given but is not valid) for its default to stand in.
+fn setting<T>(
+    raw: Option<(String, String)>,
+    default: &str,
+    reason: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Option<T> {
+    let (name, value) = raw?;
+    let parsed = parse(&value);
+    if parsed.is_none() {
+        warnings.push(ConfigWarning::Invalid {
+            name,
+            value,
+            reason,
+            default: default.to_string(),
+        });
+    }
+    parsed
 }
 
 /// One `key = value` setting of the file, with where it came from.
