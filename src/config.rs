@@ -53,7 +53,7 @@ pub enum ConfigWarning {
     NoHome,
     #[error("cannot read {}: {reason}; using the defaults", .path.display())]
     Unreadable { path: PathBuf, reason: String },
-    #[error("{}, line {line}: {problem}; line ignored", .path.display())]
+    #[error("{}, line {line}: {problem}", .path.display())]
     BadLine {
         path: PathBuf,
         line: usize,
@@ -226,7 +226,7 @@ fn read_file(path: &Path, warnings: &mut Vec<ConfigWarning>) -> Vec<FileSetting>
         if line.starts_with('[') {
             in_table = true;
             warnings.push(bad(format!(
-                "table {line} is not read; settings go at the top of the file, before any [table]"
+                "table {line} is not read, nor its keys; settings go at the top of the file"
             )));
             continue;
         }
@@ -234,7 +234,7 @@ fn read_file(path: &Path, warnings: &mut Vec<ConfigWarning>) -> Vec<FileSetting>
             continue;
         }
         let Some((k, v)) = line.split_once('=') else {
-            warnings.push(bad("expected key = value".into()));
+            warnings.push(bad("expected key = value; line ignored".into()));
             continue;
         };
         let key = k.trim().trim_matches('"').to_string();
@@ -369,13 +369,17 @@ mod tests {
 
     #[test]
     fn tables_and_unknown_keys_are_reported_not_fatal() {
-        let (c, warnings, _dir) =
-            load("model = \"o3\"\ntll = \"2h\"\n[store]\nttl = \"1h\"\n", &[]);
-        assert_eq!(c.model, "o3");
+        let (c, warnings, _dir) = load(
+            "model = \"o3#1\" # comment\ntll = \"2h\"\n[store]\nttl = \"1h\"\n",
+            &[],
+        );
+        assert_eq!(c.model, "o3#1");
         assert_eq!(c.ttl_secs, DEFAULT_TTL_SECS);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].ends_with("line 2: unknown key 'tll' (did you mean 'ttl'?); ignored"));
         assert!(warnings[1].contains("line 3: table [store] is not read"));
+        let (_, warnings, _dir) = load("just words\n", &[]);
+        assert!(warnings[0].ends_with("line 1: expected key = value; line ignored"));
     }
 
     #[test]
