@@ -68,8 +68,8 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;simulate' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README)')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'List the N biggest blocks of each conversation')

@@ -62,8 +62,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
         }
         &'headroom;simulate'= {
-            cand -m 'Model for token counts and the cost estimate (price table in the README)'
-            cand --model 'Model for token counts and the cost estimate (price table in the README)'
+            cand -m 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o'
+            cand --model 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o'
             cand -f 'Output format'
             cand --format 'Output format'
             cand --top 'List the N biggest blocks of each conversation'

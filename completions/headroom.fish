@@ -57,7 +57,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l limit -d 
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s l -l list -d 'List recent entries: hash, kind, size, age, expiry'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s m -l model -d 'Model for token counts and the cost estimate (price table in the README)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s m -l model -d 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o' -r
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s f -l format -d 'Output format' -r -f -a "table\t''
 markdown\t''
 json\t''"

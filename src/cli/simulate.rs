@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(value_name = "FILE|DIR", required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// Model for token counts and the cost estimate (price table in the README).
+    /// Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o.
     #[arg(short, long, value_name = "NAME", env = "HEADROOM_MODEL")]
     pub model: Option<String>,
 
