@@ -25,6 +25,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
+            cand report 'Show what you spent on models and what headroom saved'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -73,6 +74,23 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'headroom;report'= {
+            cand --by 'Rows per model, agent, project, content kind, tool or source instead'
+            cand --since 'First day, inclusive: YYYY-MM-DD, or 7d / 30d for the last N days'
+            cand --until 'Last day, inclusive: YYYY-MM-DD, or Nd'
+            cand --timezone 'Time zone of days, weeks and months (IANA name such as Europe/Paris, or UTC). Default: local'
+            cand --project 'Only entries whose project (working directory) contains TEXT'
+            cand --agent 'Only entries of this agent (claude-code, codex, …)'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --html 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE'
+            cand --statusline 'Print one short line (today''s spend and savings from usage records) for an agent''s status line'
+            cand --transcripts 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'headroom;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -83,6 +101,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
+            cand report 'Show what you spent on models and what headroom saved'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -91,6 +110,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;retrieve'= {
         }
         &'headroom;help;simulate'= {
+        }
+        &'headroom;help;report'= {
         }
         &'headroom;help;completions'= {
         }

@@ -29,6 +29,7 @@ complete -c headroom -n "__fish_headroom_needs_command" -s V -l version -d 'Prin
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "retrieve" -d 'Print the original that a marker omitted'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "report" -d 'Show what you spent on models and what headroom saved'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s t -l type -d 'Content kind; `auto` detects it from the first few KB' -r -f -a "auto\t''
@@ -65,10 +66,31 @@ complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l top -d 'L
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l no-prefix-check -d 'Skip the prefix-stability check (it compresses the first half again)'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l by -d 'Rows per model, agent, project, content kind, tool or source instead' -r -f -a "model\t''
+agent\t''
+project\t''
+kind\t''
+tool\t''
+source\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l since -d 'First day, inclusive: YYYY-MM-DD, or 7d / 30d for the last N days' -r
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l until -d 'Last day, inclusive: YYYY-MM-DD, or Nd' -r
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l timezone -d 'Time zone of days, weeks and months (IANA name such as Europe/Paris, or UTC). Default: local' -r
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l project -d 'Only entries whose project (working directory) contains TEXT' -r
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l agent -d 'Only entries of this agent (claude-code, codex, …)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand report" -s f -l format -d 'Output format' -r -f -a "table\t''
+md\t''
+json\t''
+csv\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l html -d 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE' -r -F
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l statusline -d 'Print one short line (today\'s spend and savings from usage records) for an agent\'s status line'
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l transcripts -d 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
+complete -c headroom -n "__fish_headroom_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand report" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report completions help" -f -a "report" -d 'Show what you spent on models and what headroom saved'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -158,7 +158,9 @@ pub fn run(args: Args) -> Result<Exit> {
             eprintln!("headroom: {}", stats_line(&name, &outcome, exact));
         }
     }
-    if !args.no_store {
+    if !args.no_store
+        && let Some(store) = config.store_path()
+    {
         record.model = Some(config.model.clone());
         record.estimated |= !exact;
         record.status = if status == Exit::Success {
@@ -169,7 +171,7 @@ pub fn run(args: Args) -> Result<Exit> {
         .into();
         // Written on a background thread after the output is flushed; a
         // store that cannot be written loses the record, never the output.
-        usage::Writer::start(config.store_path()).record(record);
+        usage::Writer::start(store).record(record);
     }
     Ok(status)
 }

@@ -141,7 +141,7 @@ pub fn run(args: Args) -> Result<Exit> {
         agent: args.agent.clone(),
     };
 
-    let config = Config::load()?;
+    let config = super::config::load(None);
     let mut entries: Vec<Entry> = match records(&config, &filter, &tz) {
         Ok(entries) => entries,
         Err(e) => {
@@ -203,7 +203,7 @@ pub fn run(args: Args) -> Result<Exit> {
 /// `--statusline`: today's records only, so it stays within a few
 /// milliseconds however large the store grows.
 fn statusline(tz: &TimeZone, today: jiff::civil::Date) -> Result<Exit> {
-    let config = Config::load()?;
+    let config = super::config::load(None);
     let filter = Filter {
         since: Some(today),
         until: Some(today),
@@ -232,7 +232,9 @@ fn records(
     filter: &Filter,
     tz: &TimeZone,
 ) -> Result<Vec<Entry>, usage::UsageError> {
-    let path = config.store_path();
+    let Some(path) = config.store_path() else {
+        return Ok(Vec::new());
+    };
     let Some((first, last)) = usage::time_range(&path)? else {
         return Ok(Vec::new());
     };
@@ -336,6 +338,7 @@ fn simulate_sessions(
         cost: &cost,
         lossy_min_tokens: config.lossy_min_tokens,
         model: None,
+        model_from_file: false,
         top: 0,
         check_prefix: false,
     };
