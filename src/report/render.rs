@@ -19,9 +19,12 @@ pub enum Style {
     Markdown,
 }
 
-/// The columns of every row table, by name and value.
-fn columns(report: &Report) -> Vec<(&'static str, fn(&Row) -> String)> {
-    let mut cols: Vec<(&'static str, fn(&Row) -> String)> = vec![
+/// A column: its header and how a row's cell reads.
+type Column = (&'static str, fn(&Row) -> String);
+
+/// The columns of every row table.
+fn columns(report: &Report) -> Vec<Column> {
+    let mut cols: Vec<Column> = vec![
         (key_header(report), |r| r.key.clone()),
         ("Calls", |r| n(r.calls)),
         ("Input", |r| n(r.tokens.input)),

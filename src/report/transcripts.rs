@@ -106,9 +106,9 @@ pub fn read(dirs: &Dirs) -> Calls {
     for (key, entry) in parsed.into_iter().flatten() {
         let u = entry.usage.unwrap_or_default();
         let size = (u.total(), u.output);
-        match key.and_then(|k| match seen.get(&k) {
-            Some(&i) => Some(Ok(i)),
-            None => Some(Err(k)),
+        match key.map(|k| match seen.get(&k) {
+            Some(&i) => Ok(i),
+            None => Err(k),
         }) {
             Some(Ok(i)) => {
                 if size > totals[i] {
