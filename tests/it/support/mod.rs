@@ -135,3 +135,14 @@ pub fn run_with_closed_stdout(mut c: Command) -> Output {
     drop(child.stdout.take());
     child.wait_with_output().unwrap()
 }
+
+/// Originals in the test's store (0 when there is none); usage records
+/// do not count.
+pub fn stored_originals(env: &Env) -> i64 {
+    if !env.store_path().exists() {
+        return 0;
+    }
+    let db = rusqlite::Connection::open(env.store_path()).unwrap();
+    db.query_row("SELECT count(*) FROM originals", [], |r| r.get(0))
+        .unwrap()
+}
