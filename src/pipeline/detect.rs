@@ -98,7 +98,7 @@ pub fn detect(text: &str) -> Kind {
     if log * 10 >= n * 3 {
         return Kind::Log;
     }
-    let code = lines.iter().filter(|l| is_code_line(l)).count();
+    let code = code_line_count(&lines);
     if head.starts_with("#!") || code * 10 >= n * 3 {
         return Kind::Code;
     }
@@ -285,6 +285,31 @@ fn is_log_line(l: &str) -> bool {
     .iter()
     .any(|w| t.starts_with(w));
     date || clock || month || level || status || build
+}
+
+/// How many of `lines` read as source code. Lines of a `/* … */` block
+/// count: C headers open with long licence and API comments (`** text`),
+/// and a comment block is part of a source file, not prose.
+fn code_line_count(lines: &[&str]) -> usize {
+    let mut in_comment = false;
+    let mut n = 0;
+    for l in lines {
+        let code = is_code_line(l);
+        let starts_in_comment = in_comment || l.trim_start().starts_with("/*");
+        // Follow every opener and closer on the line, in order; in prose a
+        // `/*` (a path glob) opens nothing.
+        let mut rest = if starts_in_comment || code { *l } else { "" };
+        loop {
+            let marker = if in_comment { "*/" } else { "/*" };
+            let Some(i) = rest.find(marker) else { break };
+            in_comment = !in_comment;
+            rest = &rest[i + 2..];
+        }
+        if starts_in_comment || code {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// A line that reads as source code in one of the common languages:

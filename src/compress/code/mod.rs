@@ -50,9 +50,8 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
     // lines, because a folded body takes them with it; outside bodies, up
     // to one in 100 lines. The outline itself must parse without any.
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-    if lang::error_count(root) * 20 > lines
-        || lang::error_count_outside_bodies(root, lang) * 100 > lines
-    {
+    let errors = lang::error_count(root);
+    if errors * 20 > lines || lang::error_count_outside_bodies(root, lang) * 100 > lines {
         return None;
     }
     let src = Source::new(text);
@@ -66,24 +65,30 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
     let hash = ccr::hash_of(text.as_bytes());
     // The plain attempt drops the transforms most likely to trip a grammar
     // (comment and docstring rewriting, table folds, try skeletons).
+    // C headers keep a few declarations no grammar can follow (macros that
+    // stand for types or whole declarations): a last attempt leaves their
+    // error nodes untouched and asks the outline for no more errors than
+    // the original has, rather than none.
+    let mut attempts = vec![Options::FULL, Options::PLAIN];
+    if errors > 0 && matches!(lang, Lang::C | Lang::Cpp) {
+        attempts.push(Options::AROUND_ERRORS);
+    }
     let mut stored: Option<String> = None;
-    for opts in [Options::FULL, Options::PLAIN] {
+    for opts in attempts {
         let out = outline::outline(&src, lang, root, &keep, &known, opts);
-        if out.stats == Stats::default() {
-            return None;
-        }
         let header = ccr::marker_line(&ctx.marker(&header_summary(&out.stats, ctx.via), &hash));
         let out_text = with_header(&out.text, lang, &header, src.newline);
-        if out_text.len() >= text.len() {
-            return None;
+        if out.stats == Stats::default() || out_text.len() >= text.len() {
+            continue;
         }
         // The re-parse and the store write are the two slowest steps after
         // the parse: they run side by side. An outline that fails the check
         // leaves an original stored for nothing, which is harmless.
         let parses = std::thread::scope(|s| {
             let check = s.spawn(|| {
+                let allowed = if opts.skip_errors { errors } else { 0 };
                 lang.parse(&out_text)
-                    .is_some_and(|t| !t.root_node().has_error())
+                    .is_some_and(|t| lang::error_count(t.root_node()) <= allowed)
             });
             if stored.is_none() {
                 stored = ctx.store(text, "code");
