@@ -255,3 +255,144 @@ fn numbered_file_reads_are_outlined_and_keep_their_line_numbers() {
     let hashes = support::hashes(&out);
     assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), src);
 }
+
+/// A C header of `n` documented declarations in one of the styles real
+/// headers use: export macros, `extern "C"` under `#ifdef __cplusplus`,
+/// glibc's annotation macros, zlib's `OF((…))` prototypes.
+fn header(style: &str, n: usize) -> (String, Vec<String>) {
+    let guard = format!("{}_H", style.to_uppercase());
+    let mut src = format!(
+        "/*\n** {style}.h: the public interface.\n**\n** Generated for a test; every declaration below is a fact.\n*/\n#ifndef {guard}\n#define {guard}\n#include <stddef.h>\n\n#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+    );
+    if style == "glibc" {
+        src = src.replace(
+            "#ifdef __cplusplus\nextern \"C\" {\n#endif\n",
+            "__BEGIN_DECLS\n",
+        );
+    }
+    src.push_str(
+        "typedef struct handle handle;\n#define API_VERSION \"3.2.1\"\n#define API_OK 0\n\n",
+    );
+    let mut names = Vec::new();
+    for k in 0..n {
+        let name = format!("{style}_op_{k}");
+        src.push_str(&format!(
+            "/*\n** Runs operation {k} on the handle.\n**\n** The handle must be open; the result is API_OK or an error code.\n** Operation {k} never blocks and may be called from any thread.\n*/\n"
+        ));
+        let decl = match (style, k % 3) {
+            ("sqlite", 0) => format!("SQLITE_API int {name}(handle *h, int flags);\n"),
+            ("sqlite", 1) => format!("SQLITE_API SQLITE_DEPRECATED const char *{name}(handle*);\n"),
+            ("sqlite", _) => format!(
+                "SQLITE_API void *{name}(\n  handle *h,\n  size_t n,\n  void (*xDel)(void*)\n);\n"
+            ),
+            ("zlib", 0) => format!("ZEXTERN int ZEXPORT {name} OF((handle FAR *h, int level));\n"),
+            ("zlib", 1) => format!("ZEXTERN const char * ZEXPORT {name} OF((void));\n"),
+            ("zlib", _) => format!(
+                "ZEXTERN int ZEXPORTVA {name} OF((handle *h,\n                                   const char *format, ...));\n"
+            ),
+            ("glibc", 0) => {
+                format!("extern int {name} (handle *__h, int __flags) __THROW __nonnull ((1));\n")
+            }
+            ("glibc", 1) => format!(
+                "extern handle *{name} (const char *__restrict __path)\n  __attribute_malloc__ __wur;\n"
+            ),
+            ("glibc", _) => format!(
+                "extern int {name} (handle *_Nullable __h, const char *__restrict __fmt, ...)\n  __attribute__ ((__format__ (__printf__, 2, 3)));\n"
+            ),
+            ("openssl", 0) => format!("OPENSSL_EXPORT int {name}(handle *h, int flags);\n"),
+            ("openssl", 1) => format!("__owur OPENSSL_EXPORT handle *{name}(const char *path);\n"),
+            (_, _) => format!(
+                "static inline int {name}(const handle *h) {{\n    if (h == NULL) {{\n        return -1;\n    }}\n    return API_OK + {k};\n}}\n"
+            ),
+        };
+        src.push_str(&decl);
+        src.push('\n');
+        names.push(name);
+    }
+    if style == "glibc" {
+        src.push_str("__END_DECLS\n");
+    } else {
+        src.push_str("#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n");
+    }
+    src.push_str(&format!("#endif /* {guard} */\n"));
+    (src, names)
+}
+
+/// The code of a C text with its comments taken out, line by line.
+fn c_code_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_comment = false;
+    for line in text.lines() {
+        let mut code = String::new();
+        let mut rest = line;
+        loop {
+            if in_comment {
+                match rest.find("*/") {
+                    Some(i) => {
+                        in_comment = false;
+                        rest = &rest[i + 2..];
+                    }
+                    None => break,
+                }
+            } else {
+                let open = rest.find("/*");
+                let line_comment = rest.find("//");
+                match (open, line_comment) {
+                    (Some(i), l) if l.is_none_or(|l| i < l) => {
+                        code.push_str(&rest[..i]);
+                        in_comment = true;
+                        rest = &rest[i + 2..];
+                    }
+                    (_, Some(l)) => {
+                        code.push_str(&rest[..l]);
+                        break;
+                    }
+                    _ => {
+                        code.push_str(rest);
+                        break;
+                    }
+                }
+            }
+        }
+        if !code.trim().is_empty() {
+            out.push(code.trim().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn c_headers_are_outlined_with_every_declaration_kept() {
+    let env = Env::new();
+    for style in ["sqlite", "zlib", "glibc", "openssl"] {
+        let (src, names) = header(style, 40);
+        // From stdin: detection alone must take it for code.
+        let json = env.ok_str(&["compress", "--format", "json"], &src);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["kind"], "code", "{style}: {json}");
+        let out = env.ok_str(&["compress"], &src);
+        for name in &names {
+            assert!(out.contains(name.as_str()), "{style}: lost {name}:\n{out}");
+        }
+        // Every line of code is kept, in order; only comments (and the
+        // bodies of inline functions) are folded.
+        let (before, after) = (c_code_lines(&src), c_code_lines(&out));
+        if style == "openssl" {
+            assert!(
+                after.len() < before.len(),
+                "{style}: inline bodies not folded"
+            );
+            let bodies: Vec<&String> = after.iter().filter(|l| l.contains("{  }")).collect();
+            assert_eq!(bodies.len(), 13, "{style}:\n{out}");
+        } else {
+            assert_eq!(after, before, "{style}:\n{out}");
+        }
+        assert!(
+            support::tokens(&out) * 10 <= support::tokens(&src) * 7,
+            "{style}: too little saved:\n{out}"
+        );
+        let hashes = support::hashes(&out);
+        assert_eq!(hashes.len(), 1, "{style}");
+        assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), src, "{style}");
+    }
+}

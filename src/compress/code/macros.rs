@@ -565,6 +565,38 @@ mod tests {
     }
 
     #[test]
+    fn header_macros_leave_declarations_the_grammar_parses() {
+        let src = "#ifdef __cplusplus\nextern \"C\" {\n#endif\n__BEGIN_DECLS\n\
+            extern FILE *fopen (const char *__restrict __f)\n  __attribute_malloc__ __wur;\n\
+            extern int remove (const char *__f) __THROW __nonnull ((1));\n\
+            extern FILE *__REDIRECT (tmpfile, (void), tmpfile64) __wur;\n\
+            ZEXTERN int ZEXPORT deflate OF((z_streamp strm,\n  int flush));\n\
+            typedef z_stream FAR *z_streamp;\n\
+            SQLITE_API SQLITE_DEPRECATED int sqlite3_expired(sqlite3_stmt*);\n\
+            OSSL_DEPRECATEDIN_3_0\n__owur int SSL_use_RSAPrivateKey(SSL *ssl, RSA *rsa);\n\
+            typedef struct ssl_st SSL;\n\
+            int f(int *_Nullable p);\n\
+            __END_DECLS\n#ifdef __cplusplus\n}\n#endif\n";
+        let masked = mask(src).unwrap();
+        assert_eq!(masked.len(), src.len());
+        for kept in [
+            "fopen",
+            "remove",
+            "tmpfile",
+            "deflate",
+            "z_streamp",
+            "sqlite3_expired",
+            "SSL;",
+        ] {
+            assert!(masked.contains(kept), "{kept}: {masked}");
+        }
+        for lang in [super::super::Lang::C, super::super::Lang::Cpp] {
+            let tree = lang.parse(src).unwrap();
+            assert!(!tree.root_node().has_error(), "{lang:?}: {masked}");
+        }
+    }
+
+    #[test]
     fn calls_constants_and_statements_are_left_alone() {
         for src in [
             "int x = MAX_SIZE;\n",
