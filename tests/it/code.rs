@@ -396,3 +396,108 @@ fn c_headers_are_outlined_with_every_declaration_kept() {
         assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), src, "{style}");
     }
 }
+
+/// A source file of 20 functions of 8 lines (methods of a class where the
+/// language puts them there), with the row where each function starts.
+fn functions_file(lang: &str) -> (String, Vec<usize>) {
+    let (open, close) = match lang {
+        "java" => ("public class Store {\n", "}\n"),
+        "js" | "ts" => ("export class Store {\n", "}\n"),
+        _ => ("", ""),
+    };
+    let mut src = String::from(open);
+    let mut starts = Vec::new();
+    for k in 0..20 {
+        starts.push(src.lines().count());
+        let f = match lang {
+            "py" => format!(
+                "def handler_{k}(request):\n    total = 0\n    for item in request.items:\n        total += item.price * {k}\n        log_item(item, {k})\n    if total > 100:\n        total -= {k}\n    return total\n\n\n"
+            ),
+            "go" => format!(
+                "func Handler{k}(items []Item) int {{\n\ttotal := 0\n\tfor _, item := range items {{\n\t\ttotal += item.Price * {k}\n\t\tlogItem(item, {k})\n\t}}\n\treturn total\n}}\n\n"
+            ),
+            "rs" => format!(
+                "pub fn handler_{k}(items: &[Item]) -> u64 {{\n    let mut total = 0;\n    for item in items {{\n        total += item.price * {k};\n        log_item(item, {k});\n    }}\n    total\n}}\n\n"
+            ),
+            "java" => format!(
+                "    public int handler{k}(List<Item> items) {{\n        int total = 0;\n        for (Item item : items) {{\n            total += item.price * {k};\n            logItem(item, {k});\n        }}\n        return total;\n    }}\n\n"
+            ),
+            "js" => format!(
+                "  handler{k}(items) {{\n    let total = 0;\n    for (const item of items) {{\n      total += item.price * {k};\n      logItem(item, {k});\n    }}\n    return total;\n  }}\n\n"
+            ),
+            "ts" => format!(
+                "  handler{k}(items: Item[]): number {{\n    let total = 0;\n    for (const item of items) {{\n      total += item.price * {k};\n      logItem(item, {k});\n    }}\n    return total;\n  }}\n\n"
+            ),
+            "c" => format!(
+                "int handler_{k}(const item_t *items, size_t n) {{\n    int total = 0;\n    for (size_t i = 0; i < n; i++) {{\n        total += items[i].price * {k};\n        log_item(&items[i], {k});\n    }}\n    return total;\n}}\n\n"
+            ),
+            _ => format!(
+                "int Store::Handler{k}(const std::vector<Item>& items) {{\n  int total = 0;\n  for (const Item& item : items) {{\n    total += item.price * {k};\n    LogItem(item, {k});\n  }}\n  return total;\n}}\n\n"
+            ),
+        };
+        src.push_str(&f);
+    }
+    src.push_str(close);
+    (src, starts)
+}
+
+#[test]
+fn slices_that_start_and_end_inside_a_function_outline_what_is_whole() {
+    let env = Env::new();
+    for lang in ["py", "go", "rs", "java", "js", "ts", "c", "cc"] {
+        let (file, starts) = functions_file(lang);
+        let lines: Vec<&str> = file.lines().collect();
+        // From the middle of function 2 to the middle of function 17.
+        let (from, to) = (starts[2] + 3, starts[17] + 3);
+        let slice: String = lines[from..to].iter().map(|l| format!("{l}\n")).collect();
+        let out = env.ok_str(&["compress"], &slice);
+        let hashes = support::hashes(&out);
+        assert_eq!(hashes.len(), 1, "{lang}: not outlined:\n{out}");
+        let out_lines: Vec<&str> = out.lines().collect();
+        // The partial functions, verbatim: the head right after the header
+        // comment, the tail at the end.
+        let head = &lines[from..starts[3]];
+        let tail = &lines[starts[17]..to];
+        assert_eq!(&out_lines[1..1 + head.len()], head, "{lang}:\n{out}");
+        assert_eq!(
+            &out_lines[out_lines.len() - tail.len()..],
+            tail,
+            "{lang}:\n{out}"
+        );
+        // The whole ones in between: signatures kept, bodies folded.
+        for k in 3..17 {
+            let signature = lines[starts[k]];
+            assert!(
+                out_lines.iter().any(|l| l.starts_with(signature)),
+                "{lang}: lost {signature}"
+            );
+            assert!(
+                !out.contains(&format!("price * {k};")),
+                "{lang}: body {k} kept:\n{out}"
+            );
+            assert!(
+                !out.contains(&format!("price * {k}\n")),
+                "{lang}: body {k} kept:\n{out}"
+            );
+        }
+        // Every line is a line of the slice, a line of it with its body
+        // folded onto it, or a fold.
+        for line in &out_lines[1..] {
+            let fold = line.trim_start().starts_with("# ") && line.contains(" lines")
+                || line.trim() == "...";
+            assert!(
+                fold || lines[from..to]
+                    .iter()
+                    .any(|l| line.starts_with(l) && !l.trim().is_empty())
+                    || line.trim().is_empty(),
+                "{lang}: {line:?} is not from the input"
+            );
+        }
+        let (before, after) = (support::tokens(&slice), support::tokens(&out));
+        assert!(
+            after * 10 <= before * 6,
+            "{lang}: {before} -> {after}:\n{out}"
+        );
+        assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), slice, "{lang}");
+    }
+}
