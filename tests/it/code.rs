@@ -501,3 +501,34 @@ fn slices_that_start_and_end_inside_a_function_outline_what_is_whole() {
         assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), slice, "{lang}");
     }
 }
+
+#[test]
+fn numbered_slices_from_the_middle_of_a_file_are_outlined() {
+    // An agent's read with an offset: `   201→…`, starting inside a method.
+    let env = Env::new();
+    let (file, starts) = functions_file("java");
+    let lines: Vec<&str> = file.lines().collect();
+    let (from, to) = (starts[4] + 2, starts[15] + 5);
+    let numbered: String = (from..to)
+        .map(|i| format!("{:>6}→{}\n", i + 1, lines[i]))
+        .collect();
+    let out = env.ok_str(&["compress"], &numbered);
+    assert_eq!(support::hashes(&out).len(), 1, "{out}");
+    // The partial method's lines keep their numbers; a whole method's
+    // signature keeps its own, with the body folded onto it.
+    let first = format!("{}→{}\n", from + 1, lines[from]);
+    assert!(out.contains(&first), "{out}");
+    let sig = starts[9];
+    assert!(
+        out.contains(&format!(
+            "\n{}→{} {{ /* ",
+            sig + 1,
+            lines[sig].trim_end_matches(" {")
+        )),
+        "{out}"
+    );
+    assert!(
+        support::tokens(&out) * 2 <= support::tokens(&numbered),
+        "{out}"
+    );
+}
