@@ -499,6 +499,21 @@ mod tests {
     }
 
     #[test]
+    fn headers_that_open_with_long_comments_are_code() {
+        let mut sqlite = String::from("/*\n");
+        for k in 0..60 {
+            sqlite.push_str(&format!(
+                "** Paragraph {k} of the licence and the API notes, in prose.\n"
+            ));
+        }
+        sqlite.push_str("*/\n#ifndef API_H\n#define API_H\n#include <stdarg.h>\n");
+        assert_eq!(detect(&sqlite), Kind::Code);
+        // A path glob in prose opens no comment.
+        let prose = "Clean the cache with rm -rf /tmp/cache/* before you start.\nThen run the tool again.\nIt rebuilds what it needs.\nNothing else is required.\n";
+        assert_eq!(detect(prose), Kind::Text);
+    }
+
+    #[test]
     fn prose_with_a_little_code_stays_text() {
         let prose = "The release notes follow.\nWe fixed the parser, which crashed on empty input.\nThe option (see above) is now on by default.\nUpgrade when you can; nothing else changed.\nThanks to everyone who reported issues.\nx = 1 is the example we use.\n";
         assert_eq!(detect(prose), Kind::Text);
