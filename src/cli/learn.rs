@@ -98,15 +98,21 @@ fn home() -> Option<PathBuf> {
 
 /// The agents' data directories, from their own variables or the defaults.
 fn agent_dirs(agent: AgentArg) -> (Option<PathBuf>, Option<PathBuf>) {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     let claude = var("CLAUDE_CONFIG_DIR").or_else(|| {
         let h = home()?;
         let old = h.join(".config/claude");
-        Some(if !h.join(".claude/projects").is_dir() && old.join("projects").is_dir() {
-            old
-        } else {
-            h.join(".claude")
-        })
+        Some(
+            if !h.join(".claude/projects").is_dir() && old.join("projects").is_dir() {
+                old
+            } else {
+                h.join(".claude")
+            },
+        )
     });
     let codex = var("CODEX_HOME").or_else(|| home().map(|h| h.join(".codex")));
     match agent {
@@ -298,7 +304,9 @@ fn summary(o: &Outcome) -> String {
     let tokens: usize = o.rules.iter().map(|r| r.tokens_wasted).sum();
     let failures: usize = o.rules.iter().map(|r| r.failures).sum();
     // Scaled to a week over the time the sessions span (at least a week).
-    let days = o.span.map_or(7.0, |(a, b)| ((b - a) as f64 / 86_400.0).max(7.0));
+    let days = o
+        .span
+        .map_or(7.0, |(a, b)| ((b - a) as f64 / 86_400.0).max(7.0));
     let week = |n: usize| (n as f64 * 7.0 / days).round() as usize;
     format!(
         "{head} (would save {} tokens and {} failed calls a week)",
@@ -314,9 +322,9 @@ fn progress(len: u64) -> indicatif::ProgressBar {
     if !show || len < 2 {
         return indicatif::ProgressBar::hidden();
     }
-    let style =
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} transcripts {elapsed_precise}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} transcripts {elapsed_precise}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     indicatif::ProgressBar::new(len).with_style(style)
 }
-

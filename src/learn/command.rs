@@ -279,7 +279,10 @@ pub fn args_ratio(a: &[String], b: &[String]) -> f32 {
 /// and alike arguments (the first one, a subcommand, equal).
 pub fn same_job(a: &Shape, b: &Shape) -> bool {
     if a.family() != b.family() {
-        return false;
+        // `docker-compose up` and `docker compose up`.
+        let (x, y) = (split_program(a), split_program(b));
+        let changed = x.program != a.program || y.program != b.program;
+        return changed && x.family() == y.family() && same_job(&x, &y);
     }
     let sub = |s: &Shape| s.args.first().filter(|w| !w.starts_with('-')).cloned();
     if let (Some(x), Some(y)) = (sub(a), sub(b))
@@ -289,6 +292,19 @@ pub fn same_job(a: &Shape, b: &Shape) -> bool {
         return false;
     }
     args_ratio(&a.args, &b.args) >= 0.5
+}
+
+/// `a-b x` as `a b x`; other shapes unchanged.
+fn split_program(s: &Shape) -> Shape {
+    let mut out = s.clone();
+    if let Some((first, rest)) = s.program.split_once('-')
+        && !first.is_empty()
+        && !rest.is_empty()
+    {
+        out.program = first.to_string();
+        out.args.insert(0, rest.to_string());
+    }
+    out
 }
 
 /// Arguments only in `a` and only in `b`, in order.
@@ -349,6 +365,11 @@ mod tests {
         assert!(!same_job(&p("ls src"), &p("ls lib")));
         assert!(!same_job(&p("cargo build"), &p("cargo test")));
         assert!(!same_job(&p("npm test"), &p("make test")));
+        assert!(same_job(
+            &p("docker-compose up -d"),
+            &p("docker compose up -d")
+        ));
+        assert!(!same_job(&p("ts-node a.ts"), &p("node a.ts")));
         assert_eq!(family("python3.11"), "python");
         let (r, a) = arg_changes(
             &["test".into(), "--feature".into(), "x".into()],

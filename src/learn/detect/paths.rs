@@ -64,7 +64,6 @@ pub fn detect(session: &Session) -> Vec<Finding> {
     let ev = &session.events;
     let project = session.project.as_deref();
     let mut out = Vec::new();
-    let mut done = Vec::new();
     for (i, e) in ev.iter().enumerate() {
         let Some(call) = e.call() else { continue };
         if call.status != Status::Failed || !NOT_THERE.iter().any(|m| call.head.contains(m)) {
@@ -73,9 +72,6 @@ pub fn detect(session: &Session) -> Vec<Finding> {
         let Some(missing) = read_path(e) else {
             continue;
         };
-        if done.contains(&missing) {
-            continue;
-        }
         // Read fine elsewhere in the session: it exists (or was created).
         let exists = ev.iter().any(|o| {
             o.call().is_some_and(|c| c.status == Status::Ok)
@@ -102,25 +98,18 @@ pub fn detect(session: &Session) -> Vec<Finding> {
                 continue;
             }
             let (m, r) = (relative(&missing, project), relative(&real, project));
-            let failures = ev[i..]
-                .iter()
-                .filter(|x| {
-                    x.call().is_some_and(|c| c.status == Status::Failed)
-                        && read_path(x).as_deref() == Some(&missing)
-                })
-                .count();
+            let failures = 1;
             out.push(Finding {
                 kind: Kind::Path,
                 key: format!("path\u{0}{m}\u{0}{r}"),
                 advice: format!("Read `{r}`; there is no `{m}`"),
                 detail: String::new(),
                 mentions: vec![r.clone(), m.clone()],
-                tokens: call.tokens() * failures,
+                tokens: call.tokens(),
                 failures,
                 line: e.line,
                 time: e.time,
             });
-            done.push(missing.clone());
             break;
         }
     }

@@ -23,8 +23,9 @@ pub fn approx(tokens: usize) -> String {
 struct Group<'a> {
     last: &'a Call,
     trimmed: bool,
+    /// Ended with the whole output after trimmed ones.
+    done: bool,
     largest: usize,
-    advice: String,
     mention: String,
     read: bool,
     /// Events that fetched it again.
@@ -61,24 +62,28 @@ pub fn detect(session: &Session) -> Vec<Finding> {
             }
             _ => continue,
         };
-        match index.get(&group) {
+        // A run of fetches that ended with the whole output is one episode;
+        // fetching again after it starts another.
+        let open = index.get(&group).copied().filter(|&i| !groups[i].done);
+        match open {
             None => {
                 index.insert(group, groups.len());
                 groups.push(Group {
                     last: call,
                     trimmed,
+                    done: false,
                     largest: call.output_bytes,
-                    advice: String::new(),
                     mention,
                     read,
                     again: Vec::new(),
                 });
             }
-            Some(&i) => {
+            Some(i) => {
                 let g = &mut groups[i];
                 let same = g.last.output_hash == call.output_hash && call.output_bytes >= LARGE;
                 if g.trimmed || same {
                     g.again.push(e);
+                    g.done = g.trimmed && !trimmed;
                 }
                 g.largest = g.largest.max(call.output_bytes);
                 g.last = call;
@@ -87,12 +92,15 @@ pub fn detect(session: &Session) -> Vec<Finding> {
         }
     }
     let mut out = Vec::new();
-    for mut g in groups {
-        if g.again.is_empty() || g.largest < LARGE {
+    for g in groups {
+        let Some(first) = g.again.first() else {
+            continue;
+        };
+        if g.largest < LARGE {
             continue;
         }
         let size = approx(g.largest.div_ceil(4));
-        g.advice = if g.read {
+        let advice = if g.read {
             format!(
                 "`{}` is {size} tokens; read it once, or only the lines you need",
                 g.mention
@@ -104,19 +112,22 @@ pub fn detect(session: &Session) -> Vec<Finding> {
             )
         };
         let kind = if g.read { "read" } else { "sh" };
-        for e in g.again {
-            out.push(Finding {
-                kind: Kind::Waste,
-                key: format!("waste\u{0}{kind}\u{0}{}", g.mention),
-                advice: g.advice.clone(),
-                detail: String::new(),
-                mentions: vec![g.mention.clone()],
-                tokens: e.call().map_or(0, Call::tokens),
-                failures: 0,
-                line: e.line,
-                time: e.time,
-            });
-        }
+        out.push(Finding {
+            kind: Kind::Waste,
+            key: format!("waste\u{0}{kind}\u{0}{}", g.mention),
+            advice,
+            detail: String::new(),
+            mentions: vec![g.mention.clone()],
+            tokens: g
+                .again
+                .iter()
+                .filter_map(|e| e.call())
+                .map(Call::tokens)
+                .sum(),
+            failures: 0,
+            line: first.line,
+            time: first.time,
+        });
     }
     out.sort_by_key(|f| f.line);
     out
@@ -135,18 +146,20 @@ mod tests {
 
     #[test]
     fn bigger_heads_and_the_whole_thing() {
-        let s = session(vec![
+        let tree = vec![
             sh("cargo tree | head -50", Status::Ok, &out(50)),
             sh("cargo tree | head -200", Status::Ok, &out(200)),
             sh("cargo tree", Status::Ok, &out(3000)),
-        ]);
-        let f = detect(&s);
-        assert_eq!(f.len(), 2);
+        ];
+        let f = detect(&session(tree.clone()));
+        assert_eq!(f.len(), 1, "one episode");
         assert!(
             f[0].advice.starts_with("`cargo tree` prints ~"),
             "{}",
             f[0].advice
         );
+        let f = detect(&session([tree.clone(), tree].concat()));
+        assert_eq!(f.len(), 2, "the same again is a second episode");
         assert_eq!(f[0].key, f[1].key);
         // The same big file read twice, unchanged.
         let big = out(2000);
