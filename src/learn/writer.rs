@@ -67,7 +67,8 @@ pub fn splice(text: &str, rules: &[&Rule], max: usize) -> String {
         .map(|r| format!("- {}", r.text))
         .collect();
     if let Some(r) = block_range(text) {
-        let fresh: Vec<String> = lines.iter().map(|l| advice_of(l).to_lowercase()).collect();
+        // Rules found again (stated by hand or not) replace their old lines.
+        let fresh: Vec<String> = rules.iter().map(|r| r.advice.to_lowercase()).collect();
         for old in text[r].lines().filter(|l| l.starts_with("- ")) {
             if !fresh.contains(&advice_of(old).to_lowercase()) && !lines.iter().any(|l| l == old) {
                 lines.push(old.to_string());
@@ -198,6 +199,15 @@ mod tests {
         );
         let hand = "Always run tests with uv run pytest.\n";
         assert_eq!(splice(hand, &[&r], 20), hand);
+        // Nor kept from an earlier block once the hand-written text says it.
+        let both = format!("{}{hand}", splice("", &[&r], 20));
+        assert_eq!(splice(&both, &[&r], 20), both);
+        let other = rule("Use `pnpm`, not `npm` (failed 2× in 1 session)", &["pnpm"]);
+        let out = splice(&both, &[&r, &other], 20);
+        assert!(
+            out.contains("pnpm") && !out.contains("- Use `uv run pytest`"),
+            "{out}"
+        );
         assert_eq!(outside(&format!("a\n{START}\nx\n{END}\nb")), "a\n\nb");
     }
 

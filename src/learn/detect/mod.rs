@@ -240,7 +240,7 @@ pub fn correction_finding(session: &Session, f: &Fix, kind: Kind) -> Finding {
         kind,
         key: format!("{}\u{0}{key}", kind.name()),
         advice: format!("Use `{good_text}`, not `{bad_text}`"),
-        detail: error_line(&f.failed.call().map(|c| c.head.as_str()).unwrap_or_default()),
+        detail: error_line(f.failed.call().map(|c| c.head.as_str()).unwrap_or_default()),
         mentions: vec![good_text],
         tokens: f.tokens,
         failures: f.failures,
@@ -277,8 +277,10 @@ pub fn error_line(head: &str) -> String {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with("Exit code"))
     };
-    let line = lines()
-        .find(|l| WORDS.iter().any(|w| l.contains(w)))
+    // The most telling word first: "No module named" over "ImportError".
+    let line = WORDS
+        .iter()
+        .find_map(|w| lines().find(|l| l.contains(w)))
         .or_else(|| lines().next())
         .unwrap_or("");
     // Shell prefixes name the shell, not the problem.
@@ -287,6 +289,8 @@ pub fn error_line(head: &str) -> String {
         .trim_start_matches("bash: ")
         .trim_start_matches("zsh: ")
         .trim_start_matches("sh: ");
+    // pytest's `E   ` margin.
+    let line = line.strip_prefix("E ").map_or(line, str::trim_start);
     let line = line
         .strip_prefix("line ")
         .and_then(|r| r.split_once(": "))
@@ -432,6 +436,12 @@ mod tests {
             "python: command not found"
         );
         assert_eq!(error_line("\n\nhello\n"), "hello");
+        assert_eq!(
+            error_line(
+                "ImportError while loading conftest\nE   ModuleNotFoundError: No module named 'x'"
+            ),
+            "ModuleNotFoundError: No module named 'x'"
+        );
     }
 
     #[test]
