@@ -16,6 +16,7 @@ const WRAPPERS: &[&[&str]] = &[
     &["bundle", "exec"],
     &["python", "-m"],
     &["python3", "-m"],
+    &["corepack"],
     &["npx"],
     &["bunx"],
     &["sudo"],

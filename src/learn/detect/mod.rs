@@ -121,6 +121,44 @@ fn normalize(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// Programs whose non-zero exit is an answer ("no match", "differs"), not
+/// a mistake.
+const ANSWERS: &[&str] = &["grep", "egrep", "fgrep", "diff", "cmp", "test", "[", "which", "pgrep", "true", "false"];
+
+/// Output of tests that ran and failed: fixed by changing code, not the command.
+const TEST_FAILURES: &[&str] = &[
+    "test result: FAILED",
+    "--- FAIL",
+    "AssertionError",
+    "assertion failed",
+    "assert_eq!",
+    "panicked at",
+    "FAILED tests/",
+    "Tests failed",
+    "✕",
+];
+
+/// Whether a failed command may have been the wrong command: not a search
+/// that found nothing, not tests that ran and failed.
+fn is_mistake(shape: &Shape, head: &str) -> bool {
+    let program = shape.program.rsplit('/').next().unwrap_or("");
+    if ANSWERS.contains(&shape.family().as_str()) || ANSWERS.contains(&program) {
+        return false;
+    }
+    let failed_tests = TEST_FAILURES.iter().any(|t| head.contains(t))
+        || counts_failures(head);
+    !failed_tests
+}
+
+/// `3 failed` / `1 failed,` as test runners print it.
+fn counts_failures(head: &str) -> bool {
+    head.match_indices(" failed").any(|(i, _)| {
+        let before = head[..i].trim_end();
+        before.ends_with(|c: char| c.is_ascii_digit())
+            && !head[..i].ends_with(" 0")
+    })
+}
+
 /// All failure → fix pairs of a session. Never a pair: a failure with no
 /// success after it, a command that also succeeds unchanged (flaky), a
 /// success after a file was edited (the edit may be what fixed it),
@@ -133,7 +171,7 @@ pub fn fixes(session: &Session) -> Vec<Fix<'_>> {
         let Some((call, shape)) = shell(e) else {
             continue;
         };
-        if call.status != Status::Failed || claimed[i] {
+        if call.status != Status::Failed || claimed[i] || !is_mistake(&shape, &call.head) {
             continue;
         }
         let dir = dir_of(e, &shape);
@@ -473,6 +511,13 @@ mod tests {
             edit("a.py"),
             ok("pytest -x"),
         ]);
+        assert!(fixes(&s).is_empty());
+        // A search that found nothing, tests that failed.
+        let s = session(vec![fail("grep -rn foo src", ""), ok("grep -rn bar src")]);
+        assert!(fixes(&s).is_empty());
+        let s = session(vec![fail("cargo test", "test result: FAILED. 3 passed; 1 failed"), ok("cargo test parser")]);
+        assert!(fixes(&s).is_empty());
+        let s = session(vec![fail("pytest -q", "2 failed, 10 passed in 0.3s"), ok("pytest -q -x tests/a.py")]);
         assert!(fixes(&s).is_empty());
         // A different job is not a fix.
         let s = session(vec![fail("pytest", nf), ok("git status")]);

@@ -54,7 +54,8 @@ fn related(missing: &str, real: &str) -> bool {
     if ms.is_empty() || missing == real {
         return false;
     }
-    let same_name = ms == rs && mx == rx;
+    // Same name, or the same stem with another extension (`.yaml`/`.yml`).
+    let same_name = ms == rs;
     let stem_in_path =
         mx == rx && (real.split('/').any(|c| c == ms) || rs.contains(ms) || ms.contains(rs));
     same_name || stem_in_path
@@ -147,6 +148,15 @@ mod tests {
             detect(&s)[0].advice,
             "Read `src/lib/util.py`; there is no `src/util.py`"
         );
+    }
+
+    #[test]
+    fn another_extension() {
+        let s = session(vec![
+            read("/home/u/proj/deploy.yaml", Status::Failed, GONE),
+            read("/home/u/proj/deploy.yml", Status::Ok, "x"),
+        ]);
+        assert_eq!(detect(&s)[0].advice, "Read `deploy.yml`; there is no `deploy.yaml`");
     }
 
     #[test]

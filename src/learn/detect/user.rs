@@ -15,19 +15,61 @@ use crate::learn::event::{Event, Session, Status, Tool, What};
 const MAX_CHARS: usize = 240;
 
 static LEAD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(?:no+|nope|wrong|stop|wait)\b[\s,.!:;-]*").unwrap());
-static USE_NOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:please\s+)?(?:use|run|try)\s+(.+?)[\s,]+(?:not|instead of|rather than)\s+(.+?)[\s.!]*$")
-        .unwrap()
-});
-static INSTEAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^instead of\s+(.+?),?\s+(?:use|run)\s+(.+?)[\s.!]*$").unwrap()
-});
+    LazyLock::new(|| Regex::new(r"(?i)^(?:no+|nope|wrong|wait|actually)\b[\s,.!:;-]*").unwrap());
 static DONT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:please\s+)?(?:don'?t|do not|never|avoid)\s+(.{3,}?)[\s.!]*$").unwrap()
 });
-static USE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(?:please\s+)?(?:use|run)\s+(.{2,}?)[\s.!]*$").unwrap());
+
+/// Words that end a named tool or command in a sentence.
+const STOPS: &[&str] = &[
+    "not", "instead", "rather", "here", "for", "in", "on", "when", "because", "and", "please",
+    "anymore", "again", "since", "ok", "okay", "to", "with", "from", "—", "-",
+];
+
+/// Words that name nothing a rule could say.
+const VAGUE: &[&str] = &["it", "this", "that", "them", "the", "a", "what", "something"];
+
+/// The tool or command named after one of `markers` (`use pnpm, …` →
+/// `pnpm`): up to four words, to punctuation or a stop word. With
+/// `positive`, a marker after a negation ("don't use X") does not count.
+fn named_after(text: &str, markers: &[&str], positive: bool) -> Option<String> {
+    let lower = text.to_lowercase();
+    let mut best: Option<(usize, String)> = None;
+    for m in markers {
+        for (i, _) in lower.match_indices(m) {
+            let at_word = i == 0 || !lower[..i].ends_with(|c: char| c.is_alphanumeric());
+            let negated = ["don't ", "dont ", "do not ", "never ", "stop ", "not "]
+                .iter()
+                .any(|n| lower[..i].ends_with(n));
+            if !at_word || (positive && negated) {
+                continue;
+            }
+            let rest = &text[i + m.len()..];
+            let mut words = Vec::new();
+            for w in rest.split_whitespace() {
+                let clean = w.trim_matches(|c: char| "`\"'“”‘’".contains(c));
+                let ends = clean.ends_with([',', '.', ';', '!', ':', ')']);
+                let clean = clean.trim_end_matches([',', '.', ';', '!', ':', ')']);
+                if STOPS.contains(&clean.to_lowercase().as_str()) || clean.is_empty() {
+                    break;
+                }
+                words.push(clean.trim_matches('`').to_string());
+                if ends || words.len() == 4 {
+                    break;
+                }
+            }
+            let name = words.join(" ");
+            if name.is_empty() || VAGUE.contains(&name.to_lowercase().as_str()) {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(j, _)| i < *j) {
+                best = Some((i, name));
+            }
+            break;
+        }
+    }
+    best.map(|(_, n)| n)
+}
 
 /// What a correction says: a key, the advice and what must be mentioned.
 fn directive(text: &str, rejected: bool) -> Option<(String, String, Vec<String>)> {
@@ -38,24 +80,19 @@ fn directive(text: &str, rejected: bool) -> Option<(String, String, Vec<String>)
     let first = t.lines().next().unwrap_or("").trim();
     let lead = LEAD.find(first);
     let rest = lead.map_or(first, |m| &first[m.end()..]).trim();
-    let canon = |s: &str| {
-        s.trim_matches(|c: char| c == '`' || c == '"' || c == '\'')
-            .to_string()
-    };
-    if let Some(c) = USE_NOT.captures(rest) {
-        let (good, bad) = (canon(&c[1]), canon(&c[2]));
+    let good = named_after(rest, &["use ", "run ", "using ", "prefer ", "switch to "], true);
+    let bad = named_after(
+        rest,
+        &["instead of ", "rather than ", "don't use ", "dont use ", "do not use ", "never use ", "stop using ", "not "],
+        false,
+    );
+    if let (Some(good), Some(bad)) = (&good, &bad)
+        && !good.eq_ignore_ascii_case(bad)
+    {
         return Some((
             format!("use\u{0}{}\u{0}{}", good.to_lowercase(), bad.to_lowercase()),
             format!("Use `{good}`, not `{bad}`"),
-            vec![good, bad],
-        ));
-    }
-    if let Some(c) = INSTEAD.captures(rest) {
-        let (bad, good) = (canon(&c[1]), canon(&c[2]));
-        return Some((
-            format!("use\u{0}{}\u{0}{}", good.to_lowercase(), bad.to_lowercase()),
-            format!("Use `{good}`, not `{bad}`"),
-            vec![good, bad],
+            vec![good.clone(), bad.clone()],
         ));
     }
     if let Some(c) = DONT.captures(rest) {
@@ -76,17 +113,14 @@ fn directive(text: &str, rejected: bool) -> Option<(String, String, Vec<String>)
         ));
     }
     // "no, use pnpm": a bare "use X" only counts after a "no" or in a rejection.
-    if (lead.is_some() || rejected)
-        && let Some(c) = USE.captures(rest)
-    {
-        let good = canon(&c[1]);
-        return Some((
+    match good {
+        Some(good) if lead.is_some() || rejected => Some((
             format!("use\u{0}{}", good.to_lowercase()),
             format!("Use `{good}`"),
             vec![good],
-        ));
+        )),
+        _ => None,
     }
-    None
 }
 
 fn call_text(e: &Event) -> String {
@@ -165,8 +199,17 @@ mod tests {
             user("Don't run the e2e suite locally."),
         ]);
         assert_eq!(detect(&s)[0].advice, "Don't run the e2e suite locally");
-        let s = session(vec![ok("npm i"), user("Nope - use pnpm instead of npm!")]);
-        assert_eq!(detect(&s)[0].key, "user\u{0}use\u{0}pnpm\u{0}npm");
+        for words in [
+            "Nope - use pnpm instead of npm!",
+            "don't use npm, use pnpm",
+            "we use `pnpm` here, not npm",
+            "Stop using npm; use pnpm.",
+        ] {
+            let s = session(vec![ok("npm i"), user(words)]);
+            assert_eq!(detect(&s)[0].key, "user\u{0}use\u{0}pnpm\u{0}npm", "{words}");
+        }
+        let s = session(vec![ok("pytest"), user("no, use uv run pytest for tests")]);
+        assert_eq!(detect(&s)[0].advice, "Use `uv run pytest`");
         // A rejection that says what to do instead.
         let s = session(vec![sh(
             "npm i",
