@@ -73,7 +73,9 @@ fn main() {
         world.bytes as f64 / 1e6 / secs
     );
     match peak_rss_mb() {
-        Some(peak) => println!("peak memory: {peak:.0} MB (generator's own peak before learning: {rss_before:.0} MB)"),
+        Some(peak) => println!(
+            "peak memory: {peak:.0} MB (generator's own peak before learning: {rss_before:.0} MB)"
+        ),
         None => println!("peak memory: unknown (no /proc)"),
     }
     let rules: Vec<serde_json::Value> = outcome

@@ -123,7 +123,9 @@ fn normalize(path: &str) -> String {
 
 /// Programs whose non-zero exit is an answer ("no match", "differs"), not
 /// a mistake.
-const ANSWERS: &[&str] = &["grep", "egrep", "fgrep", "diff", "cmp", "test", "[", "which", "pgrep", "true", "false"];
+const ANSWERS: &[&str] = &[
+    "grep", "egrep", "fgrep", "diff", "cmp", "test", "[", "which", "pgrep", "true", "false",
+];
 
 /// Output of tests that ran and failed: fixed by changing code, not the command.
 const TEST_FAILURES: &[&str] = &[
@@ -145,8 +147,7 @@ fn is_mistake(shape: &Shape, head: &str) -> bool {
     if ANSWERS.contains(&shape.family().as_str()) || ANSWERS.contains(&program) {
         return false;
     }
-    let failed_tests = TEST_FAILURES.iter().any(|t| head.contains(t))
-        || counts_failures(head);
+    let failed_tests = TEST_FAILURES.iter().any(|t| head.contains(t)) || counts_failures(head);
     !failed_tests
 }
 
@@ -154,8 +155,7 @@ fn is_mistake(shape: &Shape, head: &str) -> bool {
 fn counts_failures(head: &str) -> bool {
     head.match_indices(" failed").any(|(i, _)| {
         let before = head[..i].trim_end();
-        before.ends_with(|c: char| c.is_ascii_digit())
-            && !head[..i].ends_with(" 0")
+        before.ends_with(|c: char| c.is_ascii_digit()) && !head[..i].ends_with(" 0")
     })
 }
 
@@ -515,9 +515,15 @@ mod tests {
         // A search that found nothing, tests that failed.
         let s = session(vec![fail("grep -rn foo src", ""), ok("grep -rn bar src")]);
         assert!(fixes(&s).is_empty());
-        let s = session(vec![fail("cargo test", "test result: FAILED. 3 passed; 1 failed"), ok("cargo test parser")]);
+        let s = session(vec![
+            fail("cargo test", "test result: FAILED. 3 passed; 1 failed"),
+            ok("cargo test parser"),
+        ]);
         assert!(fixes(&s).is_empty());
-        let s = session(vec![fail("pytest -q", "2 failed, 10 passed in 0.3s"), ok("pytest -q -x tests/a.py")]);
+        let s = session(vec![
+            fail("pytest -q", "2 failed, 10 passed in 0.3s"),
+            ok("pytest -q -x tests/a.py"),
+        ]);
         assert!(fixes(&s).is_empty());
         // A different job is not a fix.
         let s = session(vec![fail("pytest", nf), ok("git status")]);

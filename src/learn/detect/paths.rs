@@ -156,7 +156,10 @@ mod tests {
             read("/home/u/proj/deploy.yaml", Status::Failed, GONE),
             read("/home/u/proj/deploy.yml", Status::Ok, "x"),
         ]);
-        assert_eq!(detect(&s)[0].advice, "Read `deploy.yml`; there is no `deploy.yaml`");
+        assert_eq!(
+            detect(&s)[0].advice,
+            "Read `deploy.yml`; there is no `deploy.yaml`"
+        );
     }
 
     #[test]

@@ -27,7 +27,16 @@ const STOPS: &[&str] = &[
 ];
 
 /// Words that name nothing a rule could say.
-const VAGUE: &[&str] = &["it", "this", "that", "them", "the", "a", "what", "something"];
+const VAGUE: &[&str] = &[
+    "it",
+    "this",
+    "that",
+    "them",
+    "the",
+    "a",
+    "what",
+    "something",
+];
 
 /// The tool or command named after one of `markers` (`use pnpm, …` →
 /// `pnpm`): up to four words, to punctuation or a stop word. With
@@ -80,10 +89,23 @@ fn directive(text: &str, rejected: bool) -> Option<(String, String, Vec<String>)
     let first = t.lines().next().unwrap_or("").trim();
     let lead = LEAD.find(first);
     let rest = lead.map_or(first, |m| &first[m.end()..]).trim();
-    let good = named_after(rest, &["use ", "run ", "using ", "prefer ", "switch to "], true);
+    let good = named_after(
+        rest,
+        &["use ", "run ", "using ", "prefer ", "switch to "],
+        true,
+    );
     let bad = named_after(
         rest,
-        &["instead of ", "rather than ", "don't use ", "dont use ", "do not use ", "never use ", "stop using ", "not "],
+        &[
+            "instead of ",
+            "rather than ",
+            "don't use ",
+            "dont use ",
+            "do not use ",
+            "never use ",
+            "stop using ",
+            "not ",
+        ],
         false,
     );
     if let (Some(good), Some(bad)) = (&good, &bad)
@@ -206,7 +228,11 @@ mod tests {
             "Stop using npm; use pnpm.",
         ] {
             let s = session(vec![ok("npm i"), user(words)]);
-            assert_eq!(detect(&s)[0].key, "user\u{0}use\u{0}pnpm\u{0}npm", "{words}");
+            assert_eq!(
+                detect(&s)[0].key,
+                "user\u{0}use\u{0}pnpm\u{0}npm",
+                "{words}"
+            );
         }
         let s = session(vec![ok("pytest"), user("no, use uv run pytest for tests")]);
         assert_eq!(detect(&s)[0].advice, "Use `uv run pytest`");
