@@ -126,6 +126,26 @@ fn is_true(raw: Option<&RawValue>) -> bool {
     raw.is_some_and(|r| r.get() == "true")
 }
 
+/// Each non-blank line of a transcript that is a JSON object: its 1-based
+/// number, byte range, text and fields. Other lines count in `bad_lines`.
+fn records<'t>(
+    text: &'t str,
+    bad_lines: &'t mut usize,
+) -> impl Iterator<Item = (usize, std::ops::Range<usize>, &'t str, Rec<'t>)> + 't {
+    convo::lines(text)
+        .enumerate()
+        .filter(|(_, (_, line))| !line.trim().is_empty())
+        .filter_map(
+            move |(no, (range, line))| match serde_json::from_str::<Rec>(line) {
+                Ok(rec) => Some((no + 1, range, line, rec)),
+                Err(_) => {
+                    *bad_lines += 1;
+                    None
+                }
+            },
+        )
+}
+
 /// Reads one transcript of `agent`.
 pub fn read(agent: Agent, path: &Path, text: &str) -> Read {
     match agent {
@@ -146,14 +166,7 @@ fn read_claude(path: &Path, text: &str) -> Read {
     let mut sessions = vec![Session::default(), Session::default()];
     let mut pending: HashMap<String, Pending> = HashMap::new();
     let mut bad_lines = 0;
-    for (no, (range, line)) in convo::lines(text).enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Ok(rec) = serde_json::from_str::<Rec>(line) else {
-            bad_lines += 1;
-            continue;
-        };
+    for (no, range, _, rec) in records(text, &mut bad_lines) {
         let kind = str_of(rec.kind).unwrap_or_default();
         let (Some(message), "user" | "assistant") = (rec.message, kind.as_str()) else {
             continue;
@@ -175,7 +188,7 @@ fn read_claude(path: &Path, text: &str) -> Read {
         }
         let time = str_of(rec.timestamp).and_then(|t| parse_time(&t));
         let base = Event {
-            line: no + 1,
+            line: no,
             time,
             cwd,
             what: What::User(String::new()),
@@ -420,14 +433,7 @@ fn read_codex(path: &Path, text: &str) -> Read {
     let mut cwd: Option<String> = None;
     let mut pending: HashMap<String, usize> = HashMap::new();
     let mut bad_lines = 0;
-    for (no, (range, line)) in convo::lines(text).enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Ok(rec) = serde_json::from_str::<Rec>(line) else {
-            bad_lines += 1;
-            continue;
-        };
+    for (no, range, line, rec) in records(text, &mut bad_lines) {
         let kind = str_of(rec.kind);
         let time = str_of(rec.timestamp).and_then(|t| parse_time(&t));
         // Envelope `{timestamp, type, payload}`, or a bare item (older rollouts).
@@ -481,7 +487,7 @@ fn read_codex(path: &Path, text: &str) -> Read {
             continue;
         };
         let base = Event {
-            line: no + 1,
+            line: no,
             time,
             cwd: cwd.clone(),
             what: What::User(String::new()),
