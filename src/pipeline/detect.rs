@@ -22,10 +22,11 @@ pub enum Kind {
     Code,
     Html,
     Text,
+    Lines,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Json,
         Kind::Log,
         Kind::Search,
@@ -33,6 +34,7 @@ impl Kind {
         Kind::Code,
         Kind::Html,
         Kind::Text,
+        Kind::Lines,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Code => "code",
             Kind::Html => "html",
             Kind::Text => "text",
+            Kind::Lines => "lines",
         }
     }
 }
@@ -82,12 +85,23 @@ pub fn detect(text: &str) -> Kind {
     if looks_like_html(trimmed) {
         return Kind::Html;
     }
+    // Coloured output (`cargo build` on a terminal) is judged by what it shows.
+    let plain;
+    let head = if memchr::memchr(0x1b, head.as_bytes()).is_some() {
+        plain = crate::compress::log::clean::strip_ansi(head);
+        plain.as_str()
+    } else {
+        head
+    };
     let lines: Vec<&str> = head.lines().take(200).collect();
     if lines.is_empty() {
         return Kind::Text;
     }
     if is_diff(&lines) {
         return Kind::Diff;
+    }
+    if crate::compress::lines::table::looks_delimited(head) {
+        return Kind::Lines;
     }
     let n = lines.iter().filter(|l| !l.trim().is_empty()).count().max(1);
     let search = search_line_count(&lines);
@@ -98,11 +112,47 @@ pub fn detect(text: &str) -> Kind {
     if log * 10 >= n * 3 {
         return Kind::Log;
     }
+    let prose = lines.iter().filter(|l| is_prose_line(l)).count();
+    let fence = lines.iter().any(|l| l.trim_start().starts_with("```"));
+    if fence && prose * 10 >= n * 2 {
+        return Kind::Text;
+    }
     let code = lines.iter().filter(|l| is_code_line(l)).count();
     if head.starts_with("#!") || code * 10 >= n * 3 {
         return Kind::Code;
     }
-    Kind::Text
+    if prose * 10 >= n * 4 {
+        Kind::Text
+    } else {
+        Kind::Lines
+    }
+}
+
+/// A sentence: three or more words, mostly alphabetic and single-spaced,
+/// ending like a sentence or running to six words or more. A comment, a
+/// row of aligned columns or a `git log --oneline` line is not one.
+fn is_prose_line(l: &str) -> bool {
+    let t = l.trim_start_matches([' ', '>', '-', '*']);
+    if t.starts_with(['#', '/', '|']) || t.trim_end().contains("  ") || t.contains('\t') {
+        return false;
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words.len() < 3
+        || (words[0].len() >= 7 && words[0].bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return false;
+    }
+    let alphabetic = words
+        .iter()
+        .filter(|w| {
+            w.trim_end_matches(['.', ',', ';', ':', '!', '?', ')'])
+                .trim_start_matches('(')
+                .chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        })
+        .count();
+    alphabetic * 10 >= words.len() * 7
+        && (words.len() >= 6 || t.trim_end().ends_with(['.', '!', '?', ':']))
 }
 
 fn looks_like_json(t: &str) -> bool {
@@ -460,7 +510,7 @@ mod tests {
             detect("2024-01-01 12:00:00 INFO started\n2024-01-01 12:00:01 INFO ok\n"),
             Kind::Log
         );
-        assert_eq!(detect("[not json"), Kind::Text);
+        assert_eq!(detect("[not json"), Kind::Lines);
     }
 
     #[test]

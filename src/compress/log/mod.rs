@@ -9,11 +9,11 @@
 //! with its size by level and the hash that retrieves the original.
 //! `go test -json` streams are first shown as the output they carry.
 
-mod classify;
-mod clean;
+pub(crate) mod classify;
+pub(crate) mod clean;
 mod fold;
 mod gotest;
-mod select;
+pub(crate) mod select;
 mod template;
 
 pub use gotest::looks_like as looks_like_go_test_json;

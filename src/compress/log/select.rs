@@ -212,7 +212,7 @@ fn attach_trace(i: usize, lines: &[Cow<'_, str>], infos: &[LineInfo], keep: &mut
 }
 
 /// Lines that answer the query: the best BM25 matches and exact anchor hits.
-fn query_hits(lines: &[Cow<'_, str>], query: &Query) -> Vec<usize> {
+pub(crate) fn query_hits(lines: &[Cow<'_, str>], query: &Query) -> Vec<usize> {
     if query.is_empty() {
         return Vec::new();
     }
