@@ -23,8 +23,10 @@ pub mod table;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use super::log::classify::{self, Tier};
+use regex::Regex;
+
 use super::log::clean::{self, Lines};
 use super::log::select::query_hits;
 use super::{Compressed, Context, gaps, keep_cheap_gaps};
@@ -155,6 +157,23 @@ fn plan(lines: &[Cow<'_, str>], ctx: &Context) -> Plan {
         }
     };
 
+    // `git log`: each commit's id and its whole message (the indented lines
+    // after the header) are facts, however alike the messages read.
+    let mut in_message = false;
+    let mut in_record = false;
+    for (i, l) in lines.iter().enumerate() {
+        if is_record_header(l) {
+            keep[i] = true;
+            in_record = true;
+            in_message = false;
+        } else if in_record && l.starts_with("    ") {
+            keep[i] = true;
+            in_message = true;
+        } else if in_message {
+            in_record = false;
+            in_message = false;
+        }
+    }
     let failures: Vec<usize> = (0..n).filter(|&i| reports_failure(&lines[i])).collect();
     if failures.len() <= FAILURES_ALL {
         failures.iter().for_each(|&i| keep[i] = true);
@@ -194,18 +213,39 @@ fn plan(lines: &[Cow<'_, str>], ctx: &Context) -> Plan {
     Plan { keep, ..plan }
 }
 
-/// A line that reports a failure: a failure or warning word outside the
-/// paths and file names it mentions (`error.h` in a listing is a file).
+/// A failure as reported (`error:`, `ERROR`, `FAILED`, `ValueError`,
+/// `Permission denied`, `CrashLoopBackOff`), not a listing that merely
+/// names one (`liberror-perl`, `common error description library`).
+static FAILURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i:\b(error|fatal|failure|warning|panic|exception)(\[[^\]]*\])?:|\bfailed\b",
+        r"|permission denied|no such file|not found|cannot |can't |could not|unable to",
+        r"|timed out|connection refused|segmentation fault|out of memory|traceback|panicked at)",
+        r"|\b[A-Z]\w*(Error|Exception)\b|\b(ERROR|FATAL|FAILED|FAIL|WARN|WARNING|CRITICAL)\b",
+        r"|\b(OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|Evicted|Killed|Unhealthy)\b",
+    ))
+    .expect("static pattern")
+});
+
+/// A line that reports a failure in its words, not in the paths and file
+/// names it mentions (`error.h` in a listing is a file).
 fn reports_failure(line: &str) -> bool {
+    if !FAILURE.is_match(line) {
+        return false;
+    }
     let words: Vec<&str> = line
         .split_whitespace()
         .filter(|w| !is_file_name(w))
         .collect();
-    if words.is_empty() {
-        return false;
-    }
-    let text = words.join(" ");
-    classify::classify(&text).tier >= Tier::Warn
+    FAILURE.is_match(&words.join(" "))
+}
+
+/// `commit 4b26b8a…`: the record header of `git log`, the id its message
+/// (kept as a rare line) belongs to.
+fn is_record_header(line: &str) -> bool {
+    line.strip_prefix("commit ")
+        .and_then(|r| r.split_whitespace().next())
+        .is_some_and(shape::is_hex_id)
 }
 
 /// A path or a name with an extension (`a/b`, `error_test.go`).

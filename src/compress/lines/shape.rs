@@ -102,14 +102,29 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
     out
 }
 
+/// A number is a token that starts with a digit (or `v1.2`, `-3`), an id
+/// made mostly of digits, or a month or weekday; `utf8parse` and `api-7`
+/// are names.
 fn class_of(word: &str) -> Class {
+    let b = word.as_bytes();
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    let lead = b
+        .iter()
+        .position(|c| !matches!(c, b'v' | b'V' | b'-' | b'+'))
+        .is_some_and(|i| i <= 1 && b[i].is_ascii_digit());
     if word.contains(['/', '\\']) && word.len() > 1 {
         Class::Path
-    } else if word.bytes().any(|b| b.is_ascii_digit()) || is_calendar_word(word) {
+    } else if lead || digits * 2 >= b.len() || (digits > 0 && is_hex_id(word)) || is_calendar_word(word)
+    {
         Class::Number
     } else {
         Class::Word
     }
+}
+
+/// A hash or id: hex digits only, seven or more.
+pub fn is_hex_id(w: &str) -> bool {
+    w.len() >= 7 && w.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A token that says what the value after it is: `Author:`, `name:`, `HOME`
@@ -142,7 +157,7 @@ pub fn is_prose(line: &str, tokens: &[Token]) -> bool {
     words * 4 >= tokens.len() * 3 && lower
 }
 
-fn is_calendar_word(w: &str) -> bool {
+pub fn is_calendar_word(w: &str) -> bool {
     matches!(
         w,
         "Jan"

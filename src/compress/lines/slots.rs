@@ -6,17 +6,17 @@
 
 use std::collections::HashMap;
 
-use super::shape::leading_number;
+use super::shape::{is_calendar_word, leading_number};
 
 /// A column with at most this many values (and values repeating four
 /// times on average) is a category.
 const MAX_CATEGORIES: usize = 12;
 /// A category value in at most one row in this many is rare.
 const RARE_SHARE: usize = 20;
-/// Occurrences of one rare value kept: the first few and the last.
+/// Occurrences of one rare value kept.
 const RARE_HEAD: usize = 3;
 /// Outliers kept per column, the most extreme first.
-const MAX_HIGH: usize = 5;
+const MAX_HIGH: usize = 3;
 const MAX_LOW: usize = 3;
 /// Values needed before a column's outliers mean anything.
 const MIN_VALUES: usize = 8;
@@ -58,13 +58,14 @@ pub fn analyse(rows: &[(usize, Vec<&str>)], facts: &mut [bool], category: &mut [
             values[k].push(line);
         }
         let d = values.len();
-        if !(2..=MAX_CATEGORIES).contains(&d) || d * 4 > n {
+        let dates = cells.iter().all(|(_, c)| is_calendar_word(c));
+        if !(2..=MAX_CATEGORIES).contains(&d) || d * 4 > n || dates {
             continue;
         }
         label_columns.push(col);
         for lines in &values {
             if lines.len() * RARE_SHARE <= n {
-                for &line in lines.iter().take(RARE_HEAD).chain(lines.last()) {
+                for &line in lines.iter().take(RARE_HEAD) {
                     facts[line] = true;
                 }
             }
@@ -91,9 +92,22 @@ fn outliers(mut values: Vec<(f64, usize)>, facts: &mut [bool]) {
     let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize].0;
     let (q1, median, q3) = (at(0.25), at(0.5), at(0.75));
     let iqr = q3 - q1;
-    let high = |x: f64| x > q3 + 3.0 * iqr && x > 2.0 * median.max(0.0) && x > median;
+    let far = |x: f64| x > q3 + 3.0 * iqr && x > 2.0 * median.max(0.0) && x > median;
+    let candidates = values.iter().rev().take_while(|v| far(v.0)).count();
+    // Many values far from a bulk of zeros (CPU shares) are a tail, not
+    // outliers: only those at least twice the rest of the tail stand out.
+    let floor = if candidates > MAX_HIGH {
+        2.0 * values[values.len() - 1 - MAX_HIGH].0
+    } else {
+        f64::NEG_INFINITY
+    };
     let low = |x: f64| x < q1 - 3.0 * iqr && (x < 0.0 || x * 2.0 < median);
-    for &(_, line) in values.iter().rev().take_while(|v| high(v.0)).take(MAX_HIGH) {
+    for &(_, line) in values
+        .iter()
+        .rev()
+        .take_while(|v| far(v.0) && v.0 >= floor)
+        .take(MAX_HIGH)
+    {
         facts[line] = true;
     }
     for &(_, line) in values.iter().take_while(|v| low(v.0)).take(MAX_LOW) {
