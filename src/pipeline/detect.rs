@@ -591,6 +591,36 @@ mod tests {
     }
 
     #[test]
+    fn command_output_is_lines_and_prose_is_text() {
+        let ps = "USER  PID %CPU COMMAND\nroot    1  0.0 /sbin/init\nroot    2  0.0 [kthreadd]\n";
+        assert_eq!(detect(ps), Kind::Lines);
+        let env: String = (1..50).map(|i| format!("APP_SETTING_{i}=/opt/app/{i}/bin\n")).collect();
+        assert_eq!(detect(&env), Kind::Lines);
+        let tree = "shop v0.3.0 (/home/dev/shop)\n├── serde v1.0.219\n│   └── serde_derive v1.0.219 (proc-macro)\n└── tokio v1.47.1\n";
+        assert_eq!(detect(tree), Kind::Lines);
+        let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels:\n    app: api\nspec:\n  replicas: 3\n";
+        assert_eq!(detect(yaml), Kind::Lines);
+        let oneline = "4b26b8a Cargo: a quick profile for local benchmarks\nb67c037 Review: one preorder walk for calls and names\n";
+        assert_eq!(detect(oneline), Kind::Lines);
+        let csv = "id,customer,amount\n1,a,10.5\n2,b,11.0\n3,c,9.9\n4,d,10.1\n5,e,12.0\n";
+        assert_eq!(detect(csv), Kind::Lines);
+        let tsv = "id\tname\n1\ta\n2\tb\n3\tc\n4\td\n";
+        assert_eq!(detect(tsv), Kind::Lines);
+        let log4j = "2015-07-29 17:41:44,747 INFO start\n2015-07-29 17:41:45,001 INFO ready\n2015-07-29 17:41:46,002 INFO ok\n2015-07-29 17:41:47,003 INFO ok\n2015-07-29 17:41:48,004 INFO ok\n";
+        assert_eq!(detect(log4j), Kind::Log, "a timestamp's comma is not a CSV");
+        let markdown = "# Setup\n\nInstall the tool and run it once to create the config file.\n\n```rust\nfn main() {\n    let x = 1;\n    println!(\"{x}\");\n}\n```\n\nThen restart the service so it reads the new settings.\n";
+        assert_eq!(detect(markdown), Kind::Text);
+        let prose = "The release fixed the parser, which crashed on empty input.\nUpgrade when you can; nothing else changed in this version.\n";
+        assert_eq!(detect(prose), Kind::Text);
+    }
+
+    #[test]
+    fn coloured_build_errors_are_a_log() {
+        let cargo = "\x1b[1m\x1b[92m   Compiling\x1b[0m shop v0.3.0 (/home/dev/shop)\n\x1b[0m\x1b[1m\x1b[38;5;9merror[E0425]\x1b[0m\x1b[0m\x1b[1m: cannot find value `x` in this scope\x1b[0m\n\x1b[0m \x1b[0m\x1b[0m\x1b[1m\x1b[38;5;12m--> \x1b[0m\x1b[0msrc/main.rs:2:13\x1b[0m\n\x1b[0m\x1b[1m\x1b[38;5;9merror\x1b[0m\x1b[1m: could not compile `shop` due to 1 previous error\x1b[0m\n";
+        assert_eq!(detect(cargo), Kind::Log);
+    }
+
+    #[test]
     fn detects_test_and_service_logs() {
         let pytest = "============ test session starts ============\nplatform linux -- Python 3.11\n\ntests/test_a.py::test_one PASSED   [ 10%]\ntests/test_a.py::test_two FAILED   [ 20%]\ntests/test_b.py::test_three PASSED [ 30%]\n";
         assert_eq!(detect(pytest), Kind::Log);
