@@ -18,7 +18,7 @@
 //! less than the lines it stands for.
 
 mod shape;
-mod slots;
+pub(crate) mod slots;
 pub mod table;
 
 use std::borrow::Cow;
@@ -95,16 +95,10 @@ fn plan(lines: &[Cow<'_, str>], ctx: &Context) -> Plan {
         keep[i] = true;
     }
 
-    let shapes: Vec<(u64, Vec<&str>)> = lines
-        .iter()
-        .map(|l| {
-            let (key, tokens) = shape::shape(l);
-            (key, tokens.iter().map(|t| t.text).collect())
-        })
-        .collect();
+    let shapes: Vec<u64> = lines.iter().map(|l| shape::shape(l)).collect();
     let mut members: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut order: Vec<u64> = Vec::new();
-    for (i, (key, _)) in shapes.iter().enumerate() {
+    for (i, key) in shapes.iter().enumerate() {
         if blank[i] {
             continue;
         }
@@ -136,23 +130,11 @@ fn plan(lines: &[Cow<'_, str>], ctx: &Context) -> Plan {
                 let group = &members[key];
                 if group.len() <= rare {
                     group.iter().for_each(|&i| keep[i] = true);
-                    continue;
-                }
-                keep[group[0]] = true;
-                // Token slots line up only between lines of one length.
-                let mut by_width: HashMap<usize, Vec<(usize, Vec<&str>)>> = HashMap::new();
-                for &i in group {
-                    by_width
-                        .entry(shapes[i].1.len())
-                        .or_default()
-                        .push((i, shapes[i].1.clone()));
-                }
-                let mut widths: Vec<_> = by_width.into_iter().collect();
-                widths.sort_by_key(|(w, _)| *w);
-                for (_, rows) in widths {
-                    slots::analyse(&rows, &mut keep, &mut category);
+                } else {
+                    keep[group[0]] = true;
                 }
             }
+            slots::by_template(lines, &shapes, true, &mut keep, &mut category);
             ("lines", n)
         }
     };
@@ -180,7 +162,7 @@ fn plan(lines: &[Cow<'_, str>], ctx: &Context) -> Plan {
     } else {
         let mut per_shape: HashMap<u64, Vec<usize>> = HashMap::new();
         for &i in &failures {
-            per_shape.entry(shapes[i].0).or_default().push(i);
+            per_shape.entry(shapes[i]).or_default().push(i);
         }
         for group in per_shape.values() {
             for &i in group.iter().take(FAILURE_HEAD).chain(group.last()) {

@@ -32,8 +32,8 @@ pub enum Class {
     Word,
 }
 
-/// The shape key of `line` (equal keys, same shape) and its tokens.
-pub fn shape(line: &str) -> (u64, Vec<Token<'_>>) {
+/// The shape key of `line`: equal keys, same shape.
+pub fn shape(line: &str) -> u64 {
     let body = strip_tree(line);
     let indent = body.len() - body.trim_start().len();
     let tree = line.len() != body.len();
@@ -63,7 +63,7 @@ pub fn shape(line: &str) -> (u64, Vec<Token<'_>>) {
             },
         );
     }
-    (h, tokens)
+    h
 }
 
 /// `line` without a tree's drawing prefix (`│   ├── `, `|-- `, `` `-- ``).
@@ -250,7 +250,7 @@ mod tests {
     use super::*;
 
     fn key(l: &str) -> u64 {
-        shape(l).0
+        shape(l)
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::shape::{is_calendar_word, leading_number};
+use super::shape::{is_calendar_word, leading_number, tokenize};
 
 /// A column with at most this many values (and values repeating four
 /// times on average) is a category.
@@ -28,6 +28,47 @@ const LABEL_COLUMNS: usize = 2;
 /// columns, e.g. `Normal Pulled`) into `category`. Rows of another width
 /// than the first are left alone.
 pub fn analyse(rows: &[(usize, Vec<&str>)], facts: &mut [bool], category: &mut [String]) {
+    analyse_columns(rows, true, facts, category);
+}
+
+/// Marks in `facts` the lines that hold an outlier (and, with
+/// `rare_values`, a rare value) in a token slot among the lines of their
+/// template (`template[i]`, any id; blank lines are skipped), and writes
+/// their categories into `category`.
+pub fn by_template<S: AsRef<str>, K: Copy + Ord + std::hash::Hash>(
+    lines: &[S],
+    template: &[K],
+    rare_values: bool,
+    facts: &mut [bool],
+    category: &mut [String],
+) {
+    // Token slots line up only between lines of one length.
+    let mut groups: HashMap<(K, usize), Vec<(usize, Vec<&str>)>> = HashMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        let tokens: Vec<&str> = tokenize(line.as_ref()).iter().map(|t| t.text).collect();
+        if tokens.is_empty() {
+            continue;
+        }
+        groups
+            .entry((template[i], tokens.len()))
+            .or_default()
+            .push((i, tokens));
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by_key(|(key, _)| *key);
+    for (_, rows) in groups {
+        if rows.len() >= MIN_VALUES {
+            analyse_columns(&rows, rare_values, facts, category);
+        }
+    }
+}
+
+fn analyse_columns(
+    rows: &[(usize, Vec<&str>)],
+    rare_values: bool,
+    facts: &mut [bool],
+    category: &mut [String],
+) {
     let Some(width) = rows.first().map(|r| r.1.len()) else {
         return;
     };
@@ -63,7 +104,7 @@ pub fn analyse(rows: &[(usize, Vec<&str>)], facts: &mut [bool], category: &mut [
             continue;
         }
         label_columns.push(col);
-        for lines in &values {
+        for lines in values.iter().filter(|_| rare_values) {
             if lines.len() * RARE_SHARE <= n {
                 for &line in lines.iter().take(RARE_HEAD) {
                     facts[line] = true;

@@ -224,6 +224,26 @@ mod tests {
     }
 
     #[test]
+    fn slow_request_and_the_record_before_a_traceback_are_kept() {
+        let mut log = String::new();
+        for i in 0..2000 {
+            let ms = if i == 1234 { 12000 } else { 20 + i % 70 };
+            log.push_str(&format!(
+                "2024-03-01 12:00:{:02},{:03} INFO [api] GET /orders/{i} done latency={ms}ms\n",
+                i % 60,
+                i % 1000
+            ));
+            if i == 1500 {
+                log.push_str("2024-03-01 12:30:00,000 INFO [etl] processing record 4411 from batch 7\n");
+                log.push_str("Traceback (most recent call last):\n  File \"etl.py\", line 88, in load\n    row = parse(raw)\nValueError: bad amount '12,5'\n");
+            }
+        }
+        let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
+        assert!(out.text.contains("GET /orders/1234 done latency=12000ms"), "{}", out.text);
+        assert!(out.text.contains("processing record 4411 from batch 7\nTraceback"), "{}", out.text);
+    }
+
+    #[test]
     fn a_run_of_identical_lines_keeps_its_first() {
         let mut log = service_log(2000);
         log.push_str(&"2024-03-01 13:00:00,000 ERROR [worker-1] disk full on /var\n".repeat(50));

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::classify::{self, Label, LineInfo, Tier};
 use super::template::{self, Templates};
+use crate::compress::lines::slots;
 use crate::compress::{gaps, keep_cheap_gaps};
 use crate::relevance::{self, Query};
 
@@ -161,6 +162,11 @@ fn choose(
         }
     }
 
+    // A number far outside its slot of a template (`latency=12000ms` among
+    // `latency=20..90ms`) is an anomaly like any other.
+    let mut categories = vec![String::new(); n];
+    slots::by_template(lines, &t.template, false, &mut keep, &mut categories);
+
     for i in query_hits(lines, query) {
         keep[i] = true;
     }
@@ -207,6 +213,11 @@ fn attach_trace(i: usize, lines: &[Cow<'_, str>], infos: &[LineInfo], keep: &mut
     }
     if j > 0 && j < i && infos[j - 1].label != Label::Blank {
         keep[j - 1] = true;
+        // The line before `Traceback (most recent call last):` names what
+        // was being done when it failed (`processing record 4411`).
+        if lines[j - 1].starts_with("Traceback") && j > 1 && infos[j - 2].label != Label::Blank {
+            keep[j - 2] = true;
+        }
     }
     let mut k = i + 1;
     // `panicked at src/x.rs:3:5:` is followed by its message.
