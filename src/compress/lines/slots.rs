@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::shape::{is_calendar_word, leading_number, tokenize};
+use super::shape::{is_calendar_word, leading_number, strip_tree, tokenize};
 
 /// A column with at most this many values (and values repeating four
 /// times on average) is a category.
@@ -45,7 +45,10 @@ pub fn by_template<S: AsRef<str>, K: Copy + Ord + std::hash::Hash>(
     // Token slots line up only between lines of one length.
     let mut groups: HashMap<(K, usize), Vec<(usize, Vec<&str>)>> = HashMap::new();
     for (i, line) in lines.iter().enumerate() {
-        let tokens: Vec<&str> = tokenize(line.as_ref()).iter().map(|t| t.text).collect();
+        let tokens: Vec<&str> = tokenize(strip_tree(line.as_ref()))
+            .iter()
+            .map(|t| t.text)
+            .collect();
         if tokens.is_empty() {
             continue;
         }
@@ -99,8 +102,12 @@ fn analyse_columns(
             values[k].push(line);
         }
         let d = values.len();
-        let dates = cells.iter().all(|(_, c)| is_calendar_word(c));
-        if !(2..=MAX_CATEGORIES).contains(&d) || d * 4 > n || dates {
+        // Times, dates and counts (`03:15`, `Nov`, `2/2`) vary like numbers.
+        let numeric = cells
+            .iter()
+            .filter(|(_, c)| c.starts_with(|c: char| c.is_ascii_digit()) || is_calendar_word(c))
+            .count();
+        if !(2..=MAX_CATEGORIES).contains(&d) || d * 4 > n || numeric * 2 >= cells.len() {
             continue;
         }
         label_columns.push(col);
@@ -174,8 +181,8 @@ mod tests {
         analyse(&rows, &mut facts, &mut category);
         let kept: Vec<usize> = (0..100).filter(|&i| facts[i]).collect();
         assert_eq!(kept, [41, 77]);
-        assert_eq!(category[0], "1/1 Running");
-        assert_eq!(category[41], "2/2 CrashLoopBackOff");
+        assert_eq!(category[0], "Running");
+        assert_eq!(category[41], "CrashLoopBackOff");
     }
 
     #[test]
