@@ -137,9 +137,7 @@ fn is_prose_line(l: &str) -> bool {
         return false;
     }
     let words: Vec<&str> = t.split_whitespace().collect();
-    if words.len() < 3
-        || (words[0].len() >= 7 && words[0].bytes().all(|b| b.is_ascii_hexdigit()))
-    {
+    if words.len() < 3 || (words[0].len() >= 7 && words[0].bytes().all(|b| b.is_ascii_hexdigit())) {
         return false;
     }
     let alphabetic = words
@@ -594,7 +592,9 @@ mod tests {
     fn command_output_is_lines_and_prose_is_text() {
         let ps = "USER  PID %CPU COMMAND\nroot    1  0.0 /sbin/init\nroot    2  0.0 [kthreadd]\n";
         assert_eq!(detect(ps), Kind::Lines);
-        let env: String = (1..50).map(|i| format!("APP_SETTING_{i}=/opt/app/{i}/bin\n")).collect();
+        let env: String = (1..50)
+            .map(|i| format!("APP_SETTING_{i}=/opt/app/{i}/bin\n"))
+            .collect();
         assert_eq!(detect(&env), Kind::Lines);
         let tree = "shop v0.3.0 (/home/dev/shop)\n├── serde v1.0.219\n│   └── serde_derive v1.0.219 (proc-macro)\n└── tokio v1.47.1\n";
         assert_eq!(detect(tree), Kind::Lines);

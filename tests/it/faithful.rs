@@ -48,7 +48,13 @@ fn shown(line: &str) -> String {
 }
 
 /// Checks the contract for one run; `ends` also requires the first and last lines.
-fn check(input: &str, kind: Option<Kind>, query: &str, lossless: bool, ends: bool) -> Result<(), TestCaseError> {
+fn check(
+    input: &str,
+    kind: Option<Kind>,
+    query: &str,
+    lossless: bool,
+    ends: bool,
+) -> Result<(), TestCaseError> {
     let sink = MemSink::default();
     let cost = |s: &str| tokens(s);
     let ctx = Context {
@@ -75,7 +81,13 @@ fn check(input: &str, kind: Option<Kind>, query: &str, lossless: bool, ends: boo
         let line = shown(line);
         match originals[at..].iter().position(|l| *l == line) {
             Some(found) => at += found + 1,
-            None => prop_assert!(false, "{:?} is not an input line in order ({:?}):\n{}", line, kind, text),
+            None => prop_assert!(
+                false,
+                "{:?} is not an input line in order ({:?}):\n{}",
+                line,
+                kind,
+                text
+            ),
         }
     }
     for h in hashes_in(&text) {
@@ -85,10 +97,10 @@ fn check(input: &str, kind: Option<Kind>, query: &str, lossless: bool, ends: boo
     prop_assert!(!lossless || hashes_in(&text).is_empty());
     if ends {
         let kept: Vec<String> = text.lines().map(shown).collect();
-        for end in [originals.iter().find(|l| !l.is_empty()), originals.iter().rfind(|l| !l.is_empty())] {
-            if let Some(end) = end {
-                prop_assert!(kept.contains(end), "{:?} lost:\n{}", end, text);
-            }
+        let first = originals.iter().find(|l| !l.is_empty());
+        let last = originals.iter().rfind(|l| !l.is_empty());
+        for end in first.into_iter().chain(last) {
+            prop_assert!(kept.contains(end), "{:?} lost:\n{}", end, text);
         }
     }
     Ok(())
@@ -97,13 +109,40 @@ fn check(input: &str, kind: Option<Kind>, query: &str, lossless: bool, ends: boo
 /// One line of any of the shapes command output is made of.
 fn line() -> impl Strategy<Value = String> {
     prop_oneof![
-        (0u32..5000, 0u32..100, "[a-z]{3,9}", prop_oneof![Just("Running"), Just("Running"), Just("Running"), Just("CrashLoopBackOff"), Just("Pending")])
-            .prop_map(|(pid, cpu, name, status)| format!("{name:<12}{pid:>6}  {cpu:>3}.0  {status:<18}/usr/bin/{name} --port {pid}")),
-        ("[a-z]{2,8}", "[a-z]{2,8}", "[a-z_]{2,8}").prop_map(|(a, b, c)| format!("/srv/{a}/{b}/{c}.rs")),
+        (
+            0u32..5000,
+            0u32..100,
+            "[a-z]{3,9}",
+            prop_oneof![
+                Just("Running"),
+                Just("Running"),
+                Just("Running"),
+                Just("CrashLoopBackOff"),
+                Just("Pending")
+            ]
+        )
+            .prop_map(|(pid, cpu, name, status)| format!(
+                "{name:<12}{pid:>6}  {cpu:>3}.0  {status:<18}/usr/bin/{name} --port {pid}"
+            )),
+        ("[a-z]{2,8}", "[a-z]{2,8}", "[a-z_]{2,8}")
+            .prop_map(|(a, b, c)| format!("/srv/{a}/{b}/{c}.rs")),
         ("[A-Z_]{3,12}", "[ -~]{0,30}").prop_map(|(k, v)| format!("{k}={v}")),
-        (0usize..4, "[a-z-]{3,10}", 0u32..20, 0u32..99).prop_map(|(d, n, a, b)| format!("{}├── {n} v{a}.{b}.0", "│   ".repeat(d))),
-        (0u32..60, prop_oneof![Just("INFO"), Just("INFO"), Just("WARN"), Just("ERROR"), Just("DEBUG")], 0u32..20000)
-            .prop_map(|(s, level, ms)| format!("2024-03-01 12:00:{s:02} {level} request served in latency={ms}ms")),
+        (0usize..4, "[a-z-]{3,10}", 0u32..20, 0u32..99)
+            .prop_map(|(d, n, a, b)| format!("{}├── {n} v{a}.{b}.0", "│   ".repeat(d))),
+        (
+            0u32..60,
+            prop_oneof![
+                Just("INFO"),
+                Just("INFO"),
+                Just("WARN"),
+                Just("ERROR"),
+                Just("DEBUG")
+            ],
+            0u32..20000
+        )
+            .prop_map(|(s, level, ms)| format!(
+                "2024-03-01 12:00:{s:02} {level} request served in latency={ms}ms"
+            )),
         Just("The deploy finished and every service reported healthy.".to_string()),
         "[a-z]{2,8}( [a-z]{2,8}){3,9}\\.".prop_map(|s| s),
         Just("error: could not compile `api` due to 2 previous errors".to_string()),
@@ -130,7 +169,13 @@ fn output() -> impl Strategy<Value = String> {
     })
 }
 
-const KINDS: [Option<Kind>; 5] = [None, Some(Kind::Lines), Some(Kind::Text), Some(Kind::Log), Some(Kind::Search)];
+const KINDS: [Option<Kind>; 5] = [
+    None,
+    Some(Kind::Lines),
+    Some(Kind::Text),
+    Some(Kind::Log),
+    Some(Kind::Search),
+];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
@@ -158,7 +203,14 @@ fn fixtures_keep_the_contract() {
     for input in crate::lines::fixtures() {
         for kind in KINDS {
             for (q, lossless) in [("", false), ("CrashLoopBackOff", false), ("", true)] {
-                check(&input, kind, q, lossless, kind == Some(Kind::Lines) && !lossless).unwrap();
+                check(
+                    &input,
+                    kind,
+                    q,
+                    lossless,
+                    kind == Some(Kind::Lines) && !lossless,
+                )
+                .unwrap();
             }
         }
     }

@@ -11,9 +11,17 @@ pub fn ps_aux() -> String {
     );
     for i in 0..260 {
         let (cpu, stat, cmd) = match i {
-            130 => ("91.3", "Rl", "/usr/bin/python3 /srv/etl/reindex.py --full".to_string()),
+            130 => (
+                "91.3",
+                "Rl",
+                "/usr/bin/python3 /srv/etl/reindex.py --full".to_string(),
+            ),
             170 => ("0.0", "Z", "[defunct-worker] <defunct>".to_string()),
-            _ if i % 3 == 0 => ("0.1", "Ss", format!("/usr/sbin/nginx -g daemon off; worker {i}")),
+            _ if i % 3 == 0 => (
+                "0.1",
+                "Ss",
+                format!("/usr/sbin/nginx -g daemon off; worker {i}"),
+            ),
             _ => ("0.0", "S", format!("[kworker/{}:{}-events]", i % 4, i % 7)),
         };
         s.push_str(&format!(
@@ -34,11 +42,29 @@ pub fn kubectl_events() -> String {
     let mut s = String::from("LAST SEEN   TYPE      REASON      OBJECT              MESSAGE\n");
     for i in 0..412 {
         let (ty, reason, msg) = match i {
-            301 => ("Warning", "BackOff", "Back-off restarting failed container api in pod api-7c9f-x2".to_string()),
-            _ if i % 2 == 0 => ("Normal", "Scheduled", format!("Successfully assigned default/api-{i} to node-{}", i % 5)),
-            _ => ("Normal", "Pulled", format!("Container image \"registry/api:1.{}\" already present on machine", i % 3)),
+            301 => (
+                "Warning",
+                "BackOff",
+                "Back-off restarting failed container api in pod api-7c9f-x2".to_string(),
+            ),
+            _ if i % 2 == 0 => (
+                "Normal",
+                "Scheduled",
+                format!("Successfully assigned default/api-{i} to node-{}", i % 5),
+            ),
+            _ => (
+                "Normal",
+                "Pulled",
+                format!(
+                    "Container image \"registry/api:1.{}\" already present on machine",
+                    i % 3
+                ),
+            ),
         };
-        s.push_str(&format!("{:<12}{ty:<10}{reason:<12}pod/api-{i:<12}{msg}\n", format!("{}m", 60 - i % 60)));
+        s.push_str(&format!(
+            "{:<12}{ty:<10}{reason:<12}pod/api-{i:<12}{msg}\n",
+            format!("{}m", 60 - i % 60)
+        ));
     }
     s
 }
@@ -70,7 +96,10 @@ pub fn git_log_stat() -> String {
             i % 60
         ));
         for f in 0..3 {
-            s.push_str(&format!(" src/orders/file_{f}_{i}.rs | {:>3} +++++-----\n", 10 + f));
+            s.push_str(&format!(
+                " src/orders/file_{f}_{i}.rs | {:>3} +++++-----\n",
+                10 + f
+            ));
         }
         s.push_str(" 3 files changed, 20 insertions(+), 13 deletions(-)\n\n");
     }
@@ -88,10 +117,17 @@ pub fn env_listing() -> String {
 pub fn payments_csv() -> String {
     let mut s = String::from("id,customer,amount,currency,status,latency_ms\n");
     for i in 0..5000 {
-        let amount = if i == 3210 { "98765.43".to_string() } else { format!("{}.{:02}", 10 + i * 37 % 480, i % 100) };
+        let amount = if i == 3210 {
+            "98765.43".to_string()
+        } else {
+            format!("{}.{:02}", 10 + i * 37 % 480, i % 100)
+        };
         let latency = if i == 4021 { 45000 } else { 20 + i * 13 % 70 };
         let status = if i == 2718 { "failed" } else { "settled" };
-        s.push_str(&format!("{i},cust-{:05},{amount},EUR,{status},{latency}\n", i * 7919 % 100000));
+        s.push_str(&format!(
+            "{i},cust-{:05},{amount},EUR,{status},{latency}\n",
+            i * 7919 % 100000
+        ));
     }
     s
 }
@@ -109,7 +145,15 @@ pub fn find_listing() -> String {
 }
 
 pub fn fixtures() -> Vec<String> {
-    vec![ps_aux(), kubectl_events(), cargo_tree(), git_log_stat(), env_listing(), payments_csv(), find_listing()]
+    vec![
+        ps_aux(),
+        kubectl_events(),
+        cargo_tree(),
+        git_log_stat(),
+        env_listing(),
+        payments_csv(),
+        find_listing(),
+    ]
 }
 
 /// Runs `compress` (detection on) and checks the contract: every line an
@@ -156,7 +200,11 @@ fn ps_aux_keeps_the_busy_process_and_the_zombie() {
     assert!(out.starts_with("USER         PID %CPU"));
     assert!(out.contains("91.3") && out.contains("reindex.py"), "{out}");
     assert!(out.contains("<defunct>"), "{out}");
-    assert!(saved(&input, &out) >= 60, "{}%:\n{out}", saved(&input, &out));
+    assert!(
+        saved(&input, &out) >= 60,
+        "{}%:\n{out}",
+        saved(&input, &out)
+    );
 }
 
 #[test]
@@ -165,9 +213,16 @@ fn kubectl_events_fold_by_category() {
     let input = kubectl_events();
     let out = compress(&env, &input, &[]);
     assert!(out.contains("Warning   BackOff     pod/api-301"), "{out}");
-    assert!(out.contains("Normal Scheduled") && out.contains("Normal Pulled"), "{out}");
+    assert!(
+        out.contains("Normal Scheduled") && out.contains("Normal Pulled"),
+        "{out}"
+    );
     assert!(out.contains(" of 412 rows omitted ("), "{out}");
-    assert!(saved(&input, &out) >= 80, "{}%:\n{out}", saved(&input, &out));
+    assert!(
+        saved(&input, &out) >= 80,
+        "{}%:\n{out}",
+        saved(&input, &out)
+    );
 }
 
 #[test]
@@ -177,7 +232,11 @@ fn cargo_tree_shrinks_and_keeps_sections() {
     let out = compress(&env, &input, &[]);
     assert!(out.contains("[build-dependencies]"), "{out}");
     assert!(out.lines().count() < input.lines().count() / 4, "{out}");
-    assert!(saved(&input, &out) >= 60, "{}%:\n{out}", saved(&input, &out));
+    assert!(
+        saved(&input, &out) >= 60,
+        "{}%:\n{out}",
+        saved(&input, &out)
+    );
 }
 
 #[test]
@@ -191,7 +250,11 @@ fn git_log_keeps_every_commit_and_message() {
         let commit = format!("commit {:040x}", 0x1234_5678_9abc_u64 * (i + 1));
         assert!(out.contains(&commit), "commit {i} lost");
     }
-    assert!(saved(&input, &out) >= 20, "{}%:\n{out}", saved(&input, &out));
+    assert!(
+        saved(&input, &out) >= 20,
+        "{}%:\n{out}",
+        saved(&input, &out)
+    );
 }
 
 #[test]
@@ -199,9 +262,16 @@ fn env_listing_keeps_the_queried_line_without_blank_lines() {
     let env = Env::new();
     let input = env_listing();
     let out = compress(&env, &input, &["--query", "APP_SETTING_217"]);
-    assert!(out.contains("\nAPP_SETTING_217=/opt/app/217/bin\n"), "{out}");
+    assert!(
+        out.contains("\nAPP_SETTING_217=/opt/app/217/bin\n"),
+        "{out}"
+    );
     assert!(!out.contains("\n\n"), "{out}");
-    assert!(saved(&input, &out) >= 80, "{}%:\n{out}", saved(&input, &out));
+    assert!(
+        saved(&input, &out) >= 80,
+        "{}%:\n{out}",
+        saved(&input, &out)
+    );
 }
 
 #[test]
@@ -215,7 +285,11 @@ fn csv_keeps_header_outliers_and_failures_unrewritten() {
     for fact in [",98765.43,", ",45000\n", ",failed,"] {
         assert!(out.contains(fact), "lost {fact:?}:\n{out}");
     }
-    assert!(saved(&input, &out) >= 90, "{}%:\n{out}", saved(&input, &out));
+    assert!(
+        saved(&input, &out) >= 90,
+        "{}%:\n{out}",
+        saved(&input, &out)
+    );
 }
 
 #[test]
@@ -223,14 +297,23 @@ fn find_listing_keeps_the_error() {
     let env = Env::new();
     let input = find_listing();
     let out = compress(&env, &input, &[]);
-    assert!(out.contains("find: '/srv/app/secrets': Permission denied"), "{out}");
-    assert!(saved(&input, &out) >= 90, "{}%:\n{out}", saved(&input, &out));
+    assert!(
+        out.contains("find: '/srv/app/secrets': Permission denied"),
+        "{out}"
+    );
+    assert!(
+        saved(&input, &out) >= 90,
+        "{}%:\n{out}",
+        saved(&input, &out)
+    );
 }
 
 #[test]
 fn lossless_lines_only_lose_colour_and_padding() {
     let env = Env::new();
-    let input: String = (0..300).map(|i| format!("\x1b[32mrow {i}\x1b[0m  \n")).collect();
+    let input: String = (0..300)
+        .map(|i| format!("\x1b[32mrow {i}\x1b[0m  \n"))
+        .collect();
     let out = env.ok_str(&["compress", "--lossless", "--type", "lines"], &input);
     let want: String = (0..300).map(|i| format!("row {i}\n")).collect();
     assert_eq!(out, want);

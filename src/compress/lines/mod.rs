@@ -255,7 +255,7 @@ fn summary(plan: &Plan, gap: std::ops::Range<usize>) -> String {
             None => cats.push((c, 1)),
         }
     }
-    cats.sort_by(|a, b| b.1.cmp(&a.1));
+    cats.sort_by_key(|c| std::cmp::Reverse(c.1));
     let mut s = format!("{count} of {} {} omitted", plan.total, plan.unit);
     if !cats.is_empty() {
         let mut parts: Vec<String> = cats

@@ -71,9 +71,20 @@ pub fn strip_tree(line: &str) -> &str {
     let mut rest = line;
     loop {
         let t = rest.trim_start_matches(' ');
-        let next = ["│", "├──", "└──", "├─", "└─", "|--", "`--", "|   ", "+--", "\\--"]
-            .iter()
-            .find_map(|p| t.strip_prefix(p));
+        let next = [
+            "│",
+            "├──",
+            "└──",
+            "├─",
+            "└─",
+            "|--",
+            "`--",
+            "|   ",
+            "+--",
+            "\\--",
+        ]
+        .iter()
+        .find_map(|p| t.strip_prefix(p));
         match next {
             Some(r) => rest = r,
             None => return if rest.len() == line.len() { line } else { t },
@@ -114,7 +125,10 @@ fn class_of(word: &str) -> Class {
         .is_some_and(|i| i <= 1 && b[i].is_ascii_digit());
     if word.contains(['/', '\\']) && word.len() > 1 {
         Class::Path
-    } else if lead || digits * 2 >= b.len() || (digits > 0 && is_hex_id(word)) || is_calendar_word(word)
+    } else if lead
+        || digits * 2 >= b.len()
+        || (digits > 0 && is_hex_id(word))
+        || is_calendar_word(word)
     {
         Class::Number
     } else {
@@ -144,8 +158,7 @@ pub fn is_prose(line: &str, tokens: &[Token]) -> bool {
         .iter()
         .filter(|t| {
             t.class == Class::Word
-                && t
-                    .text
+                && t.text
                     .trim_end_matches(['.', ',', ':', '!', '?'])
                     .chars()
                     .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
@@ -238,8 +251,7 @@ pub fn leading_number(w: &str) -> Option<f64> {
         return None;
     }
     // `1.2.3` is a version and `12:00` a time, not numbers.
-    if w[..end].matches('.').count() > 1 || matches!(b.get(end), Some(b':' | b'-' | b'/' | b'.'))
-    {
+    if w[..end].matches('.').count() > 1 || matches!(b.get(end), Some(b':' | b'-' | b'/' | b'.')) {
         return None;
     }
     w[..end].parse().ok()

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 
 use super::shape::{is_calendar_word, leading_number, strip_tree, tokenize};
 
+/// A row: its line index and its cells.
+type Row<'a> = (usize, Vec<&'a str>);
+
 /// A column with at most this many values (and values repeating four
 /// times on average) is a category.
 const MAX_CATEGORIES: usize = 12;
@@ -31,19 +34,19 @@ pub fn analyse(rows: &[(usize, Vec<&str>)], facts: &mut [bool], category: &mut [
     analyse_columns(rows, true, facts, category);
 }
 
-/// Marks in `facts` the lines that hold an outlier (and, with
-/// `rare_values`, a rare value) in a token slot among the lines of their
+/// Marks in `facts` the lines that hold a high outlier (and, with
+/// `all_facts`, a low one or a rare value) in a token slot among the lines of their
 /// template (`template[i]`, any id; blank lines are skipped), and writes
 /// their categories into `category`.
 pub fn by_template<S: AsRef<str>, K: Copy + Ord + std::hash::Hash>(
     lines: &[S],
     template: &[K],
-    rare_values: bool,
+    all_facts: bool,
     facts: &mut [bool],
     category: &mut [String],
 ) {
     // Token slots line up only between lines of one length.
-    let mut groups: HashMap<(K, usize), Vec<(usize, Vec<&str>)>> = HashMap::new();
+    let mut groups: HashMap<(K, usize), Vec<Row>> = HashMap::new();
     for (i, line) in lines.iter().enumerate() {
         let tokens: Vec<&str> = tokenize(strip_tree(line.as_ref()))
             .iter()
@@ -61,14 +64,14 @@ pub fn by_template<S: AsRef<str>, K: Copy + Ord + std::hash::Hash>(
     groups.sort_by_key(|(key, _)| *key);
     for (_, rows) in groups {
         if rows.len() >= MIN_VALUES {
-            analyse_columns(&rows, rare_values, facts, category);
+            analyse_columns(&rows, all_facts, facts, category);
         }
     }
 }
 
 fn analyse_columns(
     rows: &[(usize, Vec<&str>)],
-    rare_values: bool,
+    all_facts: bool,
     facts: &mut [bool],
     category: &mut [String],
 ) {
@@ -89,7 +92,7 @@ fn analyse_columns(
             .filter_map(|&(line, c)| leading_number(c).map(|x| (x, line)))
             .collect();
         if numbers.len() * 5 >= cells.len() * 4 {
-            outliers(numbers, facts);
+            outliers(numbers, all_facts, facts);
             continue;
         }
         let mut index: HashMap<&str, usize> = HashMap::new();
@@ -111,7 +114,7 @@ fn analyse_columns(
             continue;
         }
         label_columns.push(col);
-        for lines in values.iter().filter(|_| rare_values) {
+        for lines in values.iter().filter(|_| all_facts) {
             if lines.len() * RARE_SHARE <= n {
                 for &line in lines.iter().take(RARE_HEAD) {
                     facts[line] = true;
@@ -132,7 +135,7 @@ fn analyse_columns(
 /// Keeps the values far above (or below) the bulk of the column: beyond
 /// three interquartile ranges of the quartiles and at least twice (half)
 /// the median.
-fn outliers(mut values: Vec<(f64, usize)>, facts: &mut [bool]) {
+fn outliers(mut values: Vec<(f64, usize)>, low_too: bool, facts: &mut [bool]) {
     if values.len() < MIN_VALUES {
         return;
     }
@@ -158,7 +161,8 @@ fn outliers(mut values: Vec<(f64, usize)>, facts: &mut [bool]) {
     {
         facts[line] = true;
     }
-    for &(_, line) in values.iter().take_while(|v| low(v.0)).take(MAX_LOW) {
+    let lows = if low_too { MAX_LOW } else { 0 };
+    for &(_, line) in values.iter().take_while(|v| low(v.0)).take(lows) {
         facts[line] = true;
     }
 }
@@ -171,9 +175,17 @@ mod tests {
     fn rare_values_and_outliers() {
         let mut rows = Vec::new();
         for i in 0..100 {
-            let status = if i == 41 { "CrashLoopBackOff" } else { "Running" };
+            let status = if i == 41 {
+                "CrashLoopBackOff"
+            } else {
+                "Running"
+            };
             let ready = if i % 2 == 0 { "1/1" } else { "2/2" };
-            let ms = if i == 77 { "12000ms".to_string() } else { format!("{}ms", 20 + i % 70) };
+            let ms = if i == 77 {
+                "12000ms".to_string()
+            } else {
+                format!("{}ms", 20 + i % 70)
+            };
             rows.push((i, vec![ready, status, ms.leak() as &str]));
         }
         let mut facts = vec![false; 100];

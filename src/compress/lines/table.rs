@@ -45,7 +45,9 @@ fn delimiter<S: AsRef<str>>(lines: &[S]) -> Option<char> {
         let header = split_delimited(sample[0].as_ref(), d);
         let first = header.len();
         // A header names its columns (a log's first field is a date).
-        if header.iter().any(|c| c.starts_with(|c: char| c.is_ascii_digit()))
+        if header
+            .iter()
+            .any(|c| c.starts_with(|c: char| c.is_ascii_digit()))
             || (d == ',' && first < 3)
         {
             return false;
@@ -109,9 +111,9 @@ fn aligned<'a, S: AsRef<str>>(lines: &'a [S], header: usize) -> Option<Table<'a>
     let names: Vec<&str> = head.split_whitespace().collect();
     if names.len() < 2
         || !head.is_ascii()
-        || names
-            .iter()
-            .any(|w| w.bytes().any(|b| b.is_ascii_digit()) || !w.bytes().any(|b| b.is_ascii_alphabetic()))
+        || names.iter().any(|w| {
+            w.bytes().any(|b| b.is_ascii_digit()) || !w.bytes().any(|b| b.is_ascii_alphabetic())
+        })
     {
         return None;
     }
@@ -184,7 +186,9 @@ fn cells_at<'a>(line: &'a str, starts: &[usize]) -> Vec<&'a str> {
 /// `----  -------` or `+++-====`: a rule under a header.
 fn is_rule(l: &str) -> bool {
     let t = l.trim();
-    t.len() >= 3 && t.bytes().all(|b| matches!(b, b'-' | b'=' | b'+' | b' ' | b'|'))
+    t.len() >= 3
+        && t.bytes()
+            .all(|b| matches!(b, b'-' | b'=' | b'+' | b' ' | b'|'))
 }
 
 #[cfg(test)]

@@ -38,7 +38,11 @@ fn assert_faithful(input: &str, output: &str) {
         at += found + 1;
     }
     let first = cleaned.lines.iter().find(|l| !l.trim().is_empty()).unwrap();
-    let last = cleaned.lines.iter().rfind(|l| !l.trim().is_empty()).unwrap();
+    let last = cleaned
+        .lines
+        .iter()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap();
     assert!(output.lines().any(|l| l == first), "first line lost");
     assert!(output.lines().any(|l| l == last), "last line lost");
 }
@@ -47,11 +51,29 @@ fn events(n: usize) -> String {
     let mut s = String::from("LAST SEEN   TYPE      REASON      OBJECT           MESSAGE\n");
     for i in 0..n {
         let (ty, reason, msg) = match i {
-            200 => ("Warning", "BackOff", "Back-off restarting failed container api in pod api-7".to_string()),
-            _ if i % 2 == 0 => ("Normal", "Scheduled", format!("Successfully assigned default/api-{i} to node-{}", i % 5)),
-            _ => ("Normal", "Pulled", format!("Container image \"api:1.{}\" already present on machine", i % 3)),
+            200 => (
+                "Warning",
+                "BackOff",
+                "Back-off restarting failed container api in pod api-7".to_string(),
+            ),
+            _ if i % 2 == 0 => (
+                "Normal",
+                "Scheduled",
+                format!("Successfully assigned default/api-{i} to node-{}", i % 5),
+            ),
+            _ => (
+                "Normal",
+                "Pulled",
+                format!(
+                    "Container image \"api:1.{}\" already present on machine",
+                    i % 3
+                ),
+            ),
         };
-        s.push_str(&format!("{:<12}{ty:<10}{reason:<12}pod/api-{i:<8}{msg}\n", format!("{}m", i % 50 + 1)));
+        s.push_str(&format!(
+            "{:<12}{ty:<10}{reason:<12}pod/api-{i:<8}{msg}\n",
+            format!("{}m", i % 50 + 1)
+        ));
     }
     s
 }
@@ -63,7 +85,11 @@ fn event_table_keeps_header_rare_rows_and_counts_categories() {
     assert_faithful(&input, &out.text);
     assert!(out.text.starts_with("LAST SEEN   TYPE"));
     assert!(out.text.contains("Warning   BackOff"), "{}", out.text);
-    assert!(out.text.contains("rows omitted (") && out.text.contains("Normal Scheduled"), "{}", out.text);
+    assert!(
+        out.text.contains("rows omitted (") && out.text.contains("Normal Scheduled"),
+        "{}",
+        out.text
+    );
     assert!(out.text.len() * 5 < input.len(), "{}", out.text);
     assert_eq!(out.hashes, [hash_of(input.as_bytes())]);
 }
@@ -75,10 +101,19 @@ fn query_and_failures_are_kept() {
         .collect();
     let out = compress(&input, &ctx("APP_SETTING_217", false)).unwrap();
     assert_faithful(&input, &out.text);
-    assert!(out.text.contains("\nAPP_SETTING_217=/opt/app/217/bin\n"), "{}", out.text);
+    assert!(
+        out.text.contains("\nAPP_SETTING_217=/opt/app/217/bin\n"),
+        "{}",
+        out.text
+    );
     assert!(!out.text.contains("\n\n"));
-    let mut listing: String = (0..400).map(|i| format!("/srv/app/src/module_{i}/error_{i}.rs\n")).collect();
-    listing.insert_str(listing.len() / 2, "find: '/srv/app/secret': Permission denied\n");
+    let mut listing: String = (0..400)
+        .map(|i| format!("/srv/app/src/module_{i}/error_{i}.rs\n"))
+        .collect();
+    listing.insert_str(
+        listing.len() / 2,
+        "find: '/srv/app/secret': Permission denied\n",
+    );
     let out = compress(&listing, &ctx("", false)).unwrap();
     assert_faithful(&listing, &out.text);
     assert!(out.text.contains("Permission denied"));
@@ -87,7 +122,9 @@ fn query_and_failures_are_kept() {
 
 #[test]
 fn lossless_only_cleans() {
-    let input: String = (0..300).map(|i| format!("\x1b[32mrow {i}\x1b[0m   \n")).collect();
+    let input: String = (0..300)
+        .map(|i| format!("\x1b[32mrow {i}\x1b[0m   \n"))
+        .collect();
     let out = compress(&input, &ctx("", true)).unwrap();
     let want: String = (0..300).map(|i| format!("row {i}\n")).collect();
     assert_eq!(out.text, want);

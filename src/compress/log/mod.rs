@@ -213,7 +213,10 @@ mod tests {
         }
         log.push_str("done\r\n");
         let out = compress(&log, &ctx(None, "", true)).unwrap();
-        let want = format!("starting\n{}done\n", "waiting for lock on build directory\n".repeat(40));
+        let want = format!(
+            "starting\n{}done\n",
+            "waiting for lock on build directory\n".repeat(40)
+        );
         assert_eq!(out.text, want);
         assert!(out.hashes.is_empty());
         // Without a store nothing may be dropped either.
@@ -234,13 +237,24 @@ mod tests {
                 i % 1000
             ));
             if i == 1500 {
-                log.push_str("2024-03-01 12:30:00,000 INFO [etl] processing record 4411 from batch 7\n");
+                log.push_str(
+                    "2024-03-01 12:30:00,000 INFO [etl] processing record 4411 from batch 7\n",
+                );
                 log.push_str("Traceback (most recent call last):\n  File \"etl.py\", line 88, in load\n    row = parse(raw)\nValueError: bad amount '12,5'\n");
             }
         }
         let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
-        assert!(out.text.contains("GET /orders/1234 done latency=12000ms"), "{}", out.text);
-        assert!(out.text.contains("processing record 4411 from batch 7\nTraceback"), "{}", out.text);
+        assert!(
+            out.text.contains("GET /orders/1234 done latency=12000ms"),
+            "{}",
+            out.text
+        );
+        assert!(
+            out.text
+                .contains("processing record 4411 from batch 7\nTraceback"),
+            "{}",
+            out.text
+        );
     }
 
     #[test]
@@ -249,8 +263,20 @@ mod tests {
         log.push_str(&"2024-03-01 13:00:00,000 ERROR [worker-1] disk full on /var\n".repeat(50));
         log.push_str("2024-03-01 13:00:01,000 INFO shutting down\n");
         let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
-        assert_eq!(out.text.matches("ERROR [worker-1] disk full on /var").count(), 1, "{}", out.text);
-        assert!(out.text.contains("disk full on /var\n[headroom: 49 lines omitted (49 ERROR)"), "{}", out.text);
+        assert_eq!(
+            out.text
+                .matches("ERROR [worker-1] disk full on /var")
+                .count(),
+            1,
+            "{}",
+            out.text
+        );
+        assert!(
+            out.text
+                .contains("disk full on /var\n[headroom: 49 lines omitted (49 ERROR)"),
+            "{}",
+            out.text
+        );
     }
 
     #[test]

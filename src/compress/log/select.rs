@@ -191,7 +191,9 @@ fn choose(
     for run in super::fold::runs(lines) {
         if keep[run.clone()].iter().any(|&k| k) {
             keep[run.start] = true;
-            keep[run.start + 1..run.end].iter_mut().for_each(|k| *k = false);
+            keep[run.start + 1..run.end]
+                .iter_mut()
+                .for_each(|k| *k = false);
         }
     }
 
