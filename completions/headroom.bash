@@ -100,11 +100,11 @@ _headroom() {
             fi
             case "${prev}" in
                 --type)
-                    COMPREPLY=($(compgen -W "auto json log search diff code html text" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto json log search diff code html text lines" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "auto json log search diff code html text" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto json log search diff code html text lines" -- "${cur}"))
                     return 0
                     ;;
                 --query)

@@ -40,7 +40,8 @@ search\t''
 diff\t''
 code\t''
 html\t''
-text\t''"
+text\t''
+lines\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s q -l query -d 'What the reader is looking for; matching items, lines and functions are kept whole' -r
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s m -l model -d 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)' -r
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s f -l format -d 'Output format: the compressed text, or one JSON object per input' -r -f -a "text\t''

@@ -9,6 +9,7 @@ pub mod code;
 pub mod diff;
 pub mod html;
 pub mod json;
+pub mod lines;
 pub mod log;
 pub mod search;
 pub mod text;

@@ -66,6 +66,10 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
         return lossless;
     }
     let blocks = segment(&tidy);
+    // Without paragraphs, text is lines (a listing, command output).
+    if blocks.len() < MIN_BLOCKS && tidy.lines().count() >= MIN_BLOCKS * 4 {
+        return super::lines::compress(text, ctx);
+    }
     let keep = select(&blocks, ctx, total);
     if keep.iter().all(|&k| k) {
         return lossless;
@@ -73,7 +77,7 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     let Some(hash) = ctx.store(text, "text") else {
         return lossless;
     };
-    let out = render(&blocks, &keep, ctx, &hash);
+    let out = render(&tidy, &blocks, &keep, ctx, &hash);
     Some(Compressed {
         text: out,
         transforms: vec!["text:extract".to_string()],
@@ -123,13 +127,9 @@ struct Block<'a> {
 }
 
 /// Splits `text` into headings, fenced code blocks and blank-line-separated
-/// paragraphs (or lines, when a long text has almost no blank lines).
+/// paragraphs.
 fn segment(text: &str) -> Vec<Block<'_>> {
-    let blocks = split(text, false);
-    if blocks.len() < MIN_BLOCKS && text.lines().count() >= MIN_BLOCKS * 4 {
-        return split(text, true);
-    }
-    join_intros(text, blocks)
+    join_intros(text, split(text))
 }
 
 /// A short paragraph that ends with `:` introduces the block after it ("In
@@ -166,7 +166,7 @@ fn is_list_item(line: &str) -> bool {
     (1..=3).contains(&digits) && t.get(digits) == Some(&b'.') && t.get(digits + 1) == Some(&b' ')
 }
 
-fn split(text: &str, by_line: bool) -> Vec<Block<'_>> {
+fn split(text: &str) -> Vec<Block<'_>> {
     let lines: Vec<(usize, &str)> = line_spans(text);
     let mut blocks = Vec::new();
     let mut i = 0;
@@ -191,8 +191,6 @@ fn split(text: &str, by_line: bool) -> Vec<Block<'_>> {
             .is_some_and(|(_, next)| is_setext_underline(next))
         {
             (BlockKind::Heading, i + 1)
-        } else if by_line {
-            (BlockKind::Paragraph, i)
         } else {
             let mut j = i;
             while let Some((_, next)) = lines.get(j + 1) {
@@ -353,27 +351,32 @@ fn duplicates(blocks: &[Block]) -> Vec<bool> {
         .collect()
 }
 
-/// The kept blocks in order, a marker line in each gap.
-fn render(blocks: &[Block], keep: &[bool], ctx: &Context, hash: &str) -> String {
+/// The kept blocks in order, a marker line in each gap; a blank line only
+/// where the text had one (nothing is inserted).
+fn render(text: &str, blocks: &[Block], keep: &[bool], ctx: &Context, hash: &str) -> String {
     let duplicate = duplicates(blocks);
     let mut out = String::new();
     let mut i = 0;
+    let mut end = 0;
     while i < blocks.len() {
-        if !out.is_empty() {
+        let start = blocks[i].text.as_ptr() as usize - text.as_ptr() as usize;
+        if !out.is_empty() && text[end..start].contains("\n\n") {
             out.push('\n');
         }
-        if keep[i] {
-            out.push_str(blocks[i].text);
-            out.push('\n');
+        let first = i;
+        i += 1;
+        while !keep[first] && i < blocks.len() && !keep[i] {
             i += 1;
+        }
+        let last = &blocks[i - 1];
+        end = last.text.as_ptr() as usize - text.as_ptr() as usize + last.text.len();
+        if keep[first] {
+            out.push_str(blocks[first].text);
+            out.push('\n');
             continue;
         }
-        let start = i;
-        while i < blocks.len() && !keep[i] {
-            i += 1;
-        }
-        let gap = &blocks[start..i];
-        out.push_str(&ctx.marker_line(&gap_summary(gap, &duplicate[start..i]), hash));
+        let gap = &blocks[first..i];
+        out.push_str(&ctx.marker_line(&gap_summary(gap, &duplicate[first..i]), hash));
         out.push('\n');
     }
     out

@@ -22,10 +22,11 @@ pub enum Kind {
     Code,
     Html,
     Text,
+    Lines,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Json,
         Kind::Log,
         Kind::Search,
@@ -33,6 +34,7 @@ impl Kind {
         Kind::Code,
         Kind::Html,
         Kind::Text,
+        Kind::Lines,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Code => "code",
             Kind::Html => "html",
             Kind::Text => "text",
+            Kind::Lines => "lines",
         }
     }
 }
@@ -82,12 +85,23 @@ pub fn detect(text: &str) -> Kind {
     if looks_like_html(trimmed) {
         return Kind::Html;
     }
+    // Coloured output (`cargo build` on a terminal) is judged by what it shows.
+    let plain;
+    let head = if memchr::memchr(0x1b, head.as_bytes()).is_some() {
+        plain = crate::compress::log::clean::strip_ansi(head);
+        plain.as_str()
+    } else {
+        head
+    };
     let lines: Vec<&str> = head.lines().take(200).collect();
     if lines.is_empty() {
         return Kind::Text;
     }
     if is_diff(&lines) {
         return Kind::Diff;
+    }
+    if crate::compress::lines::table::looks_delimited(head) {
+        return Kind::Lines;
     }
     let n = lines.iter().filter(|l| !l.trim().is_empty()).count().max(1);
     let search = search_line_count(&lines);
@@ -98,11 +112,45 @@ pub fn detect(text: &str) -> Kind {
     if log * 10 >= n * 3 {
         return Kind::Log;
     }
+    let prose = lines.iter().filter(|l| is_prose_line(l)).count();
+    let fence = lines.iter().any(|l| l.trim_start().starts_with("```"));
+    if fence && prose * 10 >= n * 2 {
+        return Kind::Text;
+    }
     let code = code_line_count(&lines);
     if head.starts_with("#!") || code * 10 >= n * 3 {
         return Kind::Code;
     }
-    Kind::Text
+    if prose * 10 >= n * 4 {
+        Kind::Text
+    } else {
+        Kind::Lines
+    }
+}
+
+/// A sentence: three or more words, mostly alphabetic and single-spaced,
+/// ending like a sentence or running to six words or more. A comment, a
+/// row of aligned columns or a `git log --oneline` line is not one.
+fn is_prose_line(l: &str) -> bool {
+    let t = l.trim_start_matches([' ', '>', '-', '*']);
+    if t.starts_with(['#', '/', '|']) || t.trim_end().contains("  ") || t.contains('\t') {
+        return false;
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words.len() < 3 || (words[0].len() >= 7 && words[0].bytes().all(|b| b.is_ascii_hexdigit())) {
+        return false;
+    }
+    let alphabetic = words
+        .iter()
+        .filter(|w| {
+            w.trim_end_matches(['.', ',', ';', ':', '!', '?', ')'])
+                .trim_start_matches('(')
+                .chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        })
+        .count();
+    alphabetic * 10 >= words.len() * 7
+        && (words.len() >= 6 || t.trim_end().ends_with(['.', '!', '?', ':']))
 }
 
 fn looks_like_json(t: &str) -> bool {
@@ -485,7 +533,7 @@ mod tests {
             detect("2024-01-01 12:00:00 INFO started\n2024-01-01 12:00:01 INFO ok\n"),
             Kind::Log
         );
-        assert_eq!(detect("[not json"), Kind::Text);
+        assert_eq!(detect("[not json"), Kind::Lines);
     }
 
     #[test]
@@ -578,6 +626,38 @@ mod tests {
         assert_eq!(detect(md), Kind::Diff);
         let crlf = "diff --git a/x b/x\r\n--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n";
         assert_eq!(detect(crlf), Kind::Diff);
+    }
+
+    #[test]
+    fn command_output_is_lines_and_prose_is_text() {
+        let ps = "USER  PID %CPU COMMAND\nroot    1  0.0 /sbin/init\nroot    2  0.0 [kthreadd]\n";
+        assert_eq!(detect(ps), Kind::Lines);
+        let env: String = (1..50)
+            .map(|i| format!("APP_SETTING_{i}=/opt/app/{i}/bin\n"))
+            .collect();
+        assert_eq!(detect(&env), Kind::Lines);
+        let tree = "shop v0.3.0 (/home/dev/shop)\n├── serde v1.0.219\n│   └── serde_derive v1.0.219 (proc-macro)\n└── tokio v1.47.1\n";
+        assert_eq!(detect(tree), Kind::Lines);
+        let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels:\n    app: api\nspec:\n  replicas: 3\n";
+        assert_eq!(detect(yaml), Kind::Lines);
+        let oneline = "4b26b8a Cargo: a quick profile for local benchmarks\nb67c037 Review: one preorder walk for calls and names\n";
+        assert_eq!(detect(oneline), Kind::Lines);
+        let csv = "id,customer,amount\n1,a,10.5\n2,b,11.0\n3,c,9.9\n4,d,10.1\n5,e,12.0\n";
+        assert_eq!(detect(csv), Kind::Lines);
+        let tsv = "id\tname\n1\ta\n2\tb\n3\tc\n4\td\n";
+        assert_eq!(detect(tsv), Kind::Lines);
+        let log4j = "2015-07-29 17:41:44,747 INFO start\n2015-07-29 17:41:45,001 INFO ready\n2015-07-29 17:41:46,002 INFO ok\n2015-07-29 17:41:47,003 INFO ok\n2015-07-29 17:41:48,004 INFO ok\n";
+        assert_eq!(detect(log4j), Kind::Log, "a timestamp's comma is not a CSV");
+        let markdown = "# Setup\n\nInstall the tool and run it once to create the config file.\n\n```rust\nfn main() {\n    let x = 1;\n    println!(\"{x}\");\n}\n```\n\nThen restart the service so it reads the new settings.\n";
+        assert_eq!(detect(markdown), Kind::Text);
+        let prose = "The release fixed the parser, which crashed on empty input.\nUpgrade when you can; nothing else changed in this version.\n";
+        assert_eq!(detect(prose), Kind::Text);
+    }
+
+    #[test]
+    fn coloured_build_errors_are_a_log() {
+        let cargo = "\x1b[1m\x1b[92m   Compiling\x1b[0m shop v0.3.0 (/home/dev/shop)\n\x1b[0m\x1b[1m\x1b[38;5;9merror[E0425]\x1b[0m\x1b[0m\x1b[1m: cannot find value `x` in this scope\x1b[0m\n\x1b[0m \x1b[0m\x1b[0m\x1b[1m\x1b[38;5;12m--> \x1b[0m\x1b[0msrc/main.rs:2:13\x1b[0m\n\x1b[0m\x1b[1m\x1b[38;5;9merror\x1b[0m\x1b[1m: could not compile `shop` due to 1 previous error\x1b[0m\n";
+        assert_eq!(detect(cargo), Kind::Log);
     }
 
     #[test]

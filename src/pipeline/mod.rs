@@ -153,7 +153,7 @@ fn compress_kind(
     text: &str,
     ctx: &Context,
 ) -> Option<compress::Compressed> {
-    if matches!(kind, Kind::Text | Kind::Code | Kind::Log)
+    if matches!(kind, Kind::Text | Kind::Lines | Kind::Code | Kind::Log)
         && let Some(view) = numbered::parse(text)
     {
         return Some(compress_view(&view, lang, ctx));
@@ -166,6 +166,7 @@ fn compress_kind(
         Kind::Code => compress::code::compress(text, lang, ctx),
         Kind::Html => compress::html::compress(text, ctx),
         Kind::Text => compress::text::compress(text, ctx),
+        Kind::Lines => compress::lines::compress(text, ctx),
     }
 }
 

@@ -16,12 +16,16 @@ mod config;
 mod convo;
 /// `headroom compress` on diffs: headers and changes kept, context trimmed, summaries.
 mod diff;
+/// The faithfulness contract of line-oriented kinds, as property tests.
+mod faithful;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, markers, passthrough.
 mod html;
 /// `headroom learn`: generated sessions of both agents, rules scored, files written in a block.
 mod learn;
+/// `headroom compress` on command output: tables, listings, trees, git log, CSV.
+mod lines;
 /// `headroom compress` on build, test and system logs: facts kept, templates folded.
 mod log;
 /// Property tests over random JSON: determinism, never larger, round trips.

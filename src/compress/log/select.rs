@@ -5,17 +5,18 @@
 //! template when one error repeats hundreds of times) with their stack
 //! traces, summaries, query matches, rare templates, rare variants of a
 //! template, and the first and last lines. Everything else is folded by
-//! template: the first line of each stands for the rest and says how many
-//! similar lines were left out. Each gap becomes one marker line counting
-//! the omitted lines by level.
+//! template: the first line of each stands for the rest, and a run of
+//! identical lines keeps its first. Kept lines are printed as they are
+//! (nothing appended); each gap becomes one marker line counting the
+//! omitted lines by level.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::classify::{self, Label, LineInfo, Tier};
-use super::fold;
 use super::template::{self, Templates};
-use crate::compress::keep_cheap_gaps;
+use crate::compress::lines::slots;
+use crate::compress::{gaps, keep_cheap_gaps};
 use crate::relevance::{self, Query};
 
 /// Repeated errors also keep the first line of each variant (each host,
@@ -64,7 +65,7 @@ pub fn render(
     });
     let routine = super::gotest::passed_test_lines(lines);
     let keep = choose(lines, &infos, &templates, &routine, query);
-    write(lines, trailing_newline, &infos, &templates, &keep, marker)
+    write(lines, trailing_newline, &infos, &keep, marker)
 }
 
 /// `routine[i]`: line `i` belongs to a test that passed, so it is never
@@ -161,6 +162,11 @@ fn choose(
         }
     }
 
+    // A number far outside its slot of a template (`latency=12000ms` among
+    // `latency=20..90ms`) is an anomaly like any other.
+    let mut categories = vec![String::new(); n];
+    slots::by_template(lines, &t.template, false, &mut keep, &mut categories);
+
     for i in query_hits(lines, query) {
         keep[i] = true;
     }
@@ -178,6 +184,17 @@ fn choose(
         }
         *done += 1;
         attach_trace(i, lines, infos, &mut keep);
+    }
+
+    // A repeat of the line before it says nothing new: a run of identical
+    // lines keeps its first, the rest are counted in the marker.
+    for run in super::fold::runs(lines) {
+        if keep[run.clone()].iter().any(|&k| k) {
+            keep[run.start] = true;
+            keep[run.start + 1..run.end]
+                .iter_mut()
+                .for_each(|k| *k = false);
+        }
     }
 
     // A gap cheaper than its marker is printed as it is.
@@ -198,6 +215,11 @@ fn attach_trace(i: usize, lines: &[Cow<'_, str>], infos: &[LineInfo], keep: &mut
     }
     if j > 0 && j < i && infos[j - 1].label != Label::Blank {
         keep[j - 1] = true;
+        // The line before `Traceback (most recent call last):` names what
+        // was being done when it failed (`processing record 4411`).
+        if lines[j - 1].starts_with("Traceback") && j > 1 && infos[j - 2].label != Label::Blank {
+            keep[j - 2] = true;
+        }
     }
     let mut k = i + 1;
     // `panicked at src/x.rs:3:5:` is followed by its message.
@@ -212,7 +234,7 @@ fn attach_trace(i: usize, lines: &[Cow<'_, str>], infos: &[LineInfo], keep: &mut
 }
 
 /// Lines that answer the query: the best BM25 matches and exact anchor hits.
-fn query_hits(lines: &[Cow<'_, str>], query: &Query) -> Vec<usize> {
+pub(crate) fn query_hits(lines: &[Cow<'_, str>], query: &Query) -> Vec<usize> {
     if query.is_empty() {
         return Vec::new();
     }
@@ -256,53 +278,22 @@ fn estimate_tokens(line: &str) -> usize {
     line.len() / 4 + 1
 }
 
+/// The kept lines as they are, a marker in each gap.
 fn write(
     lines: &[Cow<'_, str>],
     trailing_newline: bool,
     infos: &[LineInfo],
-    t: &Templates,
     keep: &[bool],
     marker: &dyn Fn(&str) -> String,
 ) -> String {
-    let mut kept_per_template = vec![0u32; t.size.len()];
-    for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
-        kept_per_template[t.template[i] as usize] += 1;
+    let mut out: Vec<Cow<'_, str>> = Vec::new();
+    let mut at = 0;
+    for gap in gaps(keep) {
+        out.extend(lines[at..gap.start].iter().cloned());
+        out.push(Cow::Owned(marker(&gap_summary(&infos[gap.clone()]))));
+        at = gap.end;
     }
-    let mut noted = vec![false; t.size.len()];
-    let fold = fold::can_fold(lines);
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        if keep[i] {
-            let mut run = 1;
-            while fold
-                && i + run < lines.len()
-                && keep[i + run]
-                && lines[i + run] == lines[i]
-                && !lines[i].is_empty()
-            {
-                run += 1;
-            }
-            let mut line = lines[i].to_string();
-            if run > 1 {
-                line.push_str(&fold::suffix(run));
-            }
-            let tpl = t.template[i] as usize;
-            let omitted = t.size[tpl] - kept_per_template[tpl];
-            if !noted[tpl] && omitted > 0 && infos[i].label != Label::Blank {
-                noted[tpl] = true;
-                line.push_str(&format!(" (+{omitted} similar)"));
-            }
-            out.push(line);
-            i += run;
-            continue;
-        }
-        let start = i;
-        while i < lines.len() && !keep[i] {
-            i += 1;
-        }
-        out.push(marker(&gap_summary(&infos[start..i])));
-    }
+    out.extend(lines[at..].iter().cloned());
     super::clean::Lines::join(out.iter(), trailing_newline)
 }
 
