@@ -20,6 +20,8 @@ mod generated;
 mod html;
 /// `headroom compress` on build, test and system logs: facts kept, templates folded.
 mod log;
+/// `headroom mcp`: both protocol generations over stdio and HTTP, the Python SDK, install round trips.
+mod mcp;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
 /// `headroom retrieve`: exact originals, --query, --list, misses.
