@@ -28,6 +28,9 @@ _headroom() {
             headroom,help)
                 cmd="headroom__subcmd__help"
                 ;;
+            headroom,mcp)
+                cmd="headroom__subcmd__mcp"
+                ;;
             headroom,retrieve)
                 cmd="headroom__subcmd__retrieve"
                 ;;
@@ -46,11 +49,47 @@ _headroom() {
             headroom__subcmd__help,help)
                 cmd="headroom__subcmd__help__subcmd__help"
                 ;;
+            headroom__subcmd__help,mcp)
+                cmd="headroom__subcmd__help__subcmd__mcp"
+                ;;
             headroom__subcmd__help,retrieve)
                 cmd="headroom__subcmd__help__subcmd__retrieve"
                 ;;
             headroom__subcmd__help,simulate)
                 cmd="headroom__subcmd__help__subcmd__simulate"
+                ;;
+            headroom__subcmd__help__subcmd__mcp,install)
+                cmd="headroom__subcmd__help__subcmd__mcp__subcmd__install"
+                ;;
+            headroom__subcmd__help__subcmd__mcp,serve)
+                cmd="headroom__subcmd__help__subcmd__mcp__subcmd__serve"
+                ;;
+            headroom__subcmd__help__subcmd__mcp,uninstall)
+                cmd="headroom__subcmd__help__subcmd__mcp__subcmd__uninstall"
+                ;;
+            headroom__subcmd__mcp,help)
+                cmd="headroom__subcmd__mcp__subcmd__help"
+                ;;
+            headroom__subcmd__mcp,install)
+                cmd="headroom__subcmd__mcp__subcmd__install"
+                ;;
+            headroom__subcmd__mcp,serve)
+                cmd="headroom__subcmd__mcp__subcmd__serve"
+                ;;
+            headroom__subcmd__mcp,uninstall)
+                cmd="headroom__subcmd__mcp__subcmd__uninstall"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,help)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__help"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,install)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__install"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,serve)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__serve"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,uninstall)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__uninstall"
                 ;;
             *)
                 ;;
@@ -59,7 +98,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate completions generate help"
+            opts="-h -V --help --version compress retrieve simulate mcp completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,7 +126,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__compress)
-            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --fit --help --version"
+            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --for --fit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,6 +164,10 @@ _headroom() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --for)
+                    COMPREPLY=($(compgen -W "cli mcp proxy" -- "${cur}"))
+                    return 0
+                    ;;
                 --fit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -155,7 +198,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate completions generate help"
+            opts="compress retrieve simulate mcp completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,6 +267,62 @@ _headroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        headroom__subcmd__help__subcmd__mcp)
+            opts="serve install uninstall"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__mcp__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__mcp__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__mcp__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         headroom__subcmd__help__subcmd__retrieve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -240,6 +339,144 @@ _headroom() {
             ;;
         headroom__subcmd__help__subcmd__simulate)
             opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp)
+            opts="-h -V --help --version serve install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help)
+            opts="serve install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__install)
+            opts="-h -V --project --help --version claude codex"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__serve)
+            opts="-h -V --http --token --allow-origin --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__uninstall)
+            opts="-h -V --project --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

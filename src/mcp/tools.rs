@@ -5,6 +5,7 @@
 //! can act on them; only an unknown tool or malformed `params` is a
 //! protocol error.
 
+use std::borrow::Cow;
 use std::sync::{LazyLock, Mutex, OnceLock};
 
 use serde_json::{Value, json};
@@ -191,7 +192,7 @@ impl Tools {
         let text = String::from_utf8_lossy(&entry.original);
         let mut out = Vec::new();
         let (body, note) = match &query {
-            None => (text.into_owned(), None),
+            None => (text, None),
             Some(q) => {
                 let m = crate::retrieve::matching(&entry.kind, &text, q);
                 let summary = match m.unit {
@@ -199,7 +200,7 @@ impl Tools {
                     unit => format!("{} of {} {unit} match '{q}'", m.hits.len(), m.total),
                 };
                 let sep = if m.unit == "functions" { "\n\n" } else { "\n" };
-                (m.hits.join(sep), Some(summary))
+                (Cow::Owned(m.hits.join(sep)), Some(summary))
             }
         };
         let (page, next) = page(&body, offset, limit);
