@@ -207,11 +207,12 @@ impl Tools {
         out.push(page.to_string());
         let mut notes: Vec<String> = note.into_iter().collect();
         if offset > 0 || next.is_some() {
-            let end = offset.min(body.len()) + page.len();
-            let mut s = format!("bytes {}–{end} of {}", offset.min(body.len()), body.len());
+            // The page starts where `page` moved the offset to (a character boundary).
+            let start = page.as_ptr() as usize - body.as_ptr() as usize;
+            let end = start + page.len();
+            let mut s = format!("bytes {start}–{end} of {}", body.len());
             if let Some(n) = next {
                 let q = query
-                    .as_deref()
                     .map(|q| format!(" query={}", json!(q)))
                     .unwrap_or_default();
                 s.push_str(&format!(
