@@ -132,10 +132,9 @@ fn main() {
         ms(*times.iter().min().unwrap())
     );
     s.stop();
-    let config = headroom::config::Config::from_lookup(|k| {
+    let (config, _) = headroom::config::Config::from_lookup(|k| {
         (k == headroom::env::HOME).then(|| home.display().to_string())
-    })
-    .unwrap();
+    });
     let server = headroom::mcp::Server::new(config);
     let params = retrieve["params"].clone();
     let mut times = Vec::new();

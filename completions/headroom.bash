@@ -22,9 +22,6 @@ _headroom() {
             headroom,compress)
                 cmd="headroom__subcmd__compress"
                 ;;
-            headroom,generate)
-                cmd="headroom__subcmd__generate"
-                ;;
             headroom,help)
                 cmd="headroom__subcmd__help"
                 ;;
@@ -42,9 +39,6 @@ _headroom() {
                 ;;
             headroom__subcmd__help,compress)
                 cmd="headroom__subcmd__help__subcmd__compress"
-                ;;
-            headroom__subcmd__help,generate)
-                cmd="headroom__subcmd__help__subcmd__generate"
                 ;;
             headroom__subcmd__help,help)
                 cmd="headroom__subcmd__help__subcmd__help"
@@ -98,7 +92,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate mcp completions generate help"
+            opts="-h -V --help --version compress retrieve simulate mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,26 +173,8 @@ _headroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        headroom__subcmd__generate)
-            opts="-h -V --out --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --out)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate mcp completions generate help"
+            opts="compress retrieve simulate mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,20 +202,6 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help__subcmd__compress)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        headroom__subcmd__help__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -27,11 +27,10 @@ pub fn matching(kind: &str, text: &str, q: &str) -> Matches {
             hits: functions,
         };
     }
-    let query = Query::parse(q);
     if let Some(items) = json_items(text) {
         let docs: Vec<String> = items.iter().map(Value::to_json).collect();
         let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
-        let idx = relevance::matches(&refs, &query, usize::MAX);
+        let idx = find(&refs, q);
         return Matches {
             unit: "items",
             total: docs.len(),
@@ -39,7 +38,7 @@ pub fn matching(kind: &str, text: &str, q: &str) -> Matches {
         };
     }
     let lines: Vec<&str> = text.lines().collect();
-    let idx = relevance::matches(&lines, &query, usize::MAX);
+    let idx = find(&lines, q);
     let hits = idx
         .into_iter()
         .map(|i| format!("{}:{}", i + 1, lines[i]))
@@ -49,6 +48,25 @@ pub fn matching(kind: &str, text: &str, q: &str) -> Matches {
         total: lines.len(),
         hits,
     }
+}
+
+/// Indices of the documents that hold `q` as written (any case); failing
+/// that, for a question of several words, the best BM25 and exact-id
+/// matches. A single word that occurs nowhere matches nothing: printing
+/// lines that share only a fragment of it (`fn` of `nonexistent_fn`) would
+/// answer a question that was not asked.
+fn find(docs: &[&str], q: &str) -> Vec<usize> {
+    let needle = q.trim().to_lowercase();
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let literal: Vec<usize> = (0..docs.len())
+        .filter(|&i| docs[i].to_lowercase().contains(&needle))
+        .collect();
+    if !literal.is_empty() || !needle.contains(char::is_whitespace) {
+        return literal;
+    }
+    relevance::matches(docs, &Query::parse(q), usize::MAX)
 }
 
 /// The items of the largest array in a JSON document (the document itself if it is one).

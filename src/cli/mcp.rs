@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use clap::{Subcommand, ValueEnum};
-use headroom::config::Config;
 use headroom::env;
 use headroom::mcp::install::{self, Agent, Target};
 use headroom::mcp::{Server, http, stdio};
@@ -75,7 +74,7 @@ pub fn run(args: Args) -> Result<Exit> {
 }
 
 fn serve(args: ServeArgs) -> Result<Exit> {
-    let config = Config::load()?;
+    let config = super::config::load(None);
     let server = Server::new(config);
     let Some(addr) = args.http else {
         let stdin = std::io::stdin();

@@ -9,6 +9,7 @@ use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
 use headroom::ccr::is_hash;
 use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
 use headroom::config::Config;
+use headroom::human::count;
 
 use super::Exit;
 use super::store::options;
@@ -24,7 +25,7 @@ pub struct Args {
     #[arg(value_name = "HASH", required_unless_present = "list")]
     pub hash: Option<String>,
 
-    /// Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers).
+    /// Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids.
     #[arg(short, long, value_name = "TEXT")]
     pub query: Option<String>,
 
@@ -36,7 +37,7 @@ pub struct Args {
     #[arg(short, long, conflicts_with_all = ["hash", "query"])]
     pub list: bool,
 
-    /// How many entries --list shows.
+    /// How many entries --list shows; 0 shows them all.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
 }
@@ -48,7 +49,7 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let config = Config::load()?;
+    let config = super::config::load(None);
     if args.list {
         return list(&config, &args);
     }
@@ -60,24 +61,46 @@ pub fn run(args: Args) -> Result<Exit> {
         );
         return Ok(Exit::Usage);
     }
-    let path = config.store_path();
-    if !path.exists() {
+    let Some(path) = config.store_path().filter(|p| p.exists()) else {
         eprintln!(
             "headroom: error: no original stored under {hash}: there is no store at {} (set HEADROOM_HOME if it lives elsewhere); re-run the command that produced the marker",
-            path.display()
+            config
+                .store_path()
+                .map_or_else(|| "~/.headroom".to_string(), |p| p.display().to_string())
+        );
+        return Ok(Exit::Failure);
+    };
+    let (store, moved) = SqliteStore::open_or_recover(&path, options(&config))?;
+    if let Some(m) = moved {
+        eprintln!(
+            "headroom: error: the original for {hash} cannot be read: the store was damaged ({}); it has been moved aside to {} and a fresh one started; re-run the command that produced the marker",
+            m.problem,
+            m.to.display()
         );
         return Ok(Exit::Failure);
     }
-    let store = SqliteStore::open(&path, options(&config))?;
-    let entry = match store.get(&hash)? {
+    let lookup = match store.get(&hash) {
+        Err(e) if e.is_damaged() => {
+            eprintln!(
+                "headroom: error: {e}; the store is damaged: move it aside (mv {0} {0}.damaged) to start a fresh one, and re-run the command that produced the marker",
+                path.display()
+            );
+            return Ok(Exit::Failure);
+        }
+        lookup => lookup?,
+    };
+    let entry = match lookup {
         Lookup::Found(e) => e,
         Lookup::Gone { reason, at } => {
-            let why = match reason {
-                GoneReason::Expired => "expired",
-                GoneReason::Evicted => "was evicted to keep the store under its size cap",
+            let (why, setting) = match reason {
+                GoneReason::Expired => ("expired", "HEADROOM_TTL sets how long originals are kept"),
+                GoneReason::Evicted => (
+                    "was evicted to keep the store under its size cap",
+                    "HEADROOM_MAX_STORE_MB sets the cap",
+                ),
             };
             eprintln!(
-                "headroom: error: the original for {hash} {why} {} ago; re-run the command that produced it (HEADROOM_TTL sets how long originals are kept)",
+                "headroom: error: the original for {hash} {why} {} ago; re-run the command that produced it ({setting})",
                 age(now() - at)
             );
             return Ok(Exit::Failure);
@@ -120,12 +143,19 @@ pub fn run(args: Args) -> Result<Exit> {
                     let sep = if i > 0 { "\n" } else { "" };
                     writeln!(out, "{sep}{}", f.trim_end())?;
                 }
-                eprintln!("headroom: {total} {unit} match '{q}'");
+                eprintln!(
+                    "headroom: {} '{q}'",
+                    count(total, "function matches", "functions match")
+                );
             } else {
                 for h in &hits {
                     writeln!(out, "{h}")?;
                 }
-                eprintln!("headroom: {} of {total} {unit} match '{q}'", hits.len());
+                if hits.is_empty() {
+                    eprintln!("headroom: no {unit} match '{q}' (searched {total})");
+                } else {
+                    eprintln!("headroom: {} of {total} {unit} match '{q}'", hits.len());
+                }
             }
         }
         Format::Json => {
@@ -141,11 +171,15 @@ pub fn run(args: Args) -> Result<Exit> {
 }
 
 fn list(config: &Config, args: &Args) -> Result<Exit> {
-    let path = config.store_path();
-    let entries = if path.exists() {
-        SqliteStore::open(&path, options(config))?.list(args.limit)?
+    let path = config.store_path().filter(|p| p.exists());
+    let limit = if args.limit == 0 {
+        usize::MAX
     } else {
-        Vec::new()
+        args.limit
+    };
+    let entries = match &path {
+        Some(p) => super::store::open(p, config)?.list(limit)?,
+        None => Vec::new(),
     };
     let now = now();
     let stdout = std::io::stdout();
@@ -160,7 +194,11 @@ fn list(config: &Config, args: &Args) -> Result<Exit> {
         }
         Format::Text => {
             if entries.is_empty() {
-                eprintln!("headroom: the store at {} is empty", path.display());
+                let place = path.map_or_else(
+                    || "there is no store yet".to_string(),
+                    |p| format!("the store at {} is empty", p.display()),
+                );
+                eprintln!("headroom: {place}");
                 return Ok(Exit::Success);
             }
             let mut table = Table::new();

@@ -146,7 +146,11 @@ impl Tools {
     fn store(&self) -> Result<&SqliteStore, String> {
         self.store
             .get_or_init(|| {
-                SqliteStore::open(&self.config.store_path(), StoreOptions::from(&self.config))
+                let path = self.config.store_path().ok_or_else(|| {
+                    "there is no store: no home directory and no HEADROOM_HOME; set HEADROOM_HOME"
+                        .to_string()
+                })?;
+                SqliteStore::open(&path, StoreOptions::from(&self.config))
                     .map_err(|e| e.to_string())
             })
             .as_ref()
@@ -185,7 +189,7 @@ impl Tools {
             Lookup::Missing => {
                 return Err(format!(
                     "no original stored under {hash}: it was never stored in {} (another machine or HEADROOM_HOME?); re-run the command that produced the marker",
-                    self.config.store_path().display()
+                    self.store()?.path().display()
                 ));
             }
         };
@@ -291,15 +295,15 @@ impl Tools {
         let est = if self.exact { "" } else { " (estimated)" };
         let store = match self
             .store()
-            .and_then(|st| st.list(usize::MAX).map_err(|e| e.to_string()))
+            .and_then(|st| Ok((st.list(usize::MAX).map_err(|e| e.to_string())?, st.path())))
         {
-            Ok(entries) => {
+            Ok((entries, path)) => {
                 let bytes: u64 = entries.iter().map(|e| e.size).sum();
                 format!(
                     "{} originals, {} bytes, in {}",
                     entries.len(),
                     bytes,
-                    self.config.store_path().display()
+                    path.display()
                 )
             }
             Err(e) => format!("unavailable: {e}"),
