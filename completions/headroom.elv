@@ -25,6 +25,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
+            cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -70,6 +71,22 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --format 'Output format'
             cand --top 'List the N biggest blocks of each conversation'
             cand --no-prefix-check 'Skip the prefix-stability check (it compresses the first half again)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;learn'= {
+            cand --project 'Project directory whose sessions to learn from [default: the current directory]'
+            cand --agent 'Which agent''s sessions to read'
+            cand --since 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`'
+            cand --min-count 'A rule needs at least this many occurrences'
+            cand --max-rules 'At most this many rules per project, most valuable first'
+            cand --target 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --all 'Every project found in the transcripts (each gets its own files)'
+            cand --apply 'Write the rules (default: show them and a diff, change nothing)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -132,6 +149,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
+            cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -141,6 +159,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;retrieve'= {
         }
         &'headroom;help;simulate'= {
+        }
+        &'headroom;help;learn'= {
         }
         &'headroom;help;mcp'= {
             cand serve 'Serve the tools over stdio (what agents launch), or over HTTP with --http'

@@ -4,6 +4,7 @@ mod compress;
 mod config;
 mod exit;
 mod generate;
+mod learn;
 mod mcp;
 mod retrieve;
 mod simulate;
@@ -37,6 +38,7 @@ pub enum Command {
     Compress(compress::Args),
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
+    Learn(learn::Args),
     Mcp(mcp::Args),
     Completions(generate::CompletionsArgs),
 }
@@ -47,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Learn(args) => learn::run(args),
         Command::Mcp(args) => mcp::run(args),
         Command::Completions(args) => generate::completions(args),
     };
