@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -43,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format: the compressed text, or one JSON object per input')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: the compressed text, or one JSON object per input')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Who acts on the markers: `cli` names `headroom retrieve HASH`; `mcp` and `proxy` name the headroom_retrieve tool')
             [CompletionResult]::new('--fit', '--fit', [CompletionResultType]::ParameterName, 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print one summary line per input on stderr')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print one summary line per input on stderr')
@@ -117,6 +119,62 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'headroom;mcp' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the tools over stdio (what agents launch), or over HTTP with --http')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove what `install` added')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'headroom;mcp;serve' {
+            [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'Serve Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8788; port 0 picks one)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token HTTP clients must send; required on a non-loopback address')
+            [CompletionResult]::new('--allow-origin', '--allow-origin', [CompletionResultType]::ParameterName, 'An Origin allowed besides loopback ones (repeatable), e.g. https://app.example')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'headroom;mcp;install' {
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'headroom;mcp;uninstall' {
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'headroom;mcp;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the tools over stdio (what agents launch), or over HTTP with --http')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove what `install` added')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'headroom;mcp;help;serve' {
+            break
+        }
+        'headroom;mcp;help;install' {
+            break
+        }
+        'headroom;mcp;help;uninstall' {
+            break
+        }
+        'headroom;mcp;help;help' {
+            break
+        }
         'headroom;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -130,6 +188,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -147,6 +206,21 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;help;learn' {
+            break
+        }
+        'headroom;help;mcp' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the tools over stdio (what agents launch), or over HTTP with --http')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove what `install` added')
+            break
+        }
+        'headroom;help;mcp;serve' {
+            break
+        }
+        'headroom;help;mcp;install' {
+            break
+        }
+        'headroom;help;mcp;uninstall' {
             break
         }
         'headroom;help;completions' {

@@ -28,6 +28,9 @@ _headroom() {
             headroom,learn)
                 cmd="headroom__subcmd__learn"
                 ;;
+            headroom,mcp)
+                cmd="headroom__subcmd__mcp"
+                ;;
             headroom,report)
                 cmd="headroom__subcmd__report"
                 ;;
@@ -49,6 +52,9 @@ _headroom() {
             headroom__subcmd__help,learn)
                 cmd="headroom__subcmd__help__subcmd__learn"
                 ;;
+            headroom__subcmd__help,mcp)
+                cmd="headroom__subcmd__help__subcmd__mcp"
+                ;;
             headroom__subcmd__help,report)
                 cmd="headroom__subcmd__help__subcmd__report"
                 ;;
@@ -58,6 +64,39 @@ _headroom() {
             headroom__subcmd__help,simulate)
                 cmd="headroom__subcmd__help__subcmd__simulate"
                 ;;
+            headroom__subcmd__help__subcmd__mcp,install)
+                cmd="headroom__subcmd__help__subcmd__mcp__subcmd__install"
+                ;;
+            headroom__subcmd__help__subcmd__mcp,serve)
+                cmd="headroom__subcmd__help__subcmd__mcp__subcmd__serve"
+                ;;
+            headroom__subcmd__help__subcmd__mcp,uninstall)
+                cmd="headroom__subcmd__help__subcmd__mcp__subcmd__uninstall"
+                ;;
+            headroom__subcmd__mcp,help)
+                cmd="headroom__subcmd__mcp__subcmd__help"
+                ;;
+            headroom__subcmd__mcp,install)
+                cmd="headroom__subcmd__mcp__subcmd__install"
+                ;;
+            headroom__subcmd__mcp,serve)
+                cmd="headroom__subcmd__mcp__subcmd__serve"
+                ;;
+            headroom__subcmd__mcp,uninstall)
+                cmd="headroom__subcmd__mcp__subcmd__uninstall"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,help)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__help"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,install)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__install"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,serve)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__serve"
+                ;;
+            headroom__subcmd__mcp__subcmd__help,uninstall)
+                cmd="headroom__subcmd__mcp__subcmd__help__subcmd__uninstall"
+                ;;
             *)
                 ;;
         esac
@@ -65,7 +104,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate report learn completions help"
+            opts="-h -V --help --version compress retrieve simulate report learn mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,7 +132,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__compress)
-            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --fit --help --version"
+            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --for --fit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +170,10 @@ _headroom() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --for)
+                    COMPREPLY=($(compgen -W "cli mcp proxy" -- "${cur}"))
+                    return 0
+                    ;;
                 --fit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -143,7 +186,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate report learn completions help"
+            opts="compress retrieve simulate report learn mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +244,62 @@ _headroom() {
         headroom__subcmd__help__subcmd__learn)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__mcp)
+            opts="serve install uninstall"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__mcp__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__mcp__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__mcp__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -293,6 +392,144 @@ _headroom() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp)
+            opts="-h -V --help --version serve install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help)
+            opts="serve install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__install)
+            opts="-h -V --project --help --version claude codex"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__serve)
+            opts="-h -V --http --token --allow-origin --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__mcp__subcmd__uninstall)
+            opts="-h -V --project --help --version claude codex"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand report 'Show what you spent on models and what headroom saved'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+            cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -39,6 +40,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --model 'Model whose tokenizer counts tokens (gpt-4o, gpt-4.1, gpt-5, o3: exact; others estimated)'
             cand -f 'Output format: the compressed text, or one JSON object per input'
             cand --format 'Output format: the compressed text, or one JSON object per input'
+            cand --for 'Who acts on the markers: `cli` names `headroom retrieve HASH`; `mcp` and `proxy` name the headroom_retrieve tool'
             cand --fit 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens'
             cand -s 'Print one summary line per input on stderr'
             cand --stats 'Print one summary line per input on stderr'
@@ -108,6 +110,53 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'headroom;mcp'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Serve the tools over stdio (what agents launch), or over HTTP with --http'
+            cand install 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)'
+            cand uninstall 'Remove what `install` added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'headroom;mcp;serve'= {
+            cand --http 'Serve Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8788; port 0 picks one)'
+            cand --token 'Bearer token HTTP clients must send; required on a non-loopback address'
+            cand --allow-origin 'An Origin allowed besides loopback ones (repeatable), e.g. https://app.example'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;mcp;install'= {
+            cand --project 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;mcp;uninstall'= {
+            cand --project 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;mcp;help'= {
+            cand serve 'Serve the tools over stdio (what agents launch), or over HTTP with --http'
+            cand install 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)'
+            cand uninstall 'Remove what `install` added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'headroom;mcp;help;serve'= {
+        }
+        &'headroom;mcp;help;install'= {
+        }
+        &'headroom;mcp;help;uninstall'= {
+        }
+        &'headroom;mcp;help;help'= {
+        }
         &'headroom;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -120,6 +169,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand report 'Show what you spent on models and what headroom saved'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+            cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -132,6 +182,17 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;report'= {
         }
         &'headroom;help;learn'= {
+        }
+        &'headroom;help;mcp'= {
+            cand serve 'Serve the tools over stdio (what agents launch), or over HTTP with --http'
+            cand install 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)'
+            cand uninstall 'Remove what `install` added'
+        }
+        &'headroom;help;mcp;serve'= {
+        }
+        &'headroom;help;mcp;install'= {
+        }
+        &'headroom;help;mcp;uninstall'= {
         }
         &'headroom;help;completions'= {
         }

@@ -13,6 +13,8 @@ pub const MAX_STORE_MB: &str = "HEADROOM_MAX_STORE_MB";
 pub const MODEL: &str = "HEADROOM_MODEL";
 /// Lossless results at or below this many tokens are never thinned. Default: 500.
 pub const LOSSY_MIN_TOKENS: &str = "HEADROOM_LOSSY_MIN_TOKENS";
+/// Bearer token `headroom mcp serve --http` requires from clients; needed on a non-loopback address.
+pub const MCP_TOKEN: &str = "HEADROOM_MCP_TOKEN";
 /// Benchmark corpus directory (layout of `shared/bench`), for `cargo bench`.
 pub const BENCH_DIR: &str = "HEADROOM_BENCH_DIR";
 
@@ -37,6 +39,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         LOSSY_MIN_TOKENS,
         "lossless results at or below this many tokens are never thinned; default 500",
+    ),
+    (
+        MCP_TOKEN,
+        "bearer token `mcp serve --http` requires; needed on a non-loopback address",
     ),
     (
         BENCH_DIR,

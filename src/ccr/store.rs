@@ -124,6 +124,15 @@ pub struct StoreOptions {
     pub max_bytes: u64,
 }
 
+impl From<&crate::config::Config> for StoreOptions {
+    fn from(config: &crate::config::Config) -> Self {
+        StoreOptions {
+            ttl_secs: config.ttl_secs,
+            max_bytes: config.max_store_bytes,
+        }
+    }
+}
+
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {

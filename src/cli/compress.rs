@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 use clap::builder::TypedValueParser;
+use headroom::ccr::RetrieveVia;
 use headroom::compress::Context;
 use headroom::human::count;
 use headroom::pipeline::{self, Kind, Outcome};
@@ -60,6 +61,10 @@ pub struct Args {
     #[arg(long)]
     pub valid_json: bool,
 
+    /// Who acts on the markers: `cli` names `headroom retrieve HASH`; `mcp` and `proxy` name the headroom_retrieve tool.
+    #[arg(long = "for", value_enum, default_value_t = Reader::Cli, value_name = "READER")]
+    pub reader: Reader,
+
     /// Conversations only: drop the oldest tool calls and turns until the request fits this many tokens.
     #[arg(long, value_name = "TOKENS")]
     pub fit: Option<usize>,
@@ -69,6 +74,14 @@ pub struct Args {
 pub enum Format {
     Text,
     Json,
+}
+
+/// Where the output is read, which decides how markers say to retrieve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Reader {
+    Cli,
+    Mcp,
+    Proxy,
 }
 
 /// A `--type` value: a content kind, or `None` for `auto`.
@@ -91,7 +104,10 @@ pub fn run(args: Args) -> Result<Exit> {
         lossless,
         valid_json: args.valid_json,
         sink: if lossless { None } else { Some(&sink) },
-        via: Default::default(),
+        via: match args.reader {
+            Reader::Cli => RetrieveVia::Cli,
+            Reader::Mcp | Reader::Proxy => RetrieveVia::Tool,
+        },
         cost: &cost,
         lossy_min_tokens: config.lossy_min_tokens,
     };

@@ -5,6 +5,7 @@ mod config;
 mod exit;
 mod generate;
 mod learn;
+mod mcp;
 mod report;
 mod retrieve;
 mod simulate;
@@ -40,6 +41,7 @@ pub enum Command {
     Simulate(simulate::Args),
     Report(report::Args),
     Learn(learn::Args),
+    Mcp(mcp::Args),
     Completions(generate::CompletionsArgs),
 }
 
@@ -51,6 +53,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Report(args) => report::run(args),
         Command::Learn(args) => learn::run(args),
+        Command::Mcp(args) => mcp::run(args),
         Command::Completions(args) => generate::completions(args),
     };
     match result {

@@ -8,10 +8,8 @@ use clap::ValueEnum;
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
 use headroom::ccr::is_hash;
 use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
-use headroom::compress::json::value::{self, Value};
 use headroom::config::Config;
 use headroom::human::count;
-use headroom::relevance::{self, Query};
 
 use super::Exit;
 use super::store::options;
@@ -135,7 +133,8 @@ pub fn run(args: Args) -> Result<Exit> {
         return Ok(Exit::Success);
     };
     let text = String::from_utf8_lossy(&entry.original);
-    let (unit, total, hits) = matching(&entry.kind, &text, q);
+    let headroom::retrieve::Matches { unit, total, hits } =
+        headroom::retrieve::matching(&entry.kind, &text, q);
     match args.format {
         Format::Text => {
             if unit == "functions" {
@@ -169,69 +168,6 @@ pub fn run(args: Args) -> Result<Exit> {
     } else {
         Exit::Success
     })
-}
-
-/// What of `text` matches `q`: whole functions of source code (by name), the
-/// items of a JSON document, or lines, as (unit, total, matches in order).
-fn matching(kind: &str, text: &str, q: &str) -> (&'static str, usize, Vec<String>) {
-    if kind == "code"
-        && let Some(functions) = headroom::compress::code::functions_matching(text, q)
-    {
-        return ("functions", functions.len(), functions);
-    }
-    if let Some(items) = json_items(text) {
-        let docs: Vec<String> = items.iter().map(Value::to_json).collect();
-        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
-        let idx = find(&refs, q);
-        return (
-            "items",
-            docs.len(),
-            idx.into_iter().map(|i| docs[i].clone()).collect(),
-        );
-    }
-    let lines: Vec<&str> = text.lines().collect();
-    let idx = find(&lines, q);
-    let hits = idx
-        .into_iter()
-        .map(|i| format!("{}:{}", i + 1, lines[i]))
-        .collect();
-    ("lines", lines.len(), hits)
-}
-
-/// Indices of the documents that hold `q` as written (any case); failing
-/// that, for a question of several words, the best BM25 and exact-id
-/// matches. A single word that occurs nowhere matches nothing: printing
-/// lines that share only a fragment of it (`fn` of `nonexistent_fn`) would
-/// answer a question that was not asked.
-fn find(docs: &[&str], q: &str) -> Vec<usize> {
-    let needle = q.trim().to_lowercase();
-    if needle.is_empty() {
-        return Vec::new();
-    }
-    let literal: Vec<usize> = (0..docs.len())
-        .filter(|&i| docs[i].to_lowercase().contains(&needle))
-        .collect();
-    if !literal.is_empty() || !needle.contains(char::is_whitespace) {
-        return literal;
-    }
-    relevance::matches(docs, &Query::parse(q), usize::MAX)
-}
-
-/// The items of the largest array in a JSON document (the document itself if it is one).
-fn json_items(text: &str) -> Option<Vec<Value>> {
-    fn largest(v: &Value) -> Option<&Vec<Value>> {
-        let children: Vec<&Vec<Value>> = match v {
-            Value::Arr(items) => std::iter::once(items)
-                .chain(items.iter().filter_map(largest))
-                .collect(),
-            Value::Obj(pairs) => pairs.iter().filter_map(|(_, v)| largest(v)).collect(),
-            _ => Vec::new(),
-        };
-        // The first of the longest: the outer array wins a tie with its items.
-        children.into_iter().rev().max_by_key(|a| a.len())
-    }
-    let root = value::parse(text).ok()?;
-    largest(&root).filter(|a| a.len() > 1).cloned()
 }
 
 fn list(config: &Config, args: &Args) -> Result<Exit> {

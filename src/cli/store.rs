@@ -8,10 +8,7 @@ use headroom::ccr::store::{MovedAside, OriginalStore, SqliteStore, StoreError, S
 use headroom::config::Config;
 
 pub fn options(config: &Config) -> StoreOptions {
-    StoreOptions {
-        ttl_secs: config.ttl_secs,
-        max_bytes: config.max_store_bytes,
-    }
+    StoreOptions::from(config)
 }
 
 /// A sink that opens the store on first use (or when warmed for a large

@@ -28,6 +28,8 @@ mod learn;
 mod lines;
 /// `headroom compress` on build, test and system logs: facts kept, templates folded.
 mod log;
+/// `headroom mcp`: both protocol generations over stdio and HTTP, the Python SDK, install round trips.
+mod mcp;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
 /// `headroom report`: transcripts like ccusage, usage records, views, formats, HTML.
