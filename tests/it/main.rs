@@ -20,6 +20,8 @@ mod generated;
 mod html;
 /// `headroom compress` on build, test and system logs: facts kept, templates folded.
 mod log;
+/// `headroom compress` on JSON of every shape: keys that are data, maps, one-shape strings, JSON Lines, BOM.
+mod json;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
 /// `headroom retrieve`: exact originals, --query, --list, misses.
