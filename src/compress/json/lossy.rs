@@ -39,9 +39,10 @@ const MAX_CATEGORIES: usize = 24;
 const MAX_FIELDS: usize = 256;
 
 /// A nested object with more keys than this is a map, compared as one value.
-const MAX_NESTED_KEYS: usize = 16;
+const MAX_NESTED_KEYS: usize = 64;
 
-/// Arrays of at most this many scalars (a point, a pair) become indexed fields.
+/// Entries that are arrays of at most this many scalars (a point of a
+/// series) are read as records with indexed fields.
 const MAX_TUPLE: usize = 8;
 
 /// Numbers inside one string after this many are not looked at.
@@ -421,7 +422,7 @@ impl<'a> Analysis<'a> {
                     self.walk(child, Some(id), depth + 1, by_shape, ids);
                 }
             }
-            Value::Arr(items) if depth < 3 && (1..=MAX_TUPLE).contains(&items.len()) && items.iter().all(Value::is_scalar) => {
+            Value::Arr(items) if depth == 0 && (1..=MAX_TUPLE).contains(&items.len()) && items.iter().all(Value::is_scalar) => {
                 for (j, child) in items.iter().enumerate() {
                     let id = self.field_id(parent, INDEX[j], ids);
                     self.leaves.push((id, child));
@@ -580,8 +581,9 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
     for i in 0..n {
         for &(f, v) in a.leaves_of(i) {
             let st = &a.fields[f as usize];
+            // Messages, not ids or paths: a code like `37868143` is a name.
             let Value::Str(s) = v else { continue };
-            if !st.tracked || !st.overflow {
+            if !st.tracked || !st.overflow || !s.contains(' ') {
                 continue;
             }
             let t = slots(s, &mut xs);
@@ -597,7 +599,9 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
             }
         }
     }
-    for series in templates.values() {
+    // A template is a field's shape when it is common; a handful of
+    // messages about one place or user is not a series.
+    for series in templates.values().filter(|s| s.len() * s.len() >= n) {
         numeric_facts(series, false, &mut keep);
     }
     drop(templates);
