@@ -1,6 +1,7 @@
 //! The command line: flags in one place, one file per subcommand.
 
 mod compress;
+mod config;
 mod exit;
 mod generate;
 mod retrieve;
@@ -36,8 +37,6 @@ pub enum Command {
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
     Completions(generate::CompletionsArgs),
-    #[command(hide = true)]
-    Generate(generate::GenerateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -47,13 +46,12 @@ pub fn main() -> ExitCode {
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Completions(args) => generate::completions(args),
-        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(code) => code.into(),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("headroom: error: {err:#}");
+            eprintln!("headroom: error: {}", exit::one_line(&err));
             Exit::Failure.into()
         }
     }
