@@ -42,7 +42,12 @@ impl Rng {
 }
 
 /// Writes items produced by `item(i, rng, out)` until `out` reaches `bytes`.
-fn fill(bytes: usize, out: &mut String, sep: &str, mut item: impl FnMut(usize, &mut Rng, &mut String)) {
+fn fill(
+    bytes: usize,
+    out: &mut String,
+    sep: &str,
+    mut item: impl FnMut(usize, &mut Rng, &mut String),
+) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut i = 0;
     while out.len() < bytes {
@@ -88,9 +93,16 @@ fn package_lock(bytes: usize) -> String {
     let mut s =
         String::from(r#"{"name": "app", "version": "1.0.0", "lockfileVersion": 3, "packages": {"#);
     fill(bytes, &mut s, ",\n", |i, r, s| {
-        let name = format!("{}-{}{i}", WORDS[r.below(20) as usize], WORDS[r.below(20) as usize]);
+        let name = format!(
+            "{}-{}{i}",
+            WORDS[r.below(20) as usize],
+            WORDS[r.below(20) as usize]
+        );
         let hash: String = (0..64)
-            .map(|_| b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[r.below(64) as usize] as char)
+            .map(|_| {
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                    [r.below(64) as usize] as char
+            })
             .collect();
         let _ = write!(
             s,
@@ -109,7 +121,12 @@ fn package_lock(bytes: usize) -> String {
 fn path_strings(bytes: usize) -> String {
     let mut s = String::from("[");
     fill(bytes, &mut s, ",\n", |_, r, s| {
-        let _ = write!(s, r#""/srv/data/{}/{:08x}.parquet""#, WORDS[r.below(20) as usize], r.next() as u32);
+        let _ = write!(
+            s,
+            r#""/srv/data/{}/{:08x}.parquet""#,
+            WORDS[r.below(20) as usize],
+            r.next() as u32
+        );
     });
     s.push(']');
     s
@@ -118,7 +135,11 @@ fn path_strings(bytes: usize) -> String {
 fn metrics(bytes: usize) -> String {
     let mut s = String::from(r#"{"metric": "cpu", "points": ["#);
     fill(bytes, &mut s, ",", |i, r, s| {
-        let v = if i == 5000 { 99.7 } else { 20.0 + r.below(100) as f64 / 10.0 };
+        let v = if i == 5000 {
+            99.7
+        } else {
+            20.0 + r.below(100) as f64 / 10.0
+        };
         let _ = write!(s, r#"{{"t": {}, "v": {v:.1}}}"#, 1_700_000_000 + i * 10);
     });
     s.push_str("]}");
@@ -138,7 +159,9 @@ fn log_record(i: usize, r: &mut Rng) -> String {
 
 fn log_records(bytes: usize) -> String {
     let mut s = String::from("[");
-    fill(bytes, &mut s, ",\n", |i, r, s| s.push_str(&log_record(i, r)));
+    fill(bytes, &mut s, ",\n", |i, r, s| {
+        s.push_str(&log_record(i, r))
+    });
     s.push(']');
     s
 }
@@ -227,9 +250,9 @@ fn main() {
             _ => {}
         }
     }
-    let work = keep
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("headroom-json-bench-{}", std::process::id())));
+    let work = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("headroom-json-bench-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&work).expect("work dir");
     let mut inputs: Vec<(String, PathBuf)> = Vec::new();
     for &mb in &sizes {
@@ -258,7 +281,10 @@ fn main() {
         let line = String::from_utf8_lossy(&out.stdout);
         let f: Vec<&str> = line.split_whitespace().collect();
         if f.len() < 5 {
-            println!("{label:<24} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            println!(
+                "{label:<24} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
             continue;
         }
         let num = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);

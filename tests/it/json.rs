@@ -34,7 +34,11 @@ fn objects_whose_keys_differ_are_thinned() {
         })
         .collect();
     let input = format!("[{}]", items.join(",\n"));
-    compress_keeps(&input, &["inventory sync failed", "999999", "S0", "S1999"], 0.9);
+    compress_keeps(
+        &input,
+        &["inventory sync failed", "999999", "S0", "S1999"],
+        0.9,
+    );
 }
 
 #[test]
@@ -81,7 +85,9 @@ fn a_package_lock_keeps_the_odd_license() {
 
 #[test]
 fn one_shape_strings_beat_the_reference_reduction() {
-    let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"];
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+    ];
     let mut items: Vec<String> = (0..3000u64)
         .map(|i| {
             let id = (i.wrapping_mul(0x9e3779b97f4a7c15) >> 32) as u32;
@@ -98,7 +104,11 @@ fn one_shape_strings_beat_the_reference_reduction() {
 fn a_metrics_series_keeps_its_spike() {
     let points: Vec<String> = (0..5000)
         .map(|i| {
-            let v = if i == 4321 { 99.7 } else { 20.0 + ((i * 37) % 100) as f64 / 10.0 };
+            let v = if i == 4321 {
+                99.7
+            } else {
+                20.0 + ((i * 37) % 100) as f64 / 10.0
+            };
             format!(r#"{{"t": {}, "v": {v:.1}}}"#, 1_700_000_000 + i * 10)
         })
         .collect();
@@ -168,7 +178,10 @@ fn json_with_a_byte_order_mark_is_compressed() {
     let input = format!("\u{feff}[\n  {}\n]\n", items.join(",\n  "));
     let env = Env::new();
     let out = env.ok_str(&["compress"], &input);
-    assert!(out.starts_with("[50]{id,name,plan=free}\n0,user0\n"), "{out}");
+    assert!(
+        out.starts_with("[50]{id,name,plan=free}\n0,user0\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -176,7 +189,10 @@ fn a_huge_single_line_keeps_items_not_just_a_marker() {
     let items: Vec<String> = (0..40_000)
         .map(|i| {
             let status = if i == 31_337 { "failed" } else { "ok" };
-            format!(r#"{{"id":{i},"user":"u{}","status":"{status}","tags":["a","b"]}}"#, i % 977)
+            format!(
+                r#"{{"id":{i},"user":"u{}","status":"{status}","tags":["a","b"]}}"#,
+                i % 977
+            )
         })
         .collect();
     let input = format!("[{}]", items.join(","));

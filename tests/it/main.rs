@@ -20,10 +20,10 @@ mod diff;
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, markers, passthrough.
 mod html;
-/// `headroom compress` on build, test and system logs: facts kept, templates folded.
-mod log;
 /// `headroom compress` on JSON of every shape: keys that are data, maps, one-shape strings, JSON Lines, BOM.
 mod json;
+/// `headroom compress` on build, test and system logs: facts kept, templates folded.
+mod log;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
 /// `headroom retrieve`: exact originals, --query, --list, misses.

@@ -82,7 +82,10 @@ pub struct Plan {
 
 /// Thins a long array: the kept items with a sentinel in place of each dropped run.
 pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> Option<Thinned> {
-    let entries: Vec<Entry> = items.iter().map(|value| Entry { key: None, value }).collect();
+    let entries: Vec<Entry> = items
+        .iter()
+        .map(|value| Entry { key: None, value })
+        .collect();
     let plan = plan(&entries, query, None, marker_bytes(marker))?;
     let objects = items.iter().all(|v| matches!(v, Value::Obj(_)));
     let mut out = Vec::with_capacity(items.len() - plan.dropped + plan.summaries.len());
@@ -122,7 +125,11 @@ pub fn thin_map(
     let plan = plan(&entries, query, Some("entries"), marker_bytes(marker))?;
     let mut out = Vec::with_capacity(pairs.len() - plan.dropped + plan.summaries.len());
     let mut next = 0;
-    for (n, (gap, summary)) in gaps(&plan.keep).into_iter().zip(&plan.summaries).enumerate() {
+    for (n, (gap, summary)) in gaps(&plan.keep)
+        .into_iter()
+        .zip(&plan.summaries)
+        .enumerate()
+    {
         out.extend_from_slice(&pairs[next..gap.start]);
         next = gap.end;
         let key = if n == 0 {
@@ -274,18 +281,25 @@ fn slots(s: &str, out: &mut Vec<f64>) -> u64 {
     let mut i = 0;
     let mut last = 0;
     while i < b.len() && out.len() < MAX_SLOTS {
-        let starts_number = b[i].is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'));
+        let starts_number = b[i].is_ascii_digit()
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'));
         if !starts_number {
             i += 1;
             continue;
         }
         let mut j = i;
-        while j < b.len() && (b[j].is_ascii_digit() || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit))) {
+        while j < b.len()
+            && (b[j].is_ascii_digit()
+                || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit)))
+        {
             j += 1;
         }
         // A hex id (`3f9a1c2b`) is not a number.
         let hex_tail = b[j..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
-        if hex_tail > 0 && b[j..j + hex_tail].iter().any(u8::is_ascii_alphabetic) && (j - i) + hex_tail >= 6 {
+        if hex_tail > 0
+            && b[j..j + hex_tail].iter().any(u8::is_ascii_alphabetic)
+            && (j - i) + hex_tail >= 6
+        {
             i = j + hex_tail;
             continue;
         }
@@ -333,7 +347,12 @@ impl<'a> Analysis<'a> {
         let mut a = Analysis::build(entries, true);
         if a.fields.len() > MAX_FIELDS {
             let mut by_presence: Vec<usize> = (0..a.fields.len()).collect();
-            by_presence.sort_by(|&x, &y| a.fields[y].present.cmp(&a.fields[x].present).then(x.cmp(&y)));
+            by_presence.sort_by(|&x, &y| {
+                a.fields[y]
+                    .present
+                    .cmp(&a.fields[x].present)
+                    .then(x.cmp(&y))
+            });
             for &f in &by_presence[MAX_FIELDS..] {
                 a.fields[f].tracked = false;
             }
@@ -397,7 +416,9 @@ impl<'a> Analysis<'a> {
             None => key.to_string(),
         };
         self.fields.push(Field {
-            error_named: ERROR_WORDS.is_match(key) && !key.ends_with("_url") && !key.ends_with("_count"),
+            error_named: ERROR_WORDS.is_match(key)
+                && !key.ends_with("_url")
+                && !key.ends_with("_count"),
             name,
             present: 0,
             last_entry: usize::MAX,
@@ -412,17 +433,36 @@ impl<'a> Analysis<'a> {
         id
     }
 
-    fn walk(&mut self, v: &'a Value, parent: Option<u32>, depth: usize, by_shape: bool, ids: &mut HashMap<u64, u32>) {
+    fn walk(
+        &mut self,
+        v: &'a Value,
+        parent: Option<u32>,
+        depth: usize,
+        by_shape: bool,
+        ids: &mut HashMap<u64, u32>,
+    ) {
         const INDEX: [&str; MAX_TUPLE] = ["0", "1", "2", "3", "4", "5", "6", "7"];
         match v {
-            Value::Obj(pairs) if depth < 3 && (depth == 0 || pairs.len() <= MAX_NESTED_KEYS) && !pairs.is_empty() => {
+            Value::Obj(pairs)
+                if depth < 3
+                    && (depth == 0 || pairs.len() <= MAX_NESTED_KEYS)
+                    && !pairs.is_empty() =>
+            {
                 for (k, child) in pairs {
-                    let key = if by_shape { key_shape(k) } else { Cow::Borrowed(k.as_str()) };
+                    let key = if by_shape {
+                        key_shape(k)
+                    } else {
+                        Cow::Borrowed(k.as_str())
+                    };
                     let id = self.field_id(parent, &key, ids);
                     self.walk(child, Some(id), depth + 1, by_shape, ids);
                 }
             }
-            Value::Arr(items) if depth == 0 && (1..=MAX_TUPLE).contains(&items.len()) && items.iter().all(Value::is_scalar) => {
+            Value::Arr(items)
+                if depth == 0
+                    && (1..=MAX_TUPLE).contains(&items.len())
+                    && items.iter().all(Value::is_scalar) =>
+            {
                 for (j, child) in items.iter().enumerate() {
                     let id = self.field_id(parent, INDEX[j], ids);
                     self.leaves.push((id, child));
@@ -443,7 +483,10 @@ impl<'a> Analysis<'a> {
     }
 
     fn value_of(&self, i: usize, f: u32) -> Option<&'a Value> {
-        self.leaves_of(i).iter().find(|(id, _)| *id == f).map(|(_, v)| *v)
+        self.leaves_of(i)
+            .iter()
+            .find(|(id, _)| *id == f)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -460,7 +503,12 @@ fn truthy(v: &Value) -> bool {
 
 /// Chooses which of `entries` to keep; `None` when thinning is not worth it.
 /// `unit` names the entries in summaries (default: items, numbers or strings).
-pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker_bytes: usize) -> Option<Plan> {
+pub fn plan(
+    entries: &[Entry],
+    query: &Query,
+    unit: Option<&'static str>,
+    marker_bytes: usize,
+) -> Option<Plan> {
     let n = entries.len();
     if n < MIN_ITEMS {
         return None;
@@ -490,7 +538,11 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
         if members.len() <= whole {
             members.iter().for_each(|&i| keep[i] = true);
         } else {
-            members.iter().take(2).chain(members.last()).for_each(|&i| keep[i] = true);
+            members
+                .iter()
+                .take(2)
+                .chain(members.last())
+                .for_each(|&i| keep[i] = true);
         }
     };
     let nf = a.fields.len();
@@ -505,7 +557,8 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
         }
         // Status-like: a few values cover most entries; the others are rare.
         if !st.overflow && st.counts.len() >= 2 && st.present * 2 >= n {
-            let mut by_count: Vec<(&str, usize)> = st.counts.iter().map(|(k, &c)| (k.as_str(), c)).collect();
+            let mut by_count: Vec<(&str, usize)> =
+                st.counts.iter().map(|(k, &c)| (k.as_str(), c)).collect();
             by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             let mut covered = 0;
             let mut top = 0;
@@ -617,8 +670,16 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
 
     // Novelty: entries showing a category or message shape not yet seen.
     if !all_numbers {
-        let categorical: Vec<bool> = a.fields.iter().map(|st| st.tracked && !st.overflow && st.counts.len() > 1).collect();
-        let textual: Vec<bool> = a.fields.iter().map(|st| st.tracked && st.overflow && st.strings * 2 >= st.present).collect();
+        let categorical: Vec<bool> = a
+            .fields
+            .iter()
+            .map(|st| st.tracked && !st.overflow && st.counts.len() > 1)
+            .collect();
+        let textual: Vec<bool> = a
+            .fields
+            .iter()
+            .map(|st| st.tracked && st.overflow && st.strings * 2 >= st.present)
+            .collect();
         let features = |i: usize, out: &mut Vec<u64>| {
             out.clear();
             if let Some(k) = entries[i].key {
@@ -657,7 +718,12 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
         // The facts already kept count toward the sample's size; a
         // collection of one-shape values needs fewer exemplars than records.
         let root = (n as f64).sqrt();
-        let cap = if all_objects { (root * 2.0).ceil() as usize } else { root.ceil() as usize }.max(6);
+        let cap = if all_objects {
+            (root * 2.0).ceil() as usize
+        } else {
+            root.ceil() as usize
+        }
+        .max(6);
         let budget = cap.saturating_sub(keep.iter().filter(|&&k| k).count());
         novel.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for &(i, _) in novel.iter().take(budget) {
@@ -682,7 +748,10 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
     keep_cheap_gaps(&mut keep, marker_bytes, |gap| {
         gap.map(|i| {
             entries[i].key.map_or(0, str::len)
-                + a.leaves_of(i).iter().map(|(_, v)| leaf_key(v).len() + 1).sum::<usize>()
+                + a.leaves_of(i)
+                    .iter()
+                    .map(|(_, v)| leaf_key(v).len() + 1)
+                    .sum::<usize>()
         })
         .sum()
     });
@@ -704,8 +773,12 @@ pub fn plan(entries: &[Entry], query: &Query, unit: Option<&'static str>, marker
     let summaries = gaps(&keep)
         .into_iter()
         .map(|gap| {
-            let values: Option<(&str, Vec<Option<&Value>>)> =
-                category.map(|f| (a.fields[f as usize].name.as_str(), gap.clone().map(|i| a.value_of(i, f)).collect()));
+            let values: Option<(&str, Vec<Option<&Value>>)> = category.map(|f| {
+                (
+                    a.fields[f as usize].name.as_str(),
+                    gap.clone().map(|i| a.value_of(i, f)).collect(),
+                )
+            });
             run_summary(
                 &entries[gap],
                 n,
@@ -738,7 +811,8 @@ fn numeric_facts(xs: &[(usize, f64)], extremes: bool, keep: &mut [bool]) {
     if xs.len() < MIN_ITEMS {
         return;
     }
-    let monotonic = xs.windows(2).all(|w| w[1].1 > w[0].1) || xs.windows(2).all(|w| w[1].1 < w[0].1);
+    let monotonic =
+        xs.windows(2).all(|w| w[1].1 > w[0].1) || xs.windows(2).all(|w| w[1].1 < w[0].1);
     if monotonic {
         return;
     }
@@ -748,10 +822,22 @@ fn numeric_facts(xs: &[(usize, f64)], extremes: bool, keep: &mut [bool]) {
     if sd == 0.0 {
         return;
     }
-    let mut outliers: Vec<(usize, f64)> = xs.iter().filter(|x| (x.1 - mean).abs() > 2.0 * sd).copied().collect();
-    outliers.sort_by(|a, b| (b.1 - mean).abs().total_cmp(&(a.1 - mean).abs()).then(a.0.cmp(&b.0)));
+    let mut outliers: Vec<(usize, f64)> = xs
+        .iter()
+        .filter(|x| (x.1 - mean).abs() > 2.0 * sd)
+        .copied()
+        .collect();
+    outliers.sort_by(|a, b| {
+        (b.1 - mean)
+            .abs()
+            .total_cmp(&(a.1 - mean).abs())
+            .then(a.0.cmp(&b.0))
+    });
     let quota = ((outliers.len() as f64).sqrt().ceil() as usize).clamp(3, 5);
-    outliers.iter().take(quota).for_each(|&(i, _)| keep[i] = true);
+    outliers
+        .iter()
+        .take(quota)
+        .for_each(|&(i, _)| keep[i] = true);
     if !extremes {
         return;
     }
@@ -812,7 +898,13 @@ fn summary_field(a: &Analysis, all_objects: bool) -> Option<u32> {
         .enumerate()
         .filter(|(_, st)| st.tracked && !st.overflow && (1..=8).contains(&st.counts.len()))
         .filter(|(_, st)| st.counts.len() >= 2 || name_rank(&st.name).is_some())
-        .min_by_key(|(f, st)| (name_rank(&st.name).unwrap_or(usize::MAX), st.counts.len(), *f))
+        .min_by_key(|(f, st)| {
+            (
+                name_rank(&st.name).unwrap_or(usize::MAX),
+                st.counts.len(),
+                *f,
+            )
+        })
         .map(|(f, _)| f as u32)
 }
 
@@ -943,8 +1035,20 @@ mod tests {
         let pairs: Vec<(String, Value)> = (0..500)
             .map(|i| {
                 let errors = if i == 321 { 977 } else { i % 3 };
-                let v = parse(&format!(r#"{{"requests":{},"errors":{errors}}}"#, 1000 + i % 17)).unwrap();
-                (format!("2024-{:02}-{:02}T{:02}", i / 200 + 1, i / 24 % 28 + 1, i % 24), v)
+                let v = parse(&format!(
+                    r#"{{"requests":{},"errors":{errors}}}"#,
+                    1000 + i % 17
+                ))
+                .unwrap();
+                (
+                    format!(
+                        "2024-{:02}-{:02}T{:02}",
+                        i / 200 + 1,
+                        i / 24 % 28 + 1,
+                        i % 24
+                    ),
+                    v,
+                )
             })
             .collect();
         assert!(is_map(&pairs));
@@ -954,7 +1058,11 @@ mod tests {
         assert!(dropped > 400, "dropped only {dropped}");
         assert_eq!(kept.first(), pairs.first());
         assert_eq!(kept.last(), pairs.last());
-        let sentinels: Vec<&str> = kept.iter().map(|(k, _)| k.as_str()).filter(|k| k.starts_with(SENTINEL_KEY)).collect();
+        let sentinels: Vec<&str> = kept
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| k.starts_with(SENTINEL_KEY))
+            .collect();
         let unique: HashSet<&&str> = sentinels.iter().collect();
         assert_eq!(unique.len(), sentinels.len(), "sentinel keys are unique");
         assert!(json.contains("entries omitted"), "{json}");
@@ -963,7 +1071,16 @@ mod tests {
     #[test]
     fn a_record_is_not_a_map() {
         let mixed: Vec<(String, Value)> = (0..40)
-            .map(|i| (format!("f{i}"), if i % 2 == 0 { Value::Num("1".into()) } else { Value::Str("x".into()) }))
+            .map(|i| {
+                (
+                    format!("f{i}"),
+                    if i % 2 == 0 {
+                        Value::Num("1".into())
+                    } else {
+                        Value::Str("x".into())
+                    },
+                )
+            })
             .collect();
         assert!(!is_map(&mixed));
     }
@@ -972,7 +1089,13 @@ mod tests {
     fn one_shape_strings_keep_few_and_the_odd_one() {
         let words = ["alpha", "bravo", "charlie", "delta", "echo"];
         let mut items: Vec<Value> = (0..2000u64)
-            .map(|i| Value::Str(format!("/srv/data/{}/{:08x}.parquet", words[i as usize % 5], i.wrapping_mul(2654435761) as u32)))
+            .map(|i| {
+                Value::Str(format!(
+                    "/srv/data/{}/{:08x}.parquet",
+                    words[i as usize % 5],
+                    i.wrapping_mul(2654435761) as u32
+                ))
+            })
             .collect();
         items[777] = Value::Str("/srv/data/tmp/core.dump".into());
         let t = thin(&items, &Query::default(), &marker).unwrap();
@@ -985,11 +1108,19 @@ mod tests {
         let items: Vec<Value> = (0..400)
             .map(|i| {
                 let ms = if i == 250 { 12000 } else { 20 + (i * 37) % 70 };
-                parse(&format!(r#"{{"level":"INFO","msg":"GET /api/items/{} latency={ms}ms"}}"#, (i * 7) % 1000)).unwrap()
+                parse(&format!(
+                    r#"{{"level":"INFO","msg":"GET /api/items/{} latency={ms}ms"}}"#,
+                    (i * 7) % 1000
+                ))
+                .unwrap()
             })
             .collect();
         let t = thin(&items, &Query::default(), &marker).unwrap();
-        assert!(kept_json(&t).contains("latency=12000ms"), "{}", kept_json(&t));
+        assert!(
+            kept_json(&t).contains("latency=12000ms"),
+            "{}",
+            kept_json(&t)
+        );
     }
 
     #[test]

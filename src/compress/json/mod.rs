@@ -242,7 +242,8 @@ fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, drop
             }
         }
         Value::Obj(pairs) => {
-            let long = lossy::is_map(pairs) && v_len(pairs.iter().map(|(_, v)| v)) >= MIN_THIN_BYTES;
+            let long =
+                lossy::is_map(pairs) && v_len(pairs.iter().map(|(_, v)| v)) >= MIN_THIN_BYTES;
             if let Some((kept, d)) = long
                 .then(|| lossy::thin_map(pairs, &ctx.query, marker))
                 .flatten()
