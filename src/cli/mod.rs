@@ -4,6 +4,7 @@ mod compress;
 mod config;
 mod exit;
 mod generate;
+mod learn;
 mod retrieve;
 mod simulate;
 mod store;
@@ -36,6 +37,7 @@ pub enum Command {
     Compress(compress::Args),
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
+    Learn(learn::Args),
     Completions(generate::CompletionsArgs),
 }
 
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Learn(args) => learn::run(args),
         Command::Completions(args) => generate::completions(args),
     };
     match result {

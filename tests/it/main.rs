@@ -22,6 +22,8 @@ mod generated;
 mod html;
 /// `headroom compress` on JSON of every shape: keys that are data, maps, one-shape strings, JSON Lines, BOM.
 mod json;
+/// `headroom learn`: generated sessions of both agents, rules scored, files written in a block.
+mod learn;
 /// `headroom compress` on build, test and system logs: facts kept, templates folded.
 mod log;
 /// Property tests over random JSON: determinism, never larger, round trips.
