@@ -22,6 +22,8 @@ mod faithful;
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, markers, passthrough.
 mod html;
+/// `headroom compress` on JSON of every shape: keys that are data, maps, one-shape strings, JSON Lines, BOM.
+mod json;
 /// `headroom learn`: generated sessions of both agents, rules scored, files written in a block.
 mod learn;
 /// `headroom compress` on command output: tables, listings, trees, git log, CSV.

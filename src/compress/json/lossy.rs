@@ -1,29 +1,55 @@
-//! The lossy stage: which items of a long array a reader needs.
+//! The lossy stage: which entries of a long array, map or record stream a
+//! reader needs.
 //!
 //! Runs only after the lossless forms are still too large. It never drops an
-//! item that carries a fact (errors, rare values, outliers, change points,
-//! query matches, the first and last), and it sizes the rest by novelty: an
-//! item is worth keeping when it shows a value or a message shape that no kept
-//! item has shown yet. Repetitive arrays therefore shrink to a handful of
-//! exemplars while diverse ones keep more. Each dropped run becomes one
-//! sentinel whose summary counts what it stands for.
+//! entry that carries a fact (errors, rare values, outliers, including numbers
+//! inside message strings, change points, query matches, the first and last),
+//! and it sizes the rest by novelty: an entry is worth keeping when it shows a
+//! value or a message shape that no kept entry has shown yet. Repetitive
+//! collections therefore shrink to a handful of exemplars while diverse ones
+//! keep more. Each dropped run becomes one sentinel whose summary counts what
+//! it stands for.
+//!
+//! Cost is linear in the input: each entry's leaves are listed once as
+//! (field id, value) pairs, and every rule is a pass over that list. When
+//! keys are data (ids, dates, package names) there would be a field per key,
+//! so fields are then compared by the shape of their keys (`k17` and `k4` are
+//! one field `k#`), and at most [`MAX_FIELDS`] of them are tracked.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::table::SENTINEL_KEY;
-use super::value::Value;
+use super::value::{Value, write_json};
 use crate::compress::{gaps, keep_cheap_gaps};
 use crate::relevance::{self, Query};
 
-/// Arrays shorter than this are never thinned: there is little to gain.
+/// Collections shorter than this are never thinned: there is little to gain.
 pub const MIN_ITEMS: usize = 8;
 
 /// A categorical field has at most this many distinct values.
 const MAX_CATEGORIES: usize = 24;
+
+/// More fields than this means the keys are data: fields are then told
+/// apart by the shape of their keys, and only this many are tracked.
+const MAX_FIELDS: usize = 256;
+
+/// A nested object with more keys than this is a map, compared as one value.
+const MAX_NESTED_KEYS: usize = 64;
+
+/// Entries that are arrays of at most this many scalars (a point of a
+/// series) are read as records with indexed fields.
+const MAX_TUPLE: usize = 8;
+
+/// Numbers inside one string after this many are not looked at.
+const MAX_SLOTS: usize = 8;
+
+/// Distinct message templates whose numbers are tracked, per collection.
+const MAX_TEMPLATES: usize = 4096;
 
 /// Words that mark an item as reporting a failure. ASCII word boundaries
 /// keep the regex on its fast DFA path (Unicode `\b` forces a slower engine).
@@ -34,35 +60,128 @@ pub static ERROR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// The outcome for one array: which items stay, and why any went.
+/// The outcome for one array: which items stay, and how many went.
 pub struct Thinned {
     pub items: Vec<Value>,
     pub dropped: usize,
 }
 
-/// Leaves of an item, flattened to `a.b.c` paths (arrays stay whole).
-fn leaves<'a>(v: &'a Value, prefix: &str, depth: usize, out: &mut Vec<(String, &'a Value)>) {
-    match v {
-        Value::Obj(pairs) if depth < 3 => {
-            for (k, child) in pairs {
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                leaves(child, &path, depth + 1, out);
-            }
-        }
-        _ => out.push((prefix.to_string(), v)),
-    }
+/// One entry to judge: an array item, a map's key and value, or a record.
+#[derive(Clone, Copy)]
+pub struct Entry<'a> {
+    pub key: Option<&'a str>,
+    pub value: &'a Value,
 }
 
-/// A leaf's value as text: strings as they are (borrowed), the rest as JSON.
+/// Which entries stay, and the summary of each gap, in order.
+pub struct Plan {
+    pub keep: Vec<bool>,
+    pub summaries: Vec<String>,
+    pub dropped: usize,
+}
+
+/// Thins a long array: the kept items with a sentinel in place of each dropped run.
+pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> Option<Thinned> {
+    let entries: Vec<Entry> = items
+        .iter()
+        .map(|value| Entry { key: None, value })
+        .collect();
+    let plan = plan(&entries, query, None, marker_bytes(marker))?;
+    let objects = items.iter().all(|v| matches!(v, Value::Obj(_)));
+    let mut out = Vec::with_capacity(items.len() - plan.dropped + plan.summaries.len());
+    let mut next = 0;
+    for (gap, summary) in gaps(&plan.keep).into_iter().zip(&plan.summaries) {
+        out.extend_from_slice(&items[next..gap.start]);
+        next = gap.end;
+        let text = marker(summary);
+        out.push(if objects {
+            Value::Obj(vec![(SENTINEL_KEY.to_string(), Value::Str(text))])
+        } else {
+            Value::Str(crate::ccr::marker_line(&text))
+        });
+    }
+    out.extend_from_slice(&items[next..]);
+    Some(Thinned {
+        items: out,
+        dropped: plan.dropped,
+    })
+}
+
+/// Thins a map (an object whose keys are data: dates, ids, package names):
+/// its entries are judged like items, and each dropped run becomes a
+/// `"_headroom"` pair (`"_headroom_2"`, … after the first, so keys stay unique).
+pub fn thin_map(
+    pairs: &[(String, Value)],
+    query: &Query,
+    marker: &dyn Fn(&str) -> String,
+) -> Option<(Vec<(String, Value)>, usize)> {
+    let entries: Vec<Entry> = pairs
+        .iter()
+        .map(|(k, value)| Entry {
+            key: Some(k),
+            value,
+        })
+        .collect();
+    let plan = plan(&entries, query, Some("entries"), marker_bytes(marker))?;
+    let mut out = Vec::with_capacity(pairs.len() - plan.dropped + plan.summaries.len());
+    let mut next = 0;
+    for (n, (gap, summary)) in gaps(&plan.keep)
+        .into_iter()
+        .zip(&plan.summaries)
+        .enumerate()
+    {
+        out.extend_from_slice(&pairs[next..gap.start]);
+        next = gap.end;
+        let key = if n == 0 {
+            SENTINEL_KEY.to_string()
+        } else {
+            format!("{SENTINEL_KEY}_{}", n + 1)
+        };
+        out.push((key, Value::Str(marker(summary))));
+    }
+    out.extend_from_slice(&pairs[next..]);
+    Some((out, plan.dropped))
+}
+
+/// Whether an object reads as a map whose entries are items: many entries
+/// whose values are all of one kind (a record's fields mix kinds).
+pub fn is_map(pairs: &[(String, Value)]) -> bool {
+    const MIN_ENTRIES: usize = 32;
+    if pairs.len() < MIN_ENTRIES {
+        return false;
+    }
+    let kind = |v: &Value| match v {
+        Value::Obj(_) => 0,
+        Value::Arr(_) => 1,
+        Value::Str(_) => 2,
+        Value::Num(_) => 3,
+        Value::Bool(_) | Value::Null => 4,
+    };
+    let mut counts = [0usize; 5];
+    pairs.iter().for_each(|(_, v)| counts[kind(v)] += 1);
+    counts.iter().any(|&c| c * 10 >= pairs.len() * 9)
+}
+
+/// About how long a marker line is, to weigh a gap against the marker.
+pub fn marker_bytes(marker: &dyn Fn(&str) -> String) -> usize {
+    marker("000 of 0000 items omitted (00 status=xxxxxxx)").len()
+}
+
+/// A leaf's value as text: strings and numbers as written, the rest as JSON.
 fn leaf_key(v: &Value) -> Cow<'_, str> {
     match v {
         Value::Str(s) => Cow::Borrowed(s),
+        Value::Num(n) => Cow::Borrowed(n),
+        Value::Null => Cow::Borrowed("null"),
+        Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
         other => Cow::Owned(other.to_json()),
     }
+}
+
+fn hash_of(parts: impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 /// The shape of a message: its first six words, lower-cased, with numbers,
@@ -107,116 +226,315 @@ fn template(s: &str) -> String {
     out
 }
 
-struct FieldStats {
+/// The coarse shape of a token-like string (a path, an id, a key): letter
+/// runs become `a`, digit runs and mixed alphanumeric ids `#`, everything
+/// else stays. `/srv/data/alpha/3f9a1c2b.parquet` → `/a/a/a/#.a`.
+fn shape(s: &str) -> String {
+    let mut out = String::with_capacity(16);
+    let mut run_has_digit = false;
+    let mut in_run = false;
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            run_has_digit |= c.is_ascii_digit();
+            in_run = true;
+            continue;
+        }
+        if in_run {
+            out.push(if run_has_digit { '#' } else { 'a' });
+            in_run = false;
+            run_has_digit = false;
+        }
+        out.push(c);
+    }
+    if in_run {
+        out.push(if run_has_digit { '#' } else { 'a' });
+    }
+    out
+}
+
+/// A key with its digit runs masked, so `k17`, `2024-01-05` and `item_3`
+/// read as the fields `k#`, `#-#-#` and `item_#`.
+fn key_shape(k: &str) -> Cow<'_, str> {
+    if !k.bytes().any(|b| b.is_ascii_digit()) {
+        return Cow::Borrowed(k);
+    }
+    let mut out = String::with_capacity(k.len());
+    let mut prev_digit = false;
+    for c in k.chars() {
+        let d = c.is_ascii_digit();
+        if !d {
+            out.push(c);
+        } else if !prev_digit {
+            out.push('#');
+        }
+        prev_digit = d;
+    }
+    Cow::Owned(out)
+}
+
+/// The numbers in a message and the hash of the text around them: numbers in
+/// the same slot of the same template (`latency=#ms`) form a numeric field.
+fn slots(s: &str, out: &mut Vec<f64>) -> u64 {
+    out.clear();
+    let b = s.as_bytes();
+    let mut h = DefaultHasher::new();
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() && out.len() < MAX_SLOTS {
+        let starts_number = b[i].is_ascii_digit()
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len()
+            && (b[j].is_ascii_digit()
+                || (b[j] == b'.' && b.get(j + 1).is_some_and(u8::is_ascii_digit)))
+        {
+            j += 1;
+        }
+        // A hex id (`3f9a1c2b`) is not a number.
+        let hex_tail = b[j..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+        if hex_tail > 0
+            && b[j..j + hex_tail].iter().any(u8::is_ascii_alphabetic)
+            && (j - i) + hex_tail >= 6
+        {
+            i = j + hex_tail;
+            continue;
+        }
+        if let Ok(x) = s[i..j].parse::<f64>() {
+            s[last..i].hash(&mut h);
+            out.push(x);
+            last = j;
+        }
+        i = j;
+    }
+    s[last..].hash(&mut h);
+    h.finish()
+}
+
+/// Per-field statistics over every entry.
+struct Field {
+    /// The dotted path (`user.login`), as summaries print it.
+    name: String,
+    /// Named like a failure (`error`, `failed`): a truthy value is an error.
+    error_named: bool,
     present: usize,
+    last_entry: usize,
     nulls: usize,
+    strings: usize,
     counts: HashMap<String, usize>,
     overflow: bool,
     numbers: Vec<(usize, f64)>,
-    strings: usize,
+    tracked: bool,
 }
 
-/// Chooses what to keep of `items` and returns the array with sentinels in
-/// place of the dropped runs, or `None` when thinning is not worth it.
-pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> Option<Thinned> {
-    let n = items.len();
+/// Every entry's leaves as (field id, value), with the fields' statistics.
+struct Analysis<'a> {
+    starts: Vec<usize>,
+    leaves: Vec<(u32, &'a Value)>,
+    fields: Vec<Field>,
+}
+
+impl<'a> Analysis<'a> {
+    fn new(entries: &[Entry<'a>]) -> Analysis<'a> {
+        let a = Analysis::build(entries, false);
+        if a.fields.len() <= MAX_FIELDS {
+            return a;
+        }
+        drop(a);
+        let mut a = Analysis::build(entries, true);
+        if a.fields.len() > MAX_FIELDS {
+            let mut by_presence: Vec<usize> = (0..a.fields.len()).collect();
+            by_presence.sort_by(|&x, &y| {
+                a.fields[y]
+                    .present
+                    .cmp(&a.fields[x].present)
+                    .then(x.cmp(&y))
+            });
+            for &f in &by_presence[MAX_FIELDS..] {
+                a.fields[f].tracked = false;
+            }
+        }
+        a
+    }
+
+    fn build(entries: &[Entry<'a>], by_shape: bool) -> Analysis<'a> {
+        let mut a = Analysis {
+            starts: Vec::with_capacity(entries.len() + 1),
+            leaves: Vec::new(),
+            fields: Vec::new(),
+        };
+        let mut ids: HashMap<u64, u32> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            a.starts.push(a.leaves.len());
+            a.walk(e.value, None, 0, by_shape, &mut ids);
+            for &(f, v) in &a.leaves[a.starts[i]..] {
+                let st = &mut a.fields[f as usize];
+                if st.last_entry != i {
+                    st.last_entry = i;
+                    st.present += 1;
+                }
+                match v {
+                    Value::Null => st.nulls += 1,
+                    Value::Num(_) => {
+                        if let Some(x) = v.as_f64() {
+                            st.numbers.push((i, x));
+                        }
+                    }
+                    Value::Str(_) => st.strings += 1,
+                    _ => {}
+                }
+                if !st.overflow {
+                    let key = leaf_key(v);
+                    match st.counts.get_mut(key.as_ref()) {
+                        Some(c) => *c += 1,
+                        None => {
+                            st.counts.insert(key.into_owned(), 1);
+                        }
+                    }
+                    if st.counts.len() > MAX_CATEGORIES {
+                        st.overflow = true;
+                        st.counts = HashMap::new();
+                    }
+                }
+            }
+        }
+        a.starts.push(a.leaves.len());
+        a
+    }
+
+    fn field_id(&mut self, parent: Option<u32>, key: &str, ids: &mut HashMap<u64, u32>) -> u32 {
+        let h = hash_of((parent, key));
+        if let Some(&id) = ids.get(&h) {
+            return id;
+        }
+        let id = self.fields.len() as u32;
+        let name = match parent {
+            Some(p) => format!("{}.{key}", self.fields[p as usize].name),
+            None => key.to_string(),
+        };
+        self.fields.push(Field {
+            error_named: ERROR_WORDS.is_match(key)
+                && !key.ends_with("_url")
+                && !key.ends_with("_count"),
+            name,
+            present: 0,
+            last_entry: usize::MAX,
+            nulls: 0,
+            strings: 0,
+            counts: HashMap::new(),
+            overflow: false,
+            numbers: Vec::new(),
+            tracked: true,
+        });
+        ids.insert(h, id);
+        id
+    }
+
+    fn walk(
+        &mut self,
+        v: &'a Value,
+        parent: Option<u32>,
+        depth: usize,
+        by_shape: bool,
+        ids: &mut HashMap<u64, u32>,
+    ) {
+        const INDEX: [&str; MAX_TUPLE] = ["0", "1", "2", "3", "4", "5", "6", "7"];
+        match v {
+            Value::Obj(pairs)
+                if depth < 3
+                    && (depth == 0 || pairs.len() <= MAX_NESTED_KEYS)
+                    && !pairs.is_empty() =>
+            {
+                for (k, child) in pairs {
+                    let key = if by_shape {
+                        key_shape(k)
+                    } else {
+                        Cow::Borrowed(k.as_str())
+                    };
+                    let id = self.field_id(parent, &key, ids);
+                    self.walk(child, Some(id), depth + 1, by_shape, ids);
+                }
+            }
+            Value::Arr(items)
+                if depth == 0
+                    && (1..=MAX_TUPLE).contains(&items.len())
+                    && items.iter().all(Value::is_scalar) =>
+            {
+                for (j, child) in items.iter().enumerate() {
+                    let id = self.field_id(parent, INDEX[j], ids);
+                    self.leaves.push((id, child));
+                }
+            }
+            _ => {
+                let id = match parent {
+                    Some(p) => p,
+                    None => self.field_id(None, "", ids),
+                };
+                self.leaves.push((id, v));
+            }
+        }
+    }
+
+    fn leaves_of(&self, i: usize) -> &[(u32, &'a Value)] {
+        &self.leaves[self.starts[i]..self.starts[i + 1]]
+    }
+
+    fn value_of(&self, i: usize, f: u32) -> Option<&'a Value> {
+        self.leaves_of(i)
+            .iter()
+            .find(|(id, _)| *id == f)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// Whether a value in a field named like a failure reports one.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) | Value::Num(_) => false,
+        Value::Str(s) => !s.is_empty(),
+        Value::Arr(a) => !a.is_empty(),
+        Value::Obj(o) => !o.is_empty(),
+        Value::Bool(true) => true,
+    }
+}
+
+/// Chooses which of `entries` to keep; `None` when thinning is not worth it.
+/// `unit` names the entries in summaries (default: items, numbers or strings).
+pub fn plan(
+    entries: &[Entry],
+    query: &Query,
+    unit: Option<&'static str>,
+    marker_bytes: usize,
+) -> Option<Plan> {
+    let n = entries.len();
     if n < MIN_ITEMS {
         return None;
     }
-    let all_objects = items.iter().all(|v| matches!(v, Value::Obj(_)));
-    let all_numbers = items.iter().all(|v| matches!(v, Value::Num(_)));
+    let all_objects = entries.iter().all(|e| matches!(e.value, Value::Obj(_)));
+    let all_numbers = entries.iter().all(|e| matches!(e.value, Value::Num(_)));
     let mut keep = vec![false; n];
     keep[0] = true;
     keep[n - 1] = true;
+    let a = Analysis::new(entries);
 
-    let texts: Vec<String> = items.iter().map(|v| leaf_key(v).into_owned()).collect();
-    let flat: Vec<Vec<(String, &Value)>> = items
-        .iter()
-        .map(|v| {
-            let mut out = Vec::new();
-            leaves(v, "", 0, &mut out);
-            out
-        })
-        .collect();
-
-    // Field statistics over every item.
-    let mut order: Vec<String> = Vec::new();
-    let mut stats: HashMap<String, FieldStats> = HashMap::new();
-    for (i, fl) in flat.iter().enumerate() {
-        for (path, v) in fl {
-            let st = stats.entry(path.clone()).or_insert_with(|| {
-                order.push(path.clone());
-                FieldStats {
-                    present: 0,
-                    nulls: 0,
-                    counts: HashMap::new(),
-                    overflow: false,
-                    numbers: Vec::new(),
-                    strings: 0,
-                }
+    // Errors: a failure word in a value or key, or a truthy field named like one.
+    for (i, e) in entries.iter().enumerate() {
+        let is_error = e.key.is_some_and(|k| ERROR_WORDS.is_match(k))
+            || a.leaves_of(i).iter().any(|(f, v)| match v {
+                Value::Str(s) if ERROR_WORDS.is_match(s) => true,
+                _ => a.fields[*f as usize].error_named && truthy(v),
             });
-            st.present += 1;
-            match v {
-                Value::Null => st.nulls += 1,
-                Value::Num(_) => {
-                    if let Some(x) = v.as_f64() {
-                        st.numbers.push((i, x));
-                    }
-                }
-                Value::Str(_) => st.strings += 1,
-                _ => {}
-            }
-            if !st.overflow {
-                *st.counts.entry(leaf_key(v).into_owned()).or_default() += 1;
-                if st.counts.len() > MAX_CATEGORIES {
-                    st.overflow = true;
-                    st.counts.clear();
-                }
-            }
-        }
+        keep[i] |= is_error;
     }
 
-    // Each item's leaves by field, so per-field scans are direct lookups.
-    let field_id: HashMap<&str, usize> = order
-        .iter()
-        .enumerate()
-        .map(|(p, path)| (path.as_str(), p))
-        .collect();
-    let cells: Vec<Vec<Option<&Value>>> = flat
-        .iter()
-        .map(|fl| {
-            let mut row = vec![None; order.len()];
-            for (path, v) in fl {
-                row[field_id[path.as_str()]] = Some(*v);
-            }
-            row
-        })
-        .collect();
-
-    // Errors: a failure word in a value, or a truthy field named like one.
-    for (i, fl) in flat.iter().enumerate() {
-        let is_error = fl.iter().any(|(path, v)| match v {
-            Value::Str(s) => ERROR_WORDS.is_match(s),
-            Value::Null | Value::Bool(false) => false,
-            Value::Arr(a) if a.is_empty() => false,
-            Value::Obj(o) if o.is_empty() => false,
-            _ => {
-                let key = path.rsplit('.').next().unwrap_or(path);
-                ERROR_WORDS.is_match(key)
-                    && !key.ends_with("_url")
-                    && !key.ends_with("_count")
-                    && key != "errors_url"
-            }
-        });
-        if is_error {
-            keep[i] = true;
-        }
-    }
-
-    // Rare fields, rare categorical values and rare nulls. A small group is
-    // kept whole; a larger one keeps exemplars, and the markers count the rest.
+    // Rare fields, rare categorical values, rare nulls and absences. A small
+    // group is kept whole; a larger one keeps exemplars, and the markers
+    // count the rest.
     let sqrt_n = ((n as f64).sqrt() as usize).max(3);
-    let keep_group = |members: Vec<usize>, whole: usize, keep: &mut Vec<bool>| {
+    let keep_group = |members: &[usize], whole: usize, keep: &mut Vec<bool>| {
         if members.len() <= whole {
             members.iter().for_each(|&i| keep[i] = true);
         } else {
@@ -227,15 +545,17 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
                 .for_each(|&i| keep[i] = true);
         }
     };
-    for (p, path) in order.iter().enumerate() {
-        let st = &stats[path];
+    let nf = a.fields.len();
+    let mut rare_field = vec![false; nf];
+    let mut rare_values: Vec<HashSet<&str>> = vec![HashSet::new(); nf];
+    let mut rare_nulls = vec![false; nf];
+    let mut rare_absent: Vec<u32> = Vec::new();
+    for (f, st) in a.fields.iter().enumerate().filter(|(_, st)| st.tracked) {
         if st.present * 10 < n {
-            let members = (0..n).filter(|&i| cells[i][p].is_some()).collect();
-            keep_group(members, sqrt_n, &mut keep);
+            rare_field[f] = true;
             continue;
         }
-        // Status-like: a few values cover most items; the others are rare.
-        let mut rare_values: Vec<&str> = Vec::new();
+        // Status-like: a few values cover most entries; the others are rare.
         if !st.overflow && st.counts.len() >= 2 && st.present * 2 >= n {
             let mut by_count: Vec<(&str, usize)> =
                 st.counts.iter().map(|(k, &c)| (k.as_str(), c)).collect();
@@ -247,121 +567,163 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
                 top += 1;
             }
             if top <= 5 {
-                rare_values.extend(by_count[top..].iter().map(|(k, _)| *k));
+                rare_values[f].extend(by_count[top..].iter().map(|(k, _)| *k));
             }
         }
-        let rare_nulls = st.nulls > 0 && st.nulls <= (n / 10).max(1) && st.present > st.nulls;
-        let rare_absence = st.present < n && n - st.present <= (n / 10).max(1);
-        let value_of = |i: usize| cells[i][p];
-        if rare_nulls || rare_absence {
-            let members = (0..n)
-                .filter(|&i| match value_of(i) {
-                    None => rare_absence,
-                    Some(Value::Null) => rare_nulls,
-                    Some(_) => false,
-                })
-                .collect();
-            keep_group(members, sqrt_n, &mut keep);
+        rare_nulls[f] = st.nulls > 0 && st.nulls <= (n / 10).max(1) && st.present > st.nulls;
+        if st.present < n && n - st.present <= (n / 10).max(1) && rare_absent.len() < 32 {
+            rare_absent.push(f as u32);
         }
-        for rare in rare_values {
-            let members = (0..n)
-                .filter(|&i| value_of(i).is_some_and(|v| leaf_key(v) == rare))
-                .collect();
-            keep_group(members, 3, &mut keep);
+    }
+    let mut field_members: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut value_members: HashMap<(u32, &str), Vec<usize>> = HashMap::new();
+    let mut null_members: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut absent_members: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut stamp = vec![usize::MAX; nf];
+    for i in 0..n {
+        for &(f, v) in a.leaves_of(i) {
+            let fu = f as usize;
+            stamp[fu] = i;
+            if rare_field[fu] {
+                let m = field_members.entry(f).or_default();
+                if m.last() != Some(&i) {
+                    m.push(i);
+                }
+            }
+            if matches!(v, Value::Null) && rare_nulls[fu] {
+                null_members.entry(f).or_default().push(i);
+            }
+            if !rare_values[fu].is_empty() {
+                let k = leaf_key(v);
+                if let Some(&r) = rare_values[fu].get(k.as_ref()) {
+                    value_members.entry((f, r)).or_default().push(i);
+                }
+            }
         }
+        for &f in &rare_absent {
+            if stamp[f as usize] != i {
+                absent_members.entry(f).or_default().push(i);
+            }
+        }
+    }
+    // Many rare fields mean heterogeneous entries: one exemplar of each.
+    let whole = if field_members.len() <= 16 { sqrt_n } else { 0 };
+    for m in field_members.values() {
+        if whole == 0 {
+            keep[m[0]] = true;
+        } else {
+            keep_group(m, whole, &mut keep);
+        }
+    }
+    for m in null_members.values().chain(absent_members.values()) {
+        keep_group(m, sqrt_n, &mut keep);
+    }
+    for m in value_members.values() {
+        keep_group(m, 3, &mut keep);
     }
 
-    // Numeric outliers (beyond 2σ), extremes and change points.
-    for path in &order {
-        let st = &stats[path];
-        let xs = &st.numbers;
-        if xs.len() < MIN_ITEMS || xs.len() * 5 < st.present * 4 {
-            continue;
-        }
-        let monotonic =
-            xs.windows(2).all(|w| w[1].1 > w[0].1) || xs.windows(2).all(|w| w[1].1 < w[0].1);
-        if monotonic {
-            continue; // ids, sequence numbers, timestamps: every value is "extreme"
-        }
-        let m = xs.len() as f64;
-        let mean = xs.iter().map(|x| x.1).sum::<f64>() / m;
-        let sd = (xs.iter().map(|x| (x.1 - mean).powi(2)).sum::<f64>() / m).sqrt();
-        if sd == 0.0 {
-            continue;
-        }
-        // Heavy tails put many values beyond 2σ; the most extreme of them
-        // are kept, the rest are counted by the markers.
-        let mut outliers: Vec<(usize, f64)> = xs
-            .iter()
-            .filter(|x| (x.1 - mean).abs() > 2.0 * sd)
-            .copied()
-            .collect();
-        outliers.sort_by(|a, b| {
-            (b.1 - mean)
-                .abs()
-                .total_cmp(&(a.1 - mean).abs())
-                .then(a.0.cmp(&b.0))
-        });
-        let quota = ((outliers.len() as f64).sqrt().ceil() as usize).clamp(3, 5);
-        outliers
-            .iter()
-            .take(quota)
-            .for_each(|&(i, _)| keep[i] = true);
-        let (mut lo, mut hi) = (xs[0], xs[0]);
-        for &(i, x) in xs {
-            if x < lo.1 {
-                lo = (i, x);
-            }
-            if x > hi.1 {
-                hi = (i, x);
-            }
-        }
-        keep[lo.0] = true;
-        keep[hi.0] = true;
-        for i in change_points(xs, sd) {
-            keep[i] = true;
+    // Numeric outliers (beyond 2σ), extremes and change points; numbers in
+    // the same slot of a message template count as a field of their own.
+    for st in a.fields.iter().filter(|st| st.tracked) {
+        if st.numbers.len() * 5 >= st.present * 4 {
+            numeric_facts(&st.numbers, true, &mut keep);
         }
     }
+    let mut templates: HashMap<(u32, u64, usize), Vec<(usize, f64)>> = HashMap::new();
+    let mut xs = Vec::new();
+    for i in 0..n {
+        for &(f, v) in a.leaves_of(i) {
+            let st = &a.fields[f as usize];
+            // Messages, not ids or paths: a code like `37868143` is a name.
+            let Value::Str(s) = v else { continue };
+            if !st.tracked || !st.overflow || !s.contains(' ') {
+                continue;
+            }
+            let t = slots(s, &mut xs);
+            for (slot, &x) in xs.iter().enumerate() {
+                let full = templates.len() >= MAX_TEMPLATES;
+                match templates.get_mut(&(f, t, slot)) {
+                    Some(series) => series.push((i, x)),
+                    None if !full => {
+                        templates.insert((f, t, slot), vec![(i, x)]);
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    // A template is a field's shape when it is common; a handful of
+    // messages about one place or user is not a series.
+    for series in templates.values().filter(|s| s.len() * s.len() >= n) {
+        numeric_facts(series, false, &mut keep);
+    }
+    drop(templates);
 
     // The query: anchors and the best BM25 matches.
     if !query.is_empty() {
+        let texts: Vec<String> = entries.iter().map(entry_text).collect();
         let docs: Vec<&str> = texts.iter().map(String::as_str).collect();
         for i in relevance::matches(&docs, query, 12) {
             keep[i] = true;
         }
     }
 
-    // Novelty: items showing a category or message shape not yet seen.
+    // Novelty: entries showing a category or message shape not yet seen.
     if !all_numbers {
-        let categorical: HashSet<&str> = order
+        let categorical: Vec<bool> = a
+            .fields
             .iter()
-            .filter(|p| !stats[*p].overflow && stats[*p].counts.len() > 1)
-            .map(String::as_str)
+            .map(|st| st.tracked && !st.overflow && st.counts.len() > 1)
             .collect();
-        let textual: HashSet<&str> = order
+        let textual: Vec<bool> = a
+            .fields
             .iter()
-            .filter(|p| stats[*p].overflow && stats[*p].strings * 2 >= stats[*p].present)
-            .map(String::as_str)
+            .map(|st| st.tracked && st.overflow && st.strings * 2 >= st.present)
             .collect();
-        let mut seen: HashSet<String> = HashSet::new();
-        for (i, fl) in flat.iter().enumerate().filter(|(i, _)| keep[*i]) {
-            seen.extend(features(fl, &categorical, &textual, all_objects, &texts[i]));
+        let features = |i: usize, out: &mut Vec<u64>| {
+            out.clear();
+            if let Some(k) = entries[i].key {
+                out.push(hash_of(("key", shape(k))));
+            }
+            if !all_objects {
+                let v = entries[i].value;
+                out.push(match v {
+                    Value::Str(s) if !s.contains(char::is_whitespace) => hash_of(shape(s)),
+                    _ => hash_of(template(&leaf_key(v))),
+                });
+                return;
+            }
+            for &(f, v) in a.leaves_of(i) {
+                if categorical[f as usize] {
+                    out.push(hash_of((f, leaf_key(v))));
+                } else if let (true, Value::Str(s)) = (textual[f as usize], v) {
+                    out.push(hash_of((f, template(s))));
+                }
+            }
+        };
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut fs = Vec::new();
+        for i in (0..n).filter(|&i| keep[i]) {
+            features(i, &mut fs);
+            seen.extend(&fs);
         }
         let mut novel: Vec<(usize, usize)> = Vec::new();
-        for (i, fl) in flat.iter().enumerate() {
-            if keep[i] {
-                continue;
-            }
-            let fresh = features(fl, &categorical, &textual, all_objects, &texts[i])
-                .into_iter()
-                .filter(|f| seen.insert(f.clone()))
-                .count();
+        for i in (0..n).filter(|&i| !keep[i]) {
+            features(i, &mut fs);
+            let fresh = fs.iter().filter(|&&f| seen.insert(f)).count();
             if fresh > 0 {
                 novel.push((i, fresh));
             }
         }
-        // The facts already kept count toward the sample's size.
-        let cap = (((n as f64).sqrt() * 2.0).ceil() as usize).max(6);
+        // The facts already kept count toward the sample's size; a
+        // collection of one-shape values needs fewer exemplars than records.
+        let root = (n as f64).sqrt();
+        let cap = if all_objects {
+            (root * 2.0).ceil() as usize
+        } else {
+            root.ceil() as usize
+        }
+        .max(6);
         let budget = cap.saturating_sub(keep.iter().filter(|&&k| k).count());
         novel.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for &(i, _) in novel.iter().take(budget) {
@@ -369,88 +731,130 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         }
     }
 
-    // Identical items add nothing after the first.
-    let mut seen_text: HashSet<&str> = HashSet::new();
+    // Identical entries add nothing after the first.
+    let mut seen_text: HashSet<u64> = HashSet::new();
+    let mut buf = String::new();
     for i in 0..n {
-        if !seen_text.insert(texts[i].as_str()) && keep[i] && i != n - 1 && i != 0 {
-            let errorish = ERROR_WORDS.is_match(&texts[i]);
-            if !errorish {
-                keep[i] = false;
-            }
+        buf.clear();
+        write_json(entries[i].value, &mut buf);
+        let first = seen_text.insert(hash_of((entries[i].key, &buf)));
+        if !first && keep[i] && i != n - 1 && i != 0 && !ERROR_WORDS.is_match(&buf) {
+            keep[i] = false;
         }
     }
 
     // A marker costs about as much as a short row; runs cheaper than their
     // marker are kept instead.
-    let marker_bytes = marker("000 of 0000 items omitted (00 status=xxxxxxx)").len();
     keep_cheap_gaps(&mut keep, marker_bytes, |gap| {
-        flat[gap]
-            .iter()
-            .flatten()
-            .map(|(_, v)| leaf_key(v).len() + 1)
-            .sum()
+        gap.map(|i| {
+            entries[i].key.map_or(0, str::len)
+                + a.leaves_of(i)
+                    .iter()
+                    .map(|(_, v)| leaf_key(v).len() + 1)
+                    .sum::<usize>()
+        })
+        .sum()
     });
 
     let kept = keep.iter().filter(|&&k| k).count();
     if kept * 5 >= n * 4 {
         return None;
     }
-    let category =
-        summary_field(&order, &stats, all_objects).map(|name| (field_id[name.as_str()], name));
-    let mut out = Vec::with_capacity(kept + 8);
-    let mut next = 0;
-    for gap in gaps(&keep) {
-        out.extend_from_slice(&items[next..gap.start]);
-        next = gap.end;
-        let values = category.as_ref().map(|(p, name)| {
-            (
-                name.as_str(),
-                cells[gap.clone()]
-                    .iter()
-                    .map(|row| row[*p])
-                    .collect::<Vec<_>>(),
+    let category = summary_field(&a, all_objects);
+    let unit = unit.unwrap_or(if all_objects {
+        "items"
+    } else if all_numbers {
+        "numbers"
+    } else if entries.iter().all(|e| matches!(e.value, Value::Str(_))) {
+        "strings"
+    } else {
+        "items"
+    });
+    let summaries = gaps(&keep)
+        .into_iter()
+        .map(|gap| {
+            let values: Option<(&str, Vec<Option<&Value>>)> = category.map(|f| {
+                (
+                    a.fields[f as usize].name.as_str(),
+                    gap.clone().map(|i| a.value_of(i, f)).collect(),
+                )
+            });
+            run_summary(
+                &entries[gap],
+                n,
+                unit,
+                values.as_ref().map(|(name, vals)| (*name, vals.as_slice())),
+                all_numbers,
+                all_objects,
             )
-        });
-        let summary = run_summary(
-            &items[gap],
-            n,
-            values.as_ref().map(|(name, vals)| (*name, vals.as_slice())),
-            all_numbers,
-            all_objects,
-        );
-        let text = marker(&summary);
-        out.push(if all_objects {
-            Value::Obj(vec![(SENTINEL_KEY.to_string(), Value::Str(text))])
-        } else {
-            Value::Str(crate::ccr::marker_line(&text))
-        });
-    }
-    out.extend_from_slice(&items[next..]);
-    Some(Thinned {
-        items: out,
+        })
+        .collect();
+    Some(Plan {
+        keep,
+        summaries,
         dropped: n - kept,
     })
 }
 
-fn features(
-    fl: &[(String, &Value)],
-    categorical: &HashSet<&str>,
-    textual: &HashSet<&str>,
-    all_objects: bool,
-    text: &str,
-) -> Vec<String> {
-    if !all_objects {
-        return vec![template(text)];
+/// An entry as one searchable text: its key, then its value as JSON.
+fn entry_text(e: &Entry) -> String {
+    let mut s = e.key.map(|k| format!("{k} ")).unwrap_or_default();
+    write_json(e.value, &mut s);
+    s
+}
+
+/// Marks the outliers of one numeric series beyond 2σ (the most extreme few
+/// when the tail is heavy), and with `extremes` its minimum, maximum and
+/// change points. Monotonic series (ids, sequence numbers, timestamps) have
+/// nothing to mark: every value would be "extreme".
+fn numeric_facts(xs: &[(usize, f64)], extremes: bool, keep: &mut [bool]) {
+    if xs.len() < MIN_ITEMS {
+        return;
     }
-    let mut out = Vec::new();
-    for (path, v) in fl {
-        if categorical.contains(path.as_str()) {
-            out.push(format!("{path}={}", leaf_key(v)));
-        } else if let (true, Value::Str(s)) = (textual.contains(path.as_str()), v) {
-            out.push(format!("{path}~{}", template(s)));
+    let monotonic =
+        xs.windows(2).all(|w| w[1].1 > w[0].1) || xs.windows(2).all(|w| w[1].1 < w[0].1);
+    if monotonic {
+        return;
+    }
+    let m = xs.len() as f64;
+    let mean = xs.iter().map(|x| x.1).sum::<f64>() / m;
+    let sd = (xs.iter().map(|x| (x.1 - mean).powi(2)).sum::<f64>() / m).sqrt();
+    if sd == 0.0 {
+        return;
+    }
+    let mut outliers: Vec<(usize, f64)> = xs
+        .iter()
+        .filter(|x| (x.1 - mean).abs() > 2.0 * sd)
+        .copied()
+        .collect();
+    outliers.sort_by(|a, b| {
+        (b.1 - mean)
+            .abs()
+            .total_cmp(&(a.1 - mean).abs())
+            .then(a.0.cmp(&b.0))
+    });
+    let quota = ((outliers.len() as f64).sqrt().ceil() as usize).clamp(3, 5);
+    outliers
+        .iter()
+        .take(quota)
+        .for_each(|&(i, _)| keep[i] = true);
+    if !extremes {
+        return;
+    }
+    let (mut lo, mut hi) = (xs[0], xs[0]);
+    for &(i, x) in xs {
+        if x < lo.1 {
+            lo = (i, x);
+        }
+        if x > hi.1 {
+            hi = (i, x);
         }
     }
-    out
+    keep[lo.0] = true;
+    keep[hi.0] = true;
+    for i in change_points(xs, sd) {
+        keep[i] = true;
+    }
 }
 
 /// Indices where the mean of the next window differs from the previous one by
@@ -474,67 +878,50 @@ fn change_points(xs: &[(usize, f64)], sd: f64) -> Vec<usize> {
     out
 }
 
-/// The field whose values best describe omitted items to a reader: a
+/// The field whose values best describe omitted entries to a reader: a
 /// low-cardinality one, preferring the names logs and APIs use for status.
-fn summary_field(
-    order: &[String],
-    stats: &HashMap<String, FieldStats>,
-    all_objects: bool,
-) -> Option<String> {
+fn summary_field(a: &Analysis, all_objects: bool) -> Option<u32> {
     if !all_objects {
         return None;
     }
     const PREFERRED: &[&str] = &[
         "level", "severity", "status", "state", "type", "kind", "method", "category", "result",
     ];
-    let candidates: Vec<&String> = order
-        .iter()
-        .filter(|p| {
-            let st = &stats[*p];
-            !st.overflow && (1..=8).contains(&st.counts.len())
-        })
-        .collect();
     let name_rank = |p: &str| {
         let last = p.rsplit('.').next().unwrap_or(p).to_lowercase();
         PREFERRED
             .iter()
             .position(|w| last == *w || last.ends_with(&format!("_{w}")))
     };
-    candidates
+    a.fields
         .iter()
-        .filter(|p| stats[**p].counts.len() >= 2 || name_rank(p).is_some())
-        .min_by_key(|p| {
+        .enumerate()
+        .filter(|(_, st)| st.tracked && !st.overflow && (1..=8).contains(&st.counts.len()))
+        .filter(|(_, st)| st.counts.len() >= 2 || name_rank(&st.name).is_some())
+        .min_by_key(|(f, st)| {
             (
-                name_rank(p).unwrap_or(usize::MAX),
-                stats[**p].counts.len(),
-                order.iter().position(|o| o == **p),
+                name_rank(&st.name).unwrap_or(usize::MAX),
+                st.counts.len(),
+                *f,
             )
         })
-        .map(|p| p.to_string())
+        .map(|(f, _)| f as u32)
 }
 
-/// `category`: the summary field's name and its value in each item of the run.
+/// `category`: the summary field's name and its value in each entry of the run.
 fn run_summary(
-    run: &[Value],
+    run: &[Entry],
     total: usize,
+    unit: &str,
     category: Option<(&str, &[Option<&Value>])>,
     numbers: bool,
     objects: bool,
 ) -> String {
-    let unit = if objects {
-        "items"
-    } else if numbers {
-        "numbers"
-    } else if run.iter().all(|v| matches!(v, Value::Str(_))) {
-        "strings"
-    } else {
-        "items"
-    };
     let mut s = format!("{} of {total} {unit} omitted", run.len());
     if numbers {
         let xs: Vec<(f64, &Value)> = run
             .iter()
-            .filter_map(|v| v.as_f64().map(|x| (x, v)))
+            .filter_map(|e| e.value.as_f64().map(|x| (x, e.value)))
             .collect();
         if let (Some(lo), Some(hi)) = (
             xs.iter().min_by(|a, b| a.0.total_cmp(&b.0)),
@@ -543,9 +930,9 @@ fn run_summary(
             s.push_str(&format!(" (range {}..{})", lo.1.to_json(), hi.1.to_json()));
         }
     } else if let Some((field, values)) = category {
-        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut counts: Vec<(Cow<str>, usize)> = Vec::new();
         for v in values {
-            let v = v.map_or_else(|| "absent".to_string(), |v| leaf_key(v).into_owned());
+            let v = v.map_or(Cow::Borrowed("absent"), leaf_key);
             match counts.iter_mut().find(|(k, _)| *k == v) {
                 Some(c) => c.1 += 1,
                 None => counts.push((v, 1)),
@@ -560,8 +947,11 @@ fn run_summary(
         let more = if counts.len() > 3 { ", …" } else { "" };
         s.push_str(&format!(" ({}{more})", parts.join(", ")));
     } else if !objects {
-        let mut uniq: HashSet<Cow<str>> = HashSet::new();
-        let dups = run.iter().filter(|v| !uniq.insert(leaf_key(v))).count();
+        let mut uniq: HashSet<u64> = HashSet::new();
+        let dups = run
+            .iter()
+            .filter(|e| !uniq.insert(hash_of((e.key, leaf_key(e.value)))))
+            .count();
         if dups > 0 {
             s.push_str(&format!(" ({dups} duplicates)"));
         }
@@ -621,6 +1011,130 @@ mod tests {
         let t = thin(&xs, &Query::default(), &marker).unwrap();
         assert!(t.items.contains(&Value::Num("9999".into())));
         assert!(t.items.len() < 25, "kept {}", t.items.len());
+    }
+
+    fn kept_json(t: &Thinned) -> String {
+        Value::Arr(t.items.clone()).to_json()
+    }
+
+    #[test]
+    fn objects_whose_keys_differ_are_thinned_by_key_shape() {
+        let items: Vec<Value> = (0..2000)
+            .map(|i| {
+                let v = if i == 1234 { 987_654 } else { i % 50 };
+                parse(&format!(r#"{{"sku":"S{i}","k{}":{v}}}"#, (i * 7919) % 2000)).unwrap()
+            })
+            .collect();
+        let t = thin(&items, &Query::default(), &marker).unwrap();
+        assert!(kept_json(&t).contains("987654"), "the outlier is kept");
+        assert!(t.dropped > 1900, "dropped only {}", t.dropped);
+    }
+
+    #[test]
+    fn map_entries_are_items() {
+        let pairs: Vec<(String, Value)> = (0..500)
+            .map(|i| {
+                let errors = if i == 321 { 977 } else { i % 3 };
+                let v = parse(&format!(
+                    r#"{{"requests":{},"errors":{errors}}}"#,
+                    1000 + i % 17
+                ))
+                .unwrap();
+                (
+                    format!(
+                        "2024-{:02}-{:02}T{:02}",
+                        i / 200 + 1,
+                        i / 24 % 28 + 1,
+                        i % 24
+                    ),
+                    v,
+                )
+            })
+            .collect();
+        assert!(is_map(&pairs));
+        let (kept, dropped) = thin_map(&pairs, &Query::default(), &marker).unwrap();
+        let json = Value::Obj(kept.clone()).to_json();
+        assert!(json.contains("977"), "{json}");
+        assert!(dropped > 400, "dropped only {dropped}");
+        assert_eq!(kept.first(), pairs.first());
+        assert_eq!(kept.last(), pairs.last());
+        let sentinels: Vec<&str> = kept
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| k.starts_with(SENTINEL_KEY))
+            .collect();
+        let unique: HashSet<&&str> = sentinels.iter().collect();
+        assert_eq!(unique.len(), sentinels.len(), "sentinel keys are unique");
+        assert!(json.contains("entries omitted"), "{json}");
+    }
+
+    #[test]
+    fn a_record_is_not_a_map() {
+        let mixed: Vec<(String, Value)> = (0..40)
+            .map(|i| {
+                (
+                    format!("f{i}"),
+                    if i % 2 == 0 {
+                        Value::Num("1".into())
+                    } else {
+                        Value::Str("x".into())
+                    },
+                )
+            })
+            .collect();
+        assert!(!is_map(&mixed));
+    }
+
+    #[test]
+    fn one_shape_strings_keep_few_and_the_odd_one() {
+        let words = ["alpha", "bravo", "charlie", "delta", "echo"];
+        let mut items: Vec<Value> = (0..2000u64)
+            .map(|i| {
+                Value::Str(format!(
+                    "/srv/data/{}/{:08x}.parquet",
+                    words[i as usize % 5],
+                    i.wrapping_mul(2654435761) as u32
+                ))
+            })
+            .collect();
+        items[777] = Value::Str("/srv/data/tmp/core.dump".into());
+        let t = thin(&items, &Query::default(), &marker).unwrap();
+        assert!(kept_json(&t).contains("core.dump"));
+        assert!(t.items.len() <= 20, "kept {}", t.items.len());
+    }
+
+    #[test]
+    fn a_number_inside_a_message_is_an_outlier() {
+        let items: Vec<Value> = (0..400)
+            .map(|i| {
+                let ms = if i == 250 { 12000 } else { 20 + (i * 37) % 70 };
+                parse(&format!(
+                    r#"{{"level":"INFO","msg":"GET /api/items/{} latency={ms}ms"}}"#,
+                    (i * 7) % 1000
+                ))
+                .unwrap()
+            })
+            .collect();
+        let t = thin(&items, &Query::default(), &marker).unwrap();
+        assert!(
+            kept_json(&t).contains("latency=12000ms"),
+            "{}",
+            kept_json(&t)
+        );
+    }
+
+    #[test]
+    fn shapes_slots_and_key_shapes() {
+        assert_eq!(shape("/srv/data/alpha/3f9a1c2b.parquet"), "/a/a/a/#.a");
+        assert_eq!(key_shape("k17"), "k#");
+        assert_eq!(key_shape("2024-01-05"), "#-#-#");
+        let mut xs = Vec::new();
+        let t1 = slots("GET /x/12 latency=45ms", &mut xs);
+        assert_eq!(xs, vec![12.0, 45.0]);
+        let t2 = slots("GET /x/9 latency=12000ms", &mut xs);
+        assert_eq!(t1, t2);
+        slots("id 3f9a1c2b0 k17 v1.5", &mut xs);
+        assert_eq!(xs, Vec::<f64>::new());
     }
 
     #[test]

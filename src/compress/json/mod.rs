@@ -8,9 +8,13 @@
 //! 3. Only when the lossless form is still large and a store is available:
 //!    opaque blobs (base64, embedded HTML) move to the store behind markers,
 //!    and long arrays are thinned ([`lossy`]); the whole original is stored
-//!    first under the hash the markers name.
+//!    first under the hash the markers name. Maps whose keys are data
+//!    (dates, ids, package names) are thinned like arrays.
+//! 4. JSON Lines ([`records`]) keep their lines: kept records are original
+//!    lines, dropped runs become marker lines.
 
 pub mod lossy;
+pub mod records;
 pub mod table;
 pub mod value;
 
@@ -21,23 +25,40 @@ use crate::ccr::{self, hash_of, marker_text};
 /// Arrays whose compact JSON is shorter than this are not worth thinning.
 const MIN_THIN_BYTES: usize = 512;
 
+/// Documents at least this long are thinned before any lossless render.
+const LARGE_BYTES: usize = 1 << 20;
+
 /// Strings at least this long may be opaque blobs worth moving to the store.
 const MIN_BLOB_BYTES: usize = 256;
 
 /// Compresses a JSON document, or `None` if `text` is not one.
 pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
-    let mut root = value::parse(text).ok()?;
+    // A byte-order mark is not part of the document (the stored original keeps it).
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Ok(mut root) = value::parse(body) else {
+        return records::compress(text, ctx);
+    };
     if root.is_scalar() {
         return None;
     }
     let mut transforms = Vec::new();
     minify_embedded(&mut root, &mut transforms);
+    // A large document is thinned first and rendered once: when that halves
+    // it, the lossless form (a second render of megabytes) is never needed.
+    let large = text.len() >= LARGE_BYTES && ctx.may_drop();
+    if large {
+        if let Some(lossy) = compress_lossy(text, root, ctx, None) {
+            return Some(lossy);
+        }
+        root = value::parse(body).ok()?;
+        minify_embedded(&mut root, &mut transforms);
+    }
     let (lossless, form) = render(&root, ctx);
     transforms.push(form.to_string());
-    let lossless_cost = (ctx.cost)(&lossless);
     if ctx.may_drop()
-        && lossless_cost > ctx.lossy_min_tokens
-        && let Some(lossy) = compress_lossy(text, root, ctx, lossless_cost)
+        && !large
+        && !ctx.is_small(&lossless)
+        && let Some(lossy) = compress_lossy(text, root, ctx, Some(&lossless))
     {
         return Some(lossy);
     }
@@ -49,12 +70,13 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
 }
 
 /// Blobs to the store and long arrays thinned; `None` unless that beats
-/// the lossless form and the original is safely stored.
+/// the lossless form (without one: halves the input) and the original is
+/// safely stored.
 fn compress_lossy(
     text: &str,
     mut root: Value,
     ctx: &Context,
-    lossless_cost: usize,
+    lossless: Option<&str>,
 ) -> Option<Compressed> {
     let mut hashes = Vec::new();
     move_blobs(&mut root, ctx, &mut hashes);
@@ -67,7 +89,14 @@ fn compress_lossy(
         return None;
     }
     let (rendered, form) = render(&root, ctx);
-    if (ctx.cost)(&rendered) >= lossless_cost {
+    drop(root);
+    // Half the bytes is fewer tokens; only a close call is counted (counting
+    // tens of megabytes costs as much as compressing them).
+    let better = match lossless {
+        Some(l) => rendered.len() * 2 <= l.len() || (ctx.cost)(&rendered) < (ctx.cost)(l),
+        None => rendered.len() * 2 <= text.len(),
+    };
+    if !better {
         return None;
     }
     let mut transforms = vec![form.to_string()];
@@ -200,7 +229,7 @@ fn human_size(n: usize) -> String {
 fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, dropped: &mut usize) {
     match v {
         Value::Arr(items) => {
-            let long = items.len() >= lossy::MIN_ITEMS && v_len(items) >= MIN_THIN_BYTES;
+            let long = items.len() >= lossy::MIN_ITEMS && v_len(items.iter()) >= MIN_THIN_BYTES;
             if let Some(t) = long
                 .then(|| lossy::thin(items, &ctx.query, marker))
                 .flatten()
@@ -213,6 +242,15 @@ fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, drop
             }
         }
         Value::Obj(pairs) => {
+            let long =
+                lossy::is_map(pairs) && v_len(pairs.iter().map(|(_, v)| v)) >= MIN_THIN_BYTES;
+            if let Some((kept, d)) = long
+                .then(|| lossy::thin_map(pairs, &ctx.query, marker))
+                .flatten()
+            {
+                *dropped += d;
+                *pairs = kept;
+            }
             for (_, item) in pairs.iter_mut() {
                 thin_tree(item, ctx, marker, dropped);
             }
@@ -221,10 +259,11 @@ fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, drop
     }
 }
 
-fn v_len(items: &[Value]) -> usize {
+/// The compact size of `items`, counted only up to [`MIN_THIN_BYTES`].
+fn v_len<'a>(items: impl IntoIterator<Item = &'a Value>) -> usize {
     let mut n = 0;
     for i in items {
-        n += i.to_json().len();
+        n += i.compact_len_upto(MIN_THIN_BYTES - n);
         if n >= MIN_THIN_BYTES {
             break;
         }

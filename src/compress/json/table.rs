@@ -30,6 +30,9 @@ use super::value::{self, Value, write_json, write_str};
 /// The key of the sentinel object that stands for omitted items in JSON form.
 pub const SENTINEL_KEY: &str = "_headroom";
 
+/// Arrays whose objects have more distinct keys than this are not tables.
+const MAX_COLUMNS: usize = 256;
+
 /// Nested objects deeper than this stay inline JSON cells.
 const MAX_FLATTEN_DEPTH: usize = 3;
 
@@ -264,8 +267,13 @@ fn nested(cells: &[Option<&Value>], depth: usize) -> Option<ColumnKind> {
 /// (keys ordered topologically by each row's "comes after" relation, ties
 /// broken by first appearance), else first appearance. JSON objects are
 /// unordered, so a row whose keys disagree still decodes to the same object,
-/// with its keys in column order. `None` when a row repeats a key.
+/// with its keys in column order. `None` when a row repeats a key, or when
+/// the rows share too few keys to be a table: more than [`MAX_COLUMNS`]
+/// columns, or a grid less than half filled (keys that are data, like
+/// `{"sku":"S1","k17":1}`, would make a column per item and a
+/// quadratic, mostly empty grid).
 fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
+    let cells: usize = rows.iter().map(|r| r.len()).sum();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<&str> = Vec::new();
     let mut edges: Vec<Vec<usize>> = Vec::new();
@@ -281,7 +289,7 @@ fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
                 seen_in_row.push(usize::MAX);
                 names.len() - 1
             });
-            if seen_in_row[id] == r {
+            if seen_in_row[id] == r || names.len() > MAX_COLUMNS {
                 return None; // a duplicate key cannot be a column
             }
             seen_in_row[id] = r;
@@ -291,6 +299,9 @@ fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
             }
             prev = Some(id);
         }
+    }
+    if rows.len() * names.len() > 2 * cells {
+        return None;
     }
     // Kahn's algorithm; the ready set is kept sorted by first appearance.
     let mut ready: std::collections::BTreeSet<usize> =

@@ -65,6 +65,38 @@ impl Value {
         }
     }
 
+    /// The length of this value's compact JSON, counted only until it
+    /// reaches `cap` (a huge value is not walked to learn it is long).
+    pub fn compact_len_upto(&self, cap: usize) -> usize {
+        match self {
+            Value::Null => 4,
+            Value::Bool(b) => 4 + usize::from(!b),
+            Value::Num(n) => n.len(),
+            // Escapes only lengthen a string; the bound is a lower one.
+            Value::Str(s) => s.len() + 2,
+            Value::Arr(items) => {
+                let mut n = 1 + items.len();
+                for i in items {
+                    if n >= cap {
+                        break;
+                    }
+                    n += i.compact_len_upto(cap - n);
+                }
+                n
+            }
+            Value::Obj(pairs) => {
+                let mut n = 1 + pairs.len();
+                for (k, v) in pairs {
+                    if n >= cap {
+                        break;
+                    }
+                    n += k.len() + 3 + v.compact_len_upto(cap.saturating_sub(n + k.len() + 3));
+                }
+                n
+            }
+        }
+    }
+
     /// Compact JSON text of this value.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
