@@ -19,6 +19,9 @@ pub struct Config {
     pub max_store_bytes: u64,
     pub model: String,
     pub lossy_min_tokens: usize,
+    /// `headroom proxy` upstreams, when set by env or file.
+    pub openai_base_url: Option<String>,
+    pub anthropic_base_url: Option<String>,
 }
 
 #[derive(thiserror::Error, Debug)]
@@ -94,6 +97,8 @@ impl Config {
             max_store_bytes: max_store_mb * 1024 * 1024,
             model: get(env::MODEL, "model").unwrap_or_else(|| DEFAULT_MODEL.into()),
             lossy_min_tokens,
+            openai_base_url: get(env::OPENAI_BASE_URL, "openai_base_url"),
+            anthropic_base_url: get(env::ANTHROPIC_BASE_URL, "anthropic_base_url"),
         })
     }
 

@@ -3,6 +3,7 @@
 mod compress;
 mod exit;
 mod generate;
+mod proxy;
 mod retrieve;
 mod simulate;
 mod store;
@@ -35,6 +36,7 @@ pub enum Command {
     Compress(compress::Args),
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
+    Proxy(proxy::Args),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -46,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Proxy(args) => proxy::run(args),
         Command::Completions(args) => generate::completions(args),
         Command::Generate(args) => generate::run(args),
     };

@@ -22,6 +22,8 @@ mod html;
 mod log;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
+/// `headroom proxy`: real SDKs and raw HTTP through the binary to a fake upstream.
+mod proxy;
 /// `headroom retrieve`: exact originals, --query, --list, misses.
 mod retrieve;
 /// `headroom compress` on search results: grouping, query, exact paths and line numbers.
