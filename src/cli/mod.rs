@@ -1,6 +1,7 @@
 //! The command line: flags in one place, one file per subcommand.
 
 mod compress;
+mod config;
 mod exit;
 mod generate;
 mod proxy;
@@ -38,8 +39,6 @@ pub enum Command {
     Simulate(simulate::Args),
     Proxy(proxy::Args),
     Completions(generate::CompletionsArgs),
-    #[command(hide = true)]
-    Generate(generate::GenerateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -50,13 +49,12 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Completions(args) => generate::completions(args),
-        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(code) => code.into(),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("headroom: error: {err:#}");
+            eprintln!("headroom: error: {}", exit::one_line(&err));
             Exit::Failure.into()
         }
     }

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
-use headroom::config::Config;
 use headroom::proxy::{self, LogFormat, Mode};
 
 use super::Exit;
@@ -80,7 +79,7 @@ pub enum LogArg {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let config = Config::load()?;
+    let config = super::config::load(None);
     if !args.host.is_loopback() && args.auth_token.as_deref().is_none_or(str::is_empty) {
         eprintln!(
             "headroom: error: refusing to listen on {} without --auth-token (or HEADROOM_PROXY_TOKEN): anyone who can reach it could use your API keys' upstreams and read your stats",
@@ -109,7 +108,11 @@ pub fn run(args: Args) -> Result<Exit> {
             LogArg::Json => LogFormat::Json,
             LogArg::Off => LogFormat::Off,
         },
-        store: (!args.no_store).then(|| config.store_path()),
+        store: if args.no_store {
+            None
+        } else {
+            config.store_path()
+        },
         store_options: options(&config),
         lossy_min_tokens: config.lossy_min_tokens,
         ..proxy::Config::default()

@@ -261,6 +261,15 @@ fn splice(text: &str, messages: &[Message], leaves: &[LeafOutcome]) -> (String, 
 /// The conversation hook of [`pipeline::run`]: `Some` when `text` is a
 /// conversation with at least one message, compressed as one.
 pub fn outcome(text: &str, ctx: &Context, fit: Option<usize>) -> Option<Outcome> {
+    outcome_and_fit(text, ctx, fit).map(|(o, _)| o)
+}
+
+/// As [`outcome`], with what `--fit` did (and why it fell short, if it did).
+pub fn outcome_and_fit(
+    text: &str,
+    ctx: &Context,
+    fit: Option<usize>,
+) -> Option<(Outcome, Option<fit::FitReport>)> {
     let start = std::time::Instant::now();
     let conv = super::parse(text)?;
     if conv.messages.iter().all(|m| m.role == super::Role::Other) {
@@ -317,7 +326,7 @@ pub fn outcome(text: &str, ctx: &Context, fit: Option<usize>) -> Option<Outcome>
         o.output = text.as_bytes().to_vec();
     }
     o.millis = start.elapsed().as_secs_f64() * 1e3;
-    Some(o)
+    Some((o, c.fit))
 }
 
 #[cfg(test)]

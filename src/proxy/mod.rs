@@ -166,8 +166,17 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
     let addr = listener.local_addr()?;
     let client = upstream::client(&config)?;
     let store = config.store.as_ref().and_then(|path| {
-        match SqliteStore::open(path, config.store_options) {
-            Ok(s) => Some(Arc::new(s)),
+        match SqliteStore::open_or_recover(path, config.store_options) {
+            Ok((s, moved)) => {
+                if let Some(m) = moved {
+                    eprintln!(
+                        "headroom: warning: the store was damaged ({}); moved it aside to {} and started a fresh one",
+                        m.problem,
+                        m.to.display()
+                    );
+                }
+                Some(Arc::new(s))
+            }
             Err(e) => {
                 eprintln!("headroom: warning: {e}; compressing losslessly");
                 None

@@ -10,6 +10,8 @@ mod support;
 mod code;
 /// `headroom compress` on JSON: invariants, flags, formats, bad input.
 mod compress;
+/// Configuration and store problems: one warning each, output never lost.
+mod config;
 /// Whole conversations (OpenAI, Anthropic, transcripts): splicing, pairing, prefix stability, --fit.
 mod convo;
 /// `headroom compress` on diffs: headers and changes kept, context trimmed, summaries.
