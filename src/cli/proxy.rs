@@ -41,7 +41,12 @@ pub struct Args {
     pub mode: ModeArg,
 
     /// Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve.
-    #[arg(long, value_name = "TOKEN", env = "HEADROOM_PROXY_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HEADROOM_PROXY_TOKEN",
+        hide_env_values = true
+    )]
     pub auth_token: Option<String>,
 
     /// Largest request body accepted, in MiB (larger ones get 413).

@@ -145,14 +145,23 @@ pub struct Relay<S> {
     inner: S,
     tap: UsageTap,
     on_end: Option<Box<dyn OnEnd>>,
+    /// Bytes still to come when the upstream declared a length: the server
+    /// stops polling once they are written, so the end is seen here.
+    remaining: Option<u64>,
 }
 
 impl<S> Relay<S> {
-    pub fn new(inner: S, tap: UsageTap, on_end: Box<dyn OnEnd>) -> Relay<S> {
+    pub fn new(
+        inner: S,
+        tap: UsageTap,
+        content_length: Option<u64>,
+        on_end: Box<dyn OnEnd>,
+    ) -> Relay<S> {
         Relay {
             inner,
             tap,
             on_end: Some(on_end),
+            remaining: content_length,
         }
     }
 
@@ -175,6 +184,12 @@ where
         match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
                 this.tap.feed(&chunk);
+                if let Some(r) = &mut this.remaining {
+                    *r = r.saturating_sub(chunk.len() as u64);
+                    if *r == 0 {
+                        this.end(End::Complete);
+                    }
+                }
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(e))) => {

@@ -20,7 +20,6 @@ pub struct Rewritten {
     /// The body to send, when it changed.
     pub body: Option<String>,
     pub model: Option<String>,
-    pub stream: bool,
     /// Tokens of the tool results compressed, before and after.
     pub tokens_before: u64,
     pub tokens_after: u64,
@@ -28,19 +27,15 @@ pub struct Rewritten {
     pub kinds: Vec<String>,
 }
 
-/// The request fields the proxy reads besides the conversation.
+/// The request field the proxy reads besides the conversation.
 #[derive(serde::Deserialize)]
 struct Head {
     model: Option<String>,
-    stream: Option<bool>,
 }
 
-/// The model and stream flag of a body, when it is a JSON object.
-pub fn head(body: &[u8]) -> (Option<String>, bool) {
-    match serde_json::from_slice::<Head>(body) {
-        Ok(h) => (h.model, h.stream.unwrap_or(false)),
-        Err(_) => (None, false),
-    }
+/// The model a body names, when it is a JSON object that names one.
+pub fn model(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Head>(body).ok()?.model
 }
 
 /// Compresses the tool results of `body`. Pure apart from the store and
@@ -51,10 +46,8 @@ pub fn rewrite(
     memo: &Memo,
     lossy_min_tokens: usize,
 ) -> Rewritten {
-    let (model, stream) = head(body);
     let mut out = Rewritten {
-        model,
-        stream,
+        model: model(body),
         ..Rewritten::default()
     };
     let Ok(text) = std::str::from_utf8(body) else {
@@ -185,7 +178,12 @@ mod tests {
 
     fn body(turns: usize) -> String {
         let rows: Vec<String> = (0..300)
-            .map(|i| format!(r#"{{"id":{i},"status":"ok","region":"eu-west-1","latency_ms":{}}}"#, i % 7))
+            .map(|i| {
+                format!(
+                    r#"{{"id":{i},"status":"ok","region":"eu-west-1","latency_ms":{}}}"#,
+                    i % 7
+                )
+            })
             .collect();
         let result = serde_json::to_string(&format!("[{}]", rows.join(","))).unwrap();
         let mut msgs = vec![r#"{"role":"user","content":"list the regions"}"#.to_string()];
@@ -193,9 +191,14 @@ mod tests {
             msgs.push(format!(
                 r#"{{"role":"assistant","content":null,"tool_calls":[{{"id":"c{t}","type":"function","function":{{"name":"q","arguments":"{{}}"}}}}]}}"#
             ));
-            msgs.push(format!(r#"{{"role":"tool","tool_call_id":"c{t}","content":{result}}}"#));
+            msgs.push(format!(
+                r#"{{"role":"tool","tool_call_id":"c{t}","content":{result}}}"#
+            ));
         }
-        format!(r#"{{"model":"gpt-4o","stream":true,"messages":[{}],"x_unknown":{{"a": 1}}}}"#, msgs.join(","))
+        format!(
+            r#"{{"model":"gpt-4o","stream":true,"messages":[{}],"x_unknown":{{"a": 1}}}}"#,
+            msgs.join(",")
+        )
     }
 
     #[test]
@@ -207,7 +210,6 @@ mod tests {
         assert!(out.len() < one.len());
         assert!(out.ends_with(r#"],"x_unknown":{"a": 1}}"#));
         assert_eq!(r.model.as_deref(), Some("gpt-4o"));
-        assert!(r.stream);
         assert_eq!(r.kinds, ["json"]);
         assert!(r.tokens_after < r.tokens_before);
         assert_eq!(memo.misses.load(Ordering::Relaxed), 1);
@@ -223,7 +225,11 @@ mod tests {
     #[test]
     fn not_a_conversation_is_left_alone() {
         let memo = Memo::new(1 << 20);
-        for b in [&b"{not json"[..], b"{\"model\":\"m\",\"input\":\"hi\"}", &[0xff, 0xfe]] {
+        for b in [
+            &b"{not json"[..],
+            b"{\"model\":\"m\",\"input\":\"hi\"}",
+            &[0xff, 0xfe],
+        ] {
             assert!(rewrite(b, Some(&HashOnlySink), &memo, 50).body.is_none());
         }
     }

@@ -135,9 +135,8 @@ async fn compress(AxState(st): AxState<Shared>, req: Request) -> Response {
     let st2 = Arc::clone(&st);
     let out = tokio::task::spawn_blocking(move || {
         let sink = st2.store.as_deref().map(|s| s as &dyn Sink);
-        let (encoding, exact) = crate::tokens::Encoding::for_model(
-            rewrite::head(&body).0.as_deref().unwrap_or(""),
-        );
+        let (encoding, exact) =
+            crate::tokens::Encoding::for_model(rewrite::model(&body).as_deref().unwrap_or(""));
         let cost = move |s: &str| crate::tokens::count(s, encoding);
         let ctx = crate::compress::Context {
             query: Default::default(),
@@ -381,19 +380,39 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
             send = bytes::Bytes::from(new);
         }
     } else if route.compressible {
-        record.model = rewrite::head(&body).0;
+        record.model = rewrite::model(&body);
     }
-    let url = upstream::url(&st.config, route.provider, parts.uri.path_and_query().map_or(path.as_str(), |p| p.as_str()));
+    let url = upstream::url(
+        &st.config,
+        route.provider,
+        parts
+            .uri
+            .path_and_query()
+            .map_or(path.as_str(), |p| p.as_str()),
+    );
     let headers = upstream::request_headers(&parts.headers, route.compressible);
     let sent = Instant::now();
     record.overhead_ms = sent.duration_since(start).as_secs_f64() * 1e3;
+    // Until a response stream takes it over, dropping this (the client
+    // went away while the upstream was thinking) records a cancellation.
+    let mut pending = Pending(Some(Finish {
+        state: Arc::clone(&st),
+        method: parts.method.clone(),
+        path,
+        record,
+        status: StatusCode::OK,
+        start,
+    }));
     let resp = st
         .client
-        .request(parts.method.clone(), url)
+        .request(parts.method, url)
         .headers(headers)
         .body(send)
         .send()
         .await;
+    let Some(mut finish_later) = pending.0.take() else {
+        unreachable!("taken only here")
+    };
     let resp = match resp {
         Ok(r) => r,
         Err(e) => {
@@ -403,8 +422,20 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
                 StatusCode::BAD_GATEWAY
             };
             // The reqwest error names the URL, never headers or the body.
-            let msg = format!("headroom: upstream {} unreachable: {e}", route.provider.name());
-            finish(&st, &parts.method, &path, record, status.as_str(), start, true);
+            let msg = format!(
+                "headroom: upstream {} unreachable: {e}",
+                route.provider.name()
+            );
+            let f = finish_later;
+            finish(
+                &st,
+                &f.method,
+                &f.path,
+                f.record,
+                status.as_str(),
+                start,
+                true,
+            );
             return provider_error(route.provider, status, &msg);
         }
     };
@@ -412,27 +443,35 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
     let out_headers = upstream::response_headers(resp.headers());
     let content_type = out_headers
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let encoded = out_headers.contains_key(header::CONTENT_ENCODING);
-    let tap = if encoded {
+        .and_then(|v| v.to_str().ok());
+    // A compressed body cannot be read for usage; it is relayed all the same.
+    let tap = if out_headers.contains_key(header::CONTENT_ENCODING) {
         UsageTap::new(None)
     } else {
-        UsageTap::new(content_type.as_deref())
+        UsageTap::new(content_type)
     };
-    let on_end = Box::new(Finish {
-        state: Arc::clone(&st),
-        method: parts.method.clone(),
-        path,
-        record,
-        status,
-        start,
-    });
-    let relay = Relay::new(Box::pin(resp.bytes_stream()), tap, on_end);
+    finish_later.status = status;
+    let length = resp.content_length();
+    let relay = Relay::new(
+        Box::pin(resp.bytes_stream()),
+        tap,
+        length,
+        Box::new(finish_later),
+    );
     let mut response = Response::new(Body::from_stream(relay));
     *response.status_mut() = status;
     *response.headers_mut() = out_headers;
     response
+}
+
+struct Pending(Option<Finish>);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            Box::new(f).done(End::Cancelled, UsageTap::default());
+        }
+    }
 }
 
 /// Runs [`rewrite::rewrite`] on the blocking pool. A panic or an overrun

@@ -149,18 +149,24 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         "/v1/chat/completions" => return json_ok(chat_json(&model, input_tokens)),
         "/v1/responses" if stream => responses_events(&model, input_tokens),
         "/v1/responses" => return json_ok(responses_json(&model, input_tokens)),
-        "/v1/models" => return json_ok(serde_json::json!({"object":"list","data":[{"id":"m","object":"model","created":0,"owned_by":"fake"}]})),
+        "/v1/models" => {
+            return json_ok(
+                serde_json::json!({"object":"list","data":[{"id":"m","object":"model","created":0,"owned_by":"fake"}]}),
+            );
+        }
         _ => return (StatusCode::NOT_FOUND, "no such route").into_response(),
     };
     let pause = match mode.as_str() {
         "slow" => Duration::from_millis(shared.pause_ms.load(Ordering::Relaxed) as u64),
         _ => Duration::ZERO,
     };
-    let drop_after = (mode == "drop").then_some(2);
+    let drop_after = (mode == "drop").then_some(3);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         for (i, e) in events.into_iter().enumerate() {
             if drop_after == Some(i) {
+                // Let what was sent reach the client before the cut.
+                tokio::time::sleep(Duration::from_millis(200)).await;
                 let _ = tx
                     .send(Err(std::io::Error::other("fake upstream cut the stream")))
                     .await;
