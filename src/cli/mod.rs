@@ -4,6 +4,7 @@ mod compress;
 mod config;
 mod exit;
 mod generate;
+mod learn;
 mod proxy;
 mod retrieve;
 mod simulate;
@@ -38,6 +39,7 @@ pub enum Command {
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
     Proxy(proxy::Args),
+    Learn(learn::Args),
     Completions(generate::CompletionsArgs),
 }
 
@@ -48,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Learn(args) => learn::run(args),
         Command::Completions(args) => generate::completions(args),
     };
     match result {
