@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -96,6 +97,25 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE')
             [CompletionResult]::new('--statusline', '--statusline', [CompletionResultType]::ParameterName, 'Print one short line (today''s spend and savings from usage records) for an agent''s status line')
             [CompletionResult]::new('--transcripts', '--transcripts', [CompletionResultType]::ParameterName, 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'headroom;proxy' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on; anything but loopback needs --auth-token')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to listen on (0: any free port, printed at start)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0: any free port, printed at start)')
+            [CompletionResult]::new('--openai-base-url', '--openai-base-url', [CompletionResultType]::ParameterName, 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]')
+            [CompletionResult]::new('--anthropic-base-url', '--anthropic-base-url', [CompletionResultType]::ParameterName, 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, '`compress` tool results, or forward every request untouched')
+            [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve')
+            [CompletionResult]::new('--max-body-mb', '--max-body-mb', [CompletionResultType]::ParameterName, 'Largest request body accepted, in MiB (larger ones get 413)')
+            [CompletionResult]::new('--budget-ms', '--budget-ms', [CompletionResultType]::ParameterName, 'Compression running longer than this forwards the original body')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'One line per request on stderr: `text`, `json`, or `off`')
+            [CompletionResult]::new('--drain-secs', '--drain-secs', [CompletionResultType]::ParameterName, 'Seconds open streams get to finish on SIGINT/SIGTERM')
+            [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Keep compression lossless and record no usage (no store)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -187,6 +207,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -203,6 +224,9 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;help;report' {
+            break
+        }
+        'headroom;help;proxy' {
             break
         }
         'headroom;help;learn' {

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand report 'Show what you spent on models and what headroom saved'
+            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
@@ -89,6 +90,24 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --html 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE'
             cand --statusline 'Print one short line (today''s spend and savings from usage records) for an agent''s status line'
             cand --transcripts 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;proxy'= {
+            cand --host 'Address to listen on; anything but loopback needs --auth-token'
+            cand -p 'Port to listen on (0: any free port, printed at start)'
+            cand --port 'Port to listen on (0: any free port, printed at start)'
+            cand --openai-base-url 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]'
+            cand --anthropic-base-url 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]'
+            cand --mode '`compress` tool results, or forward every request untouched'
+            cand --auth-token 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve'
+            cand --max-body-mb 'Largest request body accepted, in MiB (larger ones get 413)'
+            cand --budget-ms 'Compression running longer than this forwards the original body'
+            cand --log-format 'One line per request on stderr: `text`, `json`, or `off`'
+            cand --drain-secs 'Seconds open streams get to finish on SIGINT/SIGTERM'
+            cand --no-store 'Keep compression lossless and record no usage (no store)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -168,6 +187,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand report 'Show what you spent on models and what headroom saved'
+            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
@@ -180,6 +200,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;simulate'= {
         }
         &'headroom;help;report'= {
+        }
+        &'headroom;help;proxy'= {
         }
         &'headroom;help;learn'= {
         }

@@ -21,6 +21,8 @@ pub const FILE_KEYS: &[(&str, &str)] = &[
     ("max_store_mb", env::MAX_STORE_MB),
     ("model", env::MODEL),
     ("lossy_min_tokens", env::LOSSY_MIN_TOKENS),
+    ("openai_base_url", env::OPENAI_BASE_URL),
+    ("anthropic_base_url", env::ANTHROPIC_BASE_URL),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,9 @@ pub struct Config {
     pub max_store_bytes: u64,
     pub model: String,
     pub lossy_min_tokens: usize,
+    /// `headroom proxy` upstreams, when set by env or file.
+    pub openai_base_url: Option<String>,
+    pub anthropic_base_url: Option<String>,
 }
 
 /// A setting headroom could not use; the default was used instead.
@@ -145,6 +150,8 @@ impl Config {
             max_store_bytes,
             model,
             lossy_min_tokens,
+            openai_base_url: raw(env::OPENAI_BASE_URL, "openai_base_url").map(|(_, v)| v),
+            anthropic_base_url: raw(env::ANTHROPIC_BASE_URL, "anthropic_base_url").map(|(_, v)| v),
         };
         (config, warnings)
     }

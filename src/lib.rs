@@ -33,6 +33,7 @@ pub mod learn;
 pub mod mcp;
 pub mod pipeline;
 pub mod pricing;
+pub mod proxy;
 pub mod relevance;
 pub mod report;
 pub mod retrieve;

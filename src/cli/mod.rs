@@ -6,6 +6,7 @@ mod exit;
 mod generate;
 mod learn;
 mod mcp;
+mod proxy;
 mod report;
 mod retrieve;
 mod simulate;
@@ -40,6 +41,7 @@ pub enum Command {
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
     Report(report::Args),
+    Proxy(proxy::Args),
     Learn(learn::Args),
     Mcp(mcp::Args),
     Completions(generate::CompletionsArgs),
@@ -52,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Report(args) => report::run(args),
+        Command::Proxy(args) => proxy::run(args),
         Command::Learn(args) => learn::run(args),
         Command::Mcp(args) => mcp::run(args),
         Command::Completions(args) => generate::completions(args),

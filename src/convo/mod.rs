@@ -24,7 +24,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-pub use self::compress::{Compression, LeafOutcome, compress};
+pub use self::compress::{Compression, LeafMemo, LeafOutcome, compress, compress_memo};
 
 /// The wire format of a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

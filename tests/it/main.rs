@@ -34,6 +34,8 @@ mod log;
 mod mcp;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
+/// `headroom proxy`: real SDKs and raw HTTP through the binary to a fake upstream.
+mod proxy;
 /// `headroom report`: transcripts like ccusage, usage records, views, formats, HTML.
 mod report;
 /// `headroom retrieve`: exact originals, --query, --list, misses.

@@ -72,6 +72,8 @@ impl Env {
     }
 }
 
+pub mod upstream;
+
 pub fn run_with_stdin(mut c: Command, stdin: &[u8]) -> Output {
     let mut child = c
         .stdin(Stdio::piped())
