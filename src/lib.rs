@@ -35,3 +35,4 @@ pub mod relevance;
 pub mod simulate;
 pub mod tokens;
 pub mod usage;
+pub mod wrap;
