@@ -29,7 +29,6 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -55,11 +54,11 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;retrieve' {
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)')
-            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids')
+            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many entries --list shows')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many entries --list shows; 0 shows them all')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'List recent entries: hash, kind, size, age, expiry')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List recent entries: hash, kind, size, age, expiry')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -69,8 +68,8 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;simulate' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README)')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'List the N biggest blocks of each conversation')
@@ -88,20 +87,11 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'headroom;generate' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Repository root to write into')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
         'headroom;help' {
             [CompletionResult]::new('compress', 'compress', [CompletionResultType]::ParameterValue, 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)')
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -115,9 +105,6 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;help;completions' {
-            break
-        }
-        'headroom;help;generate' {
             break
         }
         'headroom;help;help' {

@@ -22,9 +22,6 @@ _headroom() {
             headroom,compress)
                 cmd="headroom__subcmd__compress"
                 ;;
-            headroom,generate)
-                cmd="headroom__subcmd__generate"
-                ;;
             headroom,help)
                 cmd="headroom__subcmd__help"
                 ;;
@@ -39,9 +36,6 @@ _headroom() {
                 ;;
             headroom__subcmd__help,compress)
                 cmd="headroom__subcmd__help__subcmd__compress"
-                ;;
-            headroom__subcmd__help,generate)
-                cmd="headroom__subcmd__help__subcmd__generate"
                 ;;
             headroom__subcmd__help,help)
                 cmd="headroom__subcmd__help__subcmd__help"
@@ -59,7 +53,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate completions generate help"
+            opts="-h -V --help --version compress retrieve simulate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,26 +130,8 @@ _headroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        headroom__subcmd__generate)
-            opts="-h -V --out --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --out)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate completions generate help"
+            opts="compress retrieve simulate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,20 +159,6 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help__subcmd__compress)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        headroom__subcmd__help__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

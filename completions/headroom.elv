@@ -26,7 +26,6 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand completions 'Print a shell completion script to stdout'
-            cand generate 'Regenerate completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'headroom;compress'= {
@@ -50,11 +49,11 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
         }
         &'headroom;retrieve'= {
-            cand -q 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)'
-            cand --query 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)'
+            cand -q 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids'
+            cand --query 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids'
             cand -f 'Output format'
             cand --format 'Output format'
-            cand --limit 'How many entries --list shows'
+            cand --limit 'How many entries --list shows; 0 shows them all'
             cand -l 'List recent entries: hash, kind, size, age, expiry'
             cand --list 'List recent entries: hash, kind, size, age, expiry'
             cand -h 'Print help (see more with ''--help'')'
@@ -63,8 +62,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
         }
         &'headroom;simulate'= {
-            cand -m 'Model for token counts and the cost estimate (price table in the README)'
-            cand --model 'Model for token counts and the cost estimate (price table in the README)'
+            cand -m 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o'
+            cand --model 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o'
             cand -f 'Output format'
             cand --format 'Output format'
             cand --top 'List the N biggest blocks of each conversation'
@@ -80,19 +79,11 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'headroom;generate'= {
-            cand --out 'Repository root to write into'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'headroom;help'= {
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand completions 'Print a shell completion script to stdout'
-            cand generate 'Regenerate completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'headroom;help;compress'= {
@@ -102,8 +93,6 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;simulate'= {
         }
         &'headroom;help;completions'= {
-        }
-        &'headroom;help;generate'= {
         }
         &'headroom;help;help'= {
         }

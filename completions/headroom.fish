@@ -30,7 +30,6 @@ complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Com
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "retrieve" -d 'Print the original that a marker omitted'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c headroom -n "__fish_headroom_needs_command" -f -a "generate" -d 'Regenerate completions/ and man/ (for maintainers)'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s t -l type -d 'Content kind; `auto` detects it from the first few KB' -r -f -a "auto\t''
 json\t''
@@ -51,14 +50,14 @@ complete -c headroom -n "__fish_headroom_using_subcommand compress" -l no-store 
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -l valid-json -d 'Keep JSON output valid JSON (no tables), for programs that parse it'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s q -l query -d 'Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s q -l query -d 'Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids' -r
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s f -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
-complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l limit -d 'How many entries --list shows' -r
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l limit -d 'How many entries --list shows; 0 shows them all' -r
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s l -l list -d 'List recent entries: hash, kind, size, age, expiry'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s m -l model -d 'Model for token counts and the cost estimate (price table in the README)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s m -l model -d 'Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o' -r
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s f -l format -d 'Output format' -r -f -a "table\t''
 markdown\t''
 json\t''"
@@ -68,12 +67,8 @@ complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s h -l help
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand generate" -l out -d 'Repository root to write into' -r -F
-complete -c headroom -n "__fish_headroom_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c headroom -n "__fish_headroom_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "retrieve" -d 'Print the original that a marker omitted'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "generate" -d 'Regenerate completions/ and man/ (for maintainers)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

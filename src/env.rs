@@ -13,6 +13,12 @@ pub const MAX_STORE_MB: &str = "HEADROOM_MAX_STORE_MB";
 pub const MODEL: &str = "HEADROOM_MODEL";
 /// Lossless results at or below this many tokens are never thinned. Default: 500.
 pub const LOSSY_MIN_TOKENS: &str = "HEADROOM_LOSSY_MIN_TOKENS";
+/// Upstream for OpenAI-compatible requests of `headroom proxy`, `/v1` included. Default: `https://api.openai.com/v1`.
+pub const OPENAI_BASE_URL: &str = "HEADROOM_OPENAI_BASE_URL";
+/// Upstream for Anthropic requests of `headroom proxy`. Default: `https://api.anthropic.com`.
+pub const ANTHROPIC_BASE_URL: &str = "HEADROOM_ANTHROPIC_BASE_URL";
+/// Token the proxy's ops endpoints require; needed to bind a non-loopback address.
+pub const PROXY_TOKEN: &str = "HEADROOM_PROXY_TOKEN";
 /// Benchmark corpus directory (layout of `shared/bench`), for `cargo bench`.
 pub const BENCH_DIR: &str = "HEADROOM_BENCH_DIR";
 
@@ -37,6 +43,18 @@ pub const ALL: &[(&str, &str)] = &[
     (
         LOSSY_MIN_TOKENS,
         "lossless results at or below this many tokens are never thinned; default 500",
+    ),
+    (
+        OPENAI_BASE_URL,
+        "proxy upstream for OpenAI-compatible requests, /v1 included; default https://api.openai.com/v1",
+    ),
+    (
+        ANTHROPIC_BASE_URL,
+        "proxy upstream for Anthropic requests; default https://api.anthropic.com",
+    ),
+    (
+        PROXY_TOKEN,
+        "token the proxy's ops endpoints require; needed to bind a non-loopback --host",
     ),
     (
         BENCH_DIR,

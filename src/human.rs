@@ -13,9 +13,22 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// `n` and the noun that agrees with it: `1 session`, `2 sessions`,
+/// `1,204 matches` (`many` is the plural, since English plurals vary).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{count, thousands};
+
+    #[test]
+    fn nouns_agree_with_counts() {
+        assert_eq!(count(1, "session", "sessions"), "1 session");
+        assert_eq!(count(0, "session", "sessions"), "0 sessions");
+        assert_eq!(count(1200, "match", "matches"), "1,200 matches");
+    }
 
     #[test]
     fn groups_digits_by_three() {

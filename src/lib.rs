@@ -31,6 +31,7 @@ pub mod env;
 pub mod human;
 pub mod pipeline;
 pub mod pricing;
+pub mod proxy;
 pub mod relevance;
 pub mod simulate;
 pub mod tokens;

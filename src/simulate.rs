@@ -24,6 +24,7 @@ use crate::convo::{self, BlockKind, Compression, Conversation, Format, Role};
 use crate::pipeline::Kind;
 use crate::pricing::{self, Price};
 use crate::relevance::Query;
+use crate::tokens::{self, Encoding};
 
 /// Providers bill an image by its pixels, not its base64 text; this is the
 /// cost of a ~1.15-megapixel image (Anthropic's (w·h)/750 at the size cap).
@@ -53,6 +54,10 @@ pub struct Settings<'a> {
     pub lossy_min_tokens: usize,
     /// Model for the cost estimate; `None` skips it.
     pub model: Option<&'a str>,
+    /// Whether a model the file names (a request's `model`, a transcript's
+    /// latest) replaces `model` for pricing and token counts: true unless
+    /// the user chose a model.
+    pub model_from_file: bool,
     /// How many of the biggest blocks to list.
     pub top: usize,
     /// Re-compress the first half of the conversation and compare bytes.
@@ -132,6 +137,10 @@ pub struct Report {
     /// the first half of the whole (`None`: not checked).
     pub prefix_stable: Option<bool>,
     pub cost: Option<Cost>,
+    /// The model the counts and the cost are for.
+    pub model: Option<String>,
+    /// Whether that model's own tokenizer counted (else an estimate).
+    pub tokens_exact: bool,
     pub top: Vec<TopBlock>,
     /// Originals that a real run would store, and their size.
     pub would_store: usize,
@@ -175,6 +184,20 @@ pub fn simulate(input: &[u8], s: &Settings) -> Result<Report, SimError> {
     if conv.messages.is_empty() && conv.preamble.is_empty() {
         return Err(SimError::NotConversation);
     }
+    let model = match (s.model_from_file, conv.model.as_deref()) {
+        (true, Some(m)) => Some(m),
+        _ => s.model,
+    };
+    let (encoding, exact) = Encoding::for_model(model.unwrap_or_default());
+    // The caller's counter serves its own model; another model may count
+    // with another tokenizer.
+    let file_cost = move |t: &str| tokens::count(t, encoding);
+    let own_model = model == s.model;
+    let s = &Settings {
+        cost: if own_model { s.cost } else { &file_cost },
+        model,
+        ..*s
+    };
     let sink = RecordingSink::default();
     let ctx = Context {
         query: Query::default(),
@@ -187,6 +210,8 @@ pub fn simulate(input: &[u8], s: &Settings) -> Result<Report, SimError> {
     };
     let c = convo::compress(text, &conv, &ctx, None);
     let mut r = account(&conv, &c, s);
+    r.model = model.map(str::to_string);
+    r.tokens_exact = model.is_some() && exact;
     r.would_store = sink.originals.get();
     r.would_store_bytes = sink.bytes.get();
     if s.check_prefix {
@@ -212,6 +237,8 @@ fn account(conv: &Conversation, c: &Compression, s: &Settings) -> Report {
         tool_calls_paired: paired,
         prefix_stable: None,
         cost: None,
+        model: None,
+        tokens_exact: false,
         top: Vec::new(),
         would_store: 0,
         would_store_bytes: 0,
@@ -505,6 +532,17 @@ fn session_cost(
         cost.after += call(start.1, cached.1);
         cached = start;
     }
+    if !conv.format.is_transcript() {
+        // A request body is itself one more call, on everything it holds;
+        // its output is not known yet, so only its input is priced.
+        cost.calls += 1;
+        let input = |all: usize, cached: usize| {
+            pricing::usd(all.saturating_sub(cached), price.cache_write)
+                + pricing::usd(cached.min(all), price.cached_input)
+        };
+        cost.before += input(prefix.0, cached.0);
+        cost.after += input(prefix.1, cached.1);
+    }
     cost
 }
 
@@ -547,6 +585,7 @@ mod tests {
             cost: &cost,
             lossy_min_tokens: 50,
             model: Some("claude-sonnet-4-5"),
+            model_from_file: false,
             top: 3,
             check_prefix: true,
         }
@@ -588,11 +627,43 @@ mod tests {
         assert!(r.waste.json_whitespace > 0);
         assert_eq!(r.prefix_stable, Some(true));
         let cost = r.cost.unwrap();
-        assert_eq!(cost.calls, 8);
+        // Eight assistant turns, and the call this request itself makes.
+        assert_eq!(cost.calls, 9);
         assert!(cost.after < cost.before);
         assert_eq!(r.top.len(), 3);
         assert_eq!(r.top[0].kind, BlockKind::ToolResult);
         assert!(r.would_store <= 4);
+    }
+
+    #[test]
+    fn a_request_is_priced_as_the_call_it_makes() {
+        let body = r#"{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hello there, how are you?"}]}"#;
+        let cost = simulate(body.as_bytes(), &settings())
+            .unwrap()
+            .cost
+            .unwrap();
+        assert_eq!(cost.calls, 1);
+        assert!(cost.before > 0.0 && cost.before == cost.after);
+    }
+
+    #[test]
+    fn the_files_model_prices_and_counts_unless_the_user_chose_one() {
+        let chosen = Settings {
+            model: Some("gpt-4o"),
+            ..settings()
+        };
+        let r = simulate(session().as_bytes(), &chosen).unwrap();
+        assert_eq!(r.cost.unwrap().priced_as, "gpt-4o");
+        assert_eq!(r.model.as_deref(), Some("gpt-4o"));
+        assert!(r.tokens_exact);
+        let default = Settings {
+            model_from_file: true,
+            ..chosen
+        };
+        let r = simulate(session().as_bytes(), &default).unwrap();
+        assert_eq!(r.cost.unwrap().priced_as, "claude-sonnet-4");
+        assert_eq!(r.model.as_deref(), Some("claude-sonnet-4-5"));
+        assert!(!r.tokens_exact, "Claude's tokenizer is estimated");
     }
 
     #[test]

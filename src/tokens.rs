@@ -55,7 +55,7 @@ const NO_RANK: u32 = u32::MAX;
 const LARGE_PIECE: usize = 100;
 
 /// Which BPE vocabulary to count with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Encoding {
     O200k,
     Cl100k,

@@ -184,6 +184,31 @@ pub enum StoreError {
     InvalidHash { hash: String },
 }
 
+impl StoreError {
+    /// Whether the file itself is damaged or is not a database at all, as
+    /// opposed to locked, read-only or unreachable: the one case that
+    /// moving the file aside and starting afresh repairs.
+    pub fn is_damaged(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } if matches!(e.code, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
+        )
+    }
+}
+
+/// A damaged store file that [`SqliteStore::open_or_recover`] renamed so a
+/// fresh store could start in its place.
+#[derive(Debug)]
+pub struct MovedAside {
+    /// The damaged file's new name, next to the old one.
+    pub to: PathBuf,
+    /// What was wrong with it.
+    pub problem: StoreError,
+}
+
 /// The first 16 lowercase hex digits of SHA-256 of `bytes`.
 pub fn hash_of(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -269,6 +294,52 @@ impl SqliteStore {
             let _ = tighten_mode(&p, 0o600);
         }
         Ok(store)
+    }
+
+    /// As [`SqliteStore::open`], but a store file that is damaged or not a
+    /// database (see [`StoreError::is_damaged`]) is renamed aside, with its
+    /// `-wal` and `-shm` files, and a fresh store started: the user's data
+    /// is never deleted, and compression does not stay lossless forever.
+    pub fn open_or_recover(
+        path: &Path,
+        opts: StoreOptions,
+    ) -> Result<(Self, Option<MovedAside>), StoreError> {
+        match Self::open(path, opts) {
+            Err(e) if e.is_damaged() => Self::replace_damaged(path, opts, e),
+            other => other.map(|s| (s, None)),
+        }
+    }
+
+    /// Moves the damaged store at `path` aside (with its `-wal` and `-shm`
+    /// files) and opens a fresh one; `problem` says what was wrong. Every
+    /// connection of this process to the old file must be closed first, or
+    /// closing it later would remove the new store's log. `None` when
+    /// another process moved it first.
+    pub fn replace_damaged(
+        path: &Path,
+        opts: StoreOptions,
+        problem: StoreError,
+    ) -> Result<(Self, Option<MovedAside>), StoreError> {
+        let to = aside_name(path);
+        for suffix in ["-wal", "-shm"] {
+            // A stale log replayed into the fresh file would damage it again.
+            match fs::rename(sidecar(path, suffix), sidecar(&to, suffix)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(io_err(path, "move the damaged store aside")(e));
+                }
+                _ => {}
+            }
+        }
+        match fs::rename(path, &to) {
+            // Another process got there first: its fresh store is the one to use.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok((Self::open(path, opts)?, None));
+            }
+            Err(e) => return Err(io_err(path, "move the damaged store aside")(e)),
+            Ok(()) => {}
+        }
+        let store = Self::open(path, opts)?;
+        Ok((store, Some(MovedAside { to, problem })))
     }
 
     /// Opens an existing store without ever writing to it (no directory or
@@ -844,6 +915,18 @@ fn tighten_mode(path: &Path, mode: u32) -> io::Result<()> {
 }
 
 #[cfg(unix)]
+/// `headroom.db.damaged-<unix seconds>` beside `path`, numbered on if taken.
+fn aside_name(path: &Path) -> PathBuf {
+    let base = sidecar(path, &format!(".damaged-{}", system_now()));
+    let mut to = base.clone();
+    let mut n = 1;
+    while to.exists() {
+        to = sidecar(&base, &format!("-{n}"));
+        n += 1;
+    }
+    to
+}
+
 fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(suffix);

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 use clap::builder::TypedValueParser;
 use headroom::compress::Context;
-use headroom::config::Config;
+use headroom::human::count;
 use headroom::pipeline::{self, Kind, Outcome};
 use headroom::relevance::Query;
 use headroom::tokens::{self, Encoding};
@@ -80,7 +80,7 @@ fn type_parser() -> impl TypedValueParser<Value = TypeChoice> {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let config = Config::load_with_model(args.model.as_deref())?;
+    let config = super::config::load(args.model.as_deref());
     let (encoding, exact) = Encoding::for_model(&config.model);
     let cost = move |s: &str| tokens::count(s, encoding);
     let sink = LazySink::new(&config);
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> Result<Exit> {
         let bytes = match read_input(input.as_ref()) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("headroom: error: {e:#}");
+                eprintln!("headroom: error: {}", super::exit::one_line(&e));
                 status = Exit::Failure;
                 continue;
             }
@@ -163,12 +163,17 @@ pub fn run(args: Args) -> Result<Exit> {
 fn fit(bytes: &[u8], budget: usize, ctx: &Context, args: &Args) -> Outcome {
     let conversation = std::str::from_utf8(bytes)
         .ok()
-        .and_then(|text| headroom::convo::compress::outcome(text, ctx, Some(budget)));
+        .and_then(|text| headroom::convo::compress::outcome_and_fit(text, ctx, Some(budget)));
     match conversation {
-        Some(o) => {
+        Some((o, report)) => {
             if o.tokens_after > budget {
+                // The fitter knows why it stopped short; the budget is
+                // rarely the reason.
+                let why = report
+                    .and_then(|r| r.note)
+                    .unwrap_or("nothing more can be dropped");
                 eprintln!(
-                    "headroom: warning: {} tokens still exceed --fit {budget}: only the system prompt and the last turn are left, or the store is unavailable",
+                    "headroom: warning: {} tokens still exceed --fit {budget}: {why}",
                     o.tokens_after
                 );
             }
@@ -210,8 +215,10 @@ fn report(o: &Outcome, enc: Encoding, exact: bool) -> serde_json::Map<String, se
         "kind".into(),
         o.kind.map_or(serde_json::Value::Null, |k| k.name().into()),
     );
-    m.insert("tokens_before".into(), o.tokens_before.into());
-    m.insert("tokens_after".into(), o.tokens_after.into());
+    // null, not 0, for input that was not counted.
+    let tokens = |n: usize| counted(o).then_some(n);
+    m.insert("tokens_before".into(), json!(tokens(o.tokens_before)));
+    m.insert("tokens_after".into(), json!(tokens(o.tokens_after)));
     m.insert(
         "saved_pct".into(),
         json!((o.saved_pct() * 10.0).round() / 10.0),
@@ -228,7 +235,20 @@ fn report(o: &Outcome, enc: Encoding, exact: bool) -> serde_json::Map<String, se
     m
 }
 
+/// Whether the input's tokens were counted: input passed through for its
+/// size or as binary is not, and must not read as "0 tokens".
+fn counted(o: &Outcome) -> bool {
+    o.tokens_before > 0 || o.output.is_empty()
+}
+
 fn stats_line(name: &str, o: &Outcome, exact: bool) -> String {
+    if !counted(o) {
+        return format!(
+            "{name}: {} passed through unchanged ({}), not counted",
+            count(o.output.len(), "byte", "bytes"),
+            o.passthrough.unwrap_or("not compressed")
+        );
+    }
     let kind = o.kind.map_or("-", |k| k.name());
     let est = if exact { "" } else { " (estimated)" };
     let mut s = format!(

@@ -1,8 +1,10 @@
 //! The command line: flags in one place, one file per subcommand.
 
 mod compress;
+mod config;
 mod exit;
 mod generate;
+mod proxy;
 mod retrieve;
 mod simulate;
 mod store;
@@ -35,9 +37,8 @@ pub enum Command {
     Compress(compress::Args),
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
+    Proxy(proxy::Args),
     Completions(generate::CompletionsArgs),
-    #[command(hide = true)]
-    Generate(generate::GenerateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -46,14 +47,14 @@ pub fn main() -> ExitCode {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Proxy(args) => proxy::run(args),
         Command::Completions(args) => generate::completions(args),
-        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(code) => code.into(),
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("headroom: error: {err:#}");
+            eprintln!("headroom: error: {}", exit::one_line(&err));
             Exit::Failure.into()
         }
     }

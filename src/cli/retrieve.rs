@@ -10,6 +10,7 @@ use headroom::ccr::is_hash;
 use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
 use headroom::compress::json::value::{self, Value};
 use headroom::config::Config;
+use headroom::human::count;
 use headroom::relevance::{self, Query};
 
 use super::Exit;
@@ -26,7 +27,7 @@ pub struct Args {
     #[arg(value_name = "HASH", required_unless_present = "list")]
     pub hash: Option<String>,
 
-    /// Only the functions, items or lines matching TEXT (names; BM25 plus exact ids and numbers).
+    /// Only the functions named TEXT, or the items or lines containing it as written (any case); a question of several words found nowhere as written matches by BM25 and exact ids.
     #[arg(short, long, value_name = "TEXT")]
     pub query: Option<String>,
 
@@ -38,7 +39,7 @@ pub struct Args {
     #[arg(short, long, conflicts_with_all = ["hash", "query"])]
     pub list: bool,
 
-    /// How many entries --list shows.
+    /// How many entries --list shows; 0 shows them all.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
 }
@@ -50,7 +51,7 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let config = Config::load()?;
+    let config = super::config::load(None);
     if args.list {
         return list(&config, &args);
     }
@@ -62,24 +63,46 @@ pub fn run(args: Args) -> Result<Exit> {
         );
         return Ok(Exit::Usage);
     }
-    let path = config.store_path();
-    if !path.exists() {
+    let Some(path) = config.store_path().filter(|p| p.exists()) else {
         eprintln!(
             "headroom: error: no original stored under {hash}: there is no store at {} (set HEADROOM_HOME if it lives elsewhere); re-run the command that produced the marker",
-            path.display()
+            config
+                .store_path()
+                .map_or_else(|| "~/.headroom".to_string(), |p| p.display().to_string())
+        );
+        return Ok(Exit::Failure);
+    };
+    let (store, moved) = SqliteStore::open_or_recover(&path, options(&config))?;
+    if let Some(m) = moved {
+        eprintln!(
+            "headroom: error: the original for {hash} cannot be read: the store was damaged ({}); it has been moved aside to {} and a fresh one started; re-run the command that produced the marker",
+            m.problem,
+            m.to.display()
         );
         return Ok(Exit::Failure);
     }
-    let store = SqliteStore::open(&path, options(&config))?;
-    let entry = match store.get(&hash)? {
+    let lookup = match store.get(&hash) {
+        Err(e) if e.is_damaged() => {
+            eprintln!(
+                "headroom: error: {e}; the store is damaged: move it aside (mv {0} {0}.damaged) to start a fresh one, and re-run the command that produced the marker",
+                path.display()
+            );
+            return Ok(Exit::Failure);
+        }
+        lookup => lookup?,
+    };
+    let entry = match lookup {
         Lookup::Found(e) => e,
         Lookup::Gone { reason, at } => {
-            let why = match reason {
-                GoneReason::Expired => "expired",
-                GoneReason::Evicted => "was evicted to keep the store under its size cap",
+            let (why, setting) = match reason {
+                GoneReason::Expired => ("expired", "HEADROOM_TTL sets how long originals are kept"),
+                GoneReason::Evicted => (
+                    "was evicted to keep the store under its size cap",
+                    "HEADROOM_MAX_STORE_MB sets the cap",
+                ),
             };
             eprintln!(
-                "headroom: error: the original for {hash} {why} {} ago; re-run the command that produced it (HEADROOM_TTL sets how long originals are kept)",
+                "headroom: error: the original for {hash} {why} {} ago; re-run the command that produced it ({setting})",
                 age(now() - at)
             );
             return Ok(Exit::Failure);
@@ -121,12 +144,19 @@ pub fn run(args: Args) -> Result<Exit> {
                     let sep = if i > 0 { "\n" } else { "" };
                     writeln!(out, "{sep}{}", f.trim_end())?;
                 }
-                eprintln!("headroom: {total} {unit} match '{q}'");
+                eprintln!(
+                    "headroom: {} '{q}'",
+                    count(total, "function matches", "functions match")
+                );
             } else {
                 for h in &hits {
                     writeln!(out, "{h}")?;
                 }
-                eprintln!("headroom: {} of {total} {unit} match '{q}'", hits.len());
+                if hits.is_empty() {
+                    eprintln!("headroom: no {unit} match '{q}' (searched {total})");
+                } else {
+                    eprintln!("headroom: {} of {total} {unit} match '{q}'", hits.len());
+                }
             }
         }
         Format::Json => {
@@ -149,11 +179,10 @@ fn matching(kind: &str, text: &str, q: &str) -> (&'static str, usize, Vec<String
     {
         return ("functions", functions.len(), functions);
     }
-    let query = Query::parse(q);
     if let Some(items) = json_items(text) {
         let docs: Vec<String> = items.iter().map(Value::to_json).collect();
         let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
-        let idx = relevance::matches(&refs, &query, usize::MAX);
+        let idx = find(&refs, q);
         return (
             "items",
             docs.len(),
@@ -161,12 +190,31 @@ fn matching(kind: &str, text: &str, q: &str) -> (&'static str, usize, Vec<String
         );
     }
     let lines: Vec<&str> = text.lines().collect();
-    let idx = relevance::matches(&lines, &query, usize::MAX);
+    let idx = find(&lines, q);
     let hits = idx
         .into_iter()
         .map(|i| format!("{}:{}", i + 1, lines[i]))
         .collect();
     ("lines", lines.len(), hits)
+}
+
+/// Indices of the documents that hold `q` as written (any case); failing
+/// that, for a question of several words, the best BM25 and exact-id
+/// matches. A single word that occurs nowhere matches nothing: printing
+/// lines that share only a fragment of it (`fn` of `nonexistent_fn`) would
+/// answer a question that was not asked.
+fn find(docs: &[&str], q: &str) -> Vec<usize> {
+    let needle = q.trim().to_lowercase();
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let literal: Vec<usize> = (0..docs.len())
+        .filter(|&i| docs[i].to_lowercase().contains(&needle))
+        .collect();
+    if !literal.is_empty() || !needle.contains(char::is_whitespace) {
+        return literal;
+    }
+    relevance::matches(docs, &Query::parse(q), usize::MAX)
 }
 
 /// The items of the largest array in a JSON document (the document itself if it is one).
@@ -187,11 +235,15 @@ fn json_items(text: &str) -> Option<Vec<Value>> {
 }
 
 fn list(config: &Config, args: &Args) -> Result<Exit> {
-    let path = config.store_path();
-    let entries = if path.exists() {
-        SqliteStore::open(&path, options(config))?.list(args.limit)?
+    let path = config.store_path().filter(|p| p.exists());
+    let limit = if args.limit == 0 {
+        usize::MAX
     } else {
-        Vec::new()
+        args.limit
+    };
+    let entries = match &path {
+        Some(p) => super::store::open(p, config)?.list(limit)?,
+        None => Vec::new(),
     };
     let now = now();
     let stdout = std::io::stdout();
@@ -206,7 +258,11 @@ fn list(config: &Config, args: &Args) -> Result<Exit> {
         }
         Format::Text => {
             if entries.is_empty() {
-                eprintln!("headroom: the store at {} is empty", path.display());
+                let place = path.map_or_else(
+                    || "there is no store yet".to_string(),
+                    |p| format!("the store at {} is empty", p.display()),
+                );
+                eprintln!("headroom: {place}");
                 return Ok(Exit::Success);
             }
             let mut table = Table::new();

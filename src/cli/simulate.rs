@@ -10,9 +10,9 @@ use anyhow::Result;
 use clap::ValueEnum;
 use comfy_table::presets::{ASCII_MARKDOWN, UTF8_BORDERS_ONLY};
 use comfy_table::{CellAlignment, Table};
-use headroom::config::Config;
+use headroom::config::DEFAULT_MODEL;
 use headroom::convo::BlockKind;
-use headroom::human::thousands;
+use headroom::human::{count, thousands};
 use headroom::simulate::{self, KindTokens, Report, Settings};
 use headroom::tokens::{self, Encoding};
 use serde_json::{Value, json};
@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(value_name = "FILE|DIR", required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// Model for token counts and the cost estimate (price table in the README).
+    /// Model for token counts and the cost estimate (price table in the README); default: the one each file names, else gpt-4o.
     #[arg(short, long, value_name = "NAME", env = "HEADROOM_MODEL")]
     pub model: Option<String>,
 
@@ -67,13 +67,16 @@ struct Session {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let config = Config::load_with_model(args.model.as_deref())?;
+    let config = super::config::load(args.model.as_deref());
     let (encoding, exact) = Encoding::for_model(&config.model);
     let cost = move |s: &str| tokens::count(s, encoding);
     let settings = Settings {
         cost: &cost,
         lossy_min_tokens: config.lossy_min_tokens,
         model: Some(&config.model),
+        // A model the user chose (flag, HEADROOM_MODEL, config.toml) wins
+        // over the one a file names; the default does not.
+        model_from_file: args.model.is_none() && config.model == DEFAULT_MODEL,
         top: args.top,
         check_prefix: !args.no_prefix_check,
     };
@@ -117,7 +120,7 @@ pub fn run(args: Args) -> Result<Exit> {
         Format::Table | Format::Markdown => {
             let md = args.format == Format::Markdown;
             if let [one] = sessions.as_slice() {
-                write_session(&mut out, one, md, exact)?;
+                write_session(&mut out, one, md)?;
             } else {
                 write_overview(&mut out, &sessions, md)?;
             }
@@ -262,7 +265,7 @@ fn counts(m: &BTreeMap<String, usize>) -> String {
         .join(", ")
 }
 
-fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Result<()> {
+fn write_session(out: &mut impl Write, s: &Session, md: bool) -> Result<()> {
     let r = match &s.result {
         Ok(r) => r,
         Err(e) => {
@@ -272,23 +275,28 @@ fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Re
     };
     writeln!(
         out,
-        "{}: {}, {} messages, {}/{} tool calls paired, prefix stable: {}, {:.0} ms",
+        "{}: {}, {}, {}/{} paired, prefix stable: {}, {:.0} ms",
         s.name,
         r.format.name(),
-        r.messages,
+        count(r.messages, "message", "messages"),
         r.tool_calls_paired,
-        r.tool_calls,
+        count(r.tool_calls, "tool call", "tool calls"),
         yes_no(r.prefix_stable),
         s.millis
     )?;
     if r.bad_lines > 0 {
-        writeln!(out, "skipped {} malformed lines", r.bad_lines)?;
-    }
-    writeln!(out, "{}", kind_table(&r.by_kind, md))?;
-    if !exact {
         writeln!(
             out,
-            "token counts are estimates (o200k_base) for this model"
+            "skipped {}",
+            count(r.bad_lines, "malformed line", "malformed lines")
+        )?;
+    }
+    writeln!(out, "{}", kind_table(&r.by_kind, md))?;
+    if !r.tokens_exact {
+        writeln!(
+            out,
+            "token counts are estimates (o200k_base) for {}",
+            r.model.as_deref().unwrap_or("this model")
         )?;
     }
     writeln!(out, "transforms applied: {}", counts(&r.transforms))?;
@@ -316,15 +324,18 @@ fn write_session(out: &mut impl Write, s: &Session, md: bool, exact: bool) -> Re
     if let Some(c) = &r.cost {
         writeln!(
             out,
-            "estimated cost ({} prices, {} calls, cache reads assumed): ${:.4} -> ${:.4} (estimate)",
-            c.priced_as, c.calls, c.before, c.after
+            "estimated cost ({} prices, {}, cache reads assumed): ${:.4} -> ${:.4} (estimate)",
+            c.priced_as,
+            count(c.calls, "call", "calls"),
+            c.before,
+            c.after
         )?;
     }
     writeln!(
         out,
-        "a real run would store {} originals ({} bytes); simulate stored nothing",
-        r.would_store,
-        thousands(r.would_store_bytes)
+        "a real run would store {} ({}); simulate stored nothing",
+        count(r.would_store, "original", "originals"),
+        count(r.would_store_bytes, "byte", "bytes")
     )?;
     if !r.top.is_empty() {
         let mut t = table(md);
@@ -379,7 +390,10 @@ fn write_overview(out: &mut impl Write, sessions: &[Session], md: bool) -> Resul
                     format!("{}/{}", r.tool_calls_paired, r.tool_calls),
                     yes_no(r.prefix_stable).to_string(),
                     if r.bad_lines > 0 {
-                        format!("{} malformed lines skipped", r.bad_lines)
+                        format!(
+                            "{} skipped",
+                            count(r.bad_lines, "malformed line", "malformed lines")
+                        )
                     } else {
                         String::new()
                     },
@@ -427,13 +441,13 @@ fn total_line(sessions: &[Session]) -> String {
     let (ok, before, after) = totals(sessions);
     let failed = sessions.len() - ok;
     let mut line = format!(
-        "headroom would have saved {} tokens ({}) across {} sessions",
-        thousands(before.saturating_sub(after)),
+        "headroom would have saved {} ({}) across {}",
+        count(before.saturating_sub(after), "token", "tokens"),
         pct(before, after),
-        ok
+        count(ok, "session", "sessions")
     );
     if failed > 0 {
-        line.push_str(&format!(" ({failed} files skipped)"));
+        line.push_str(&format!(" ({} skipped)", count(failed, "file", "files")));
     }
     line
 }
@@ -480,6 +494,8 @@ fn report_json(r: &Report) -> Value {
     let w = &r.waste;
     json!({
         "format": r.format.name(),
+        "model": r.model,
+        "tokens_estimated": !r.tokens_exact,
         "messages": r.messages,
         "tokens_before": r.tokens_before,
         "tokens_after": r.tokens_after,

@@ -1,9 +1,10 @@
 //! Opening the store from the CLI: lazily, and never fatal to compression.
 
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 use headroom::ccr::Sink;
-use headroom::ccr::store::{OriginalStore, SqliteStore, StoreOptions};
+use headroom::ccr::store::{MovedAside, OriginalStore, SqliteStore, StoreError, StoreOptions};
 use headroom::config::Config;
 
 pub fn options(config: &Config) -> StoreOptions {
@@ -16,17 +17,23 @@ pub fn options(config: &Config) -> StoreOptions {
 /// A sink that opens the store on first use (or when warmed for a large
 /// input), so small inputs that lose nothing never touch the disk. If the
 /// store cannot be opened, it says so once and compression falls back to
-/// lossless output.
+/// lossless output; a store found damaged is moved aside and replaced.
 pub struct LazySink<'a> {
     config: &'a Config,
-    store: OnceLock<Option<SqliteStore>>,
+    store: Mutex<Slot>,
+}
+
+enum Slot {
+    Unopened,
+    Open(SqliteStore),
+    Unavailable,
 }
 
 impl<'a> LazySink<'a> {
     pub fn new(config: &'a Config) -> Self {
         LazySink {
             config,
-            store: OnceLock::new(),
+            store: Mutex::new(Slot::Unopened),
         }
     }
 }
@@ -36,28 +43,95 @@ impl LazySink<'_> {
     /// core to spare: run beside a compression, the open (about a
     /// millisecond) is off its path.
     pub fn warm(&self) {
-        self.open();
+        self.open(&mut self.slot());
     }
 
-    fn open(&self) -> Option<&SqliteStore> {
-        self.store
-            .get_or_init(|| {
-                match SqliteStore::open(&self.config.store_path(), options(self.config)) {
-                    Ok(s) => Some(s),
-                    Err(e) => {
-                        eprintln!("headroom: warning: {e}; keeping output lossless");
-                        None
-                    }
-                }
-            })
-            .as_ref()
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn open(&self, slot: &mut Slot) {
+        if !matches!(slot, Slot::Unopened) {
+            return;
+        }
+        // No home: the configuration warning has said so already.
+        let Some(path) = self.config.store_path() else {
+            *slot = Slot::Unavailable;
+            return;
+        };
+        *slot = match open(&path, self.config) {
+            Ok(s) => Slot::Open(s),
+            Err(e) => {
+                eprintln!("headroom: warning: {e}; keeping output lossless");
+                Slot::Unavailable
+            }
+        };
+    }
+
+    /// After a write found the store damaged (which opening does not check
+    /// page by page): moves it aside, starts a fresh one and stores there.
+    fn store_afresh(
+        &self,
+        slot: &mut Slot,
+        problem: StoreError,
+        original: &[u8],
+        kind: &str,
+    ) -> Option<String> {
+        // Dropped first: the old connection must be closed before its file moves.
+        *slot = Slot::Unavailable;
+        let path = self.config.store_path()?;
+        match SqliteStore::replace_damaged(&path, options(self.config), problem) {
+            Ok((fresh, moved)) => {
+                if let Some(m) = moved {
+                    say_moved(&m);
+                }
+                let stored = put(&fresh, original, kind);
+                *slot = Slot::Open(fresh);
+                stored
+            }
+            Err(e) => {
+                eprintln!("headroom: warning: {e}; keeping output lossless");
+                None
+            }
+        }
+    }
+}
+
+/// Opens the store, moving a damaged file aside (and saying so) so that a
+/// fresh store starts instead of every later run staying lossless.
+pub fn open(path: &Path, config: &Config) -> Result<SqliteStore, StoreError> {
+    let (store, moved) = SqliteStore::open_or_recover(path, options(config))?;
+    if let Some(m) = moved {
+        say_moved(&m);
+    }
+    Ok(store)
+}
+
+fn say_moved(m: &MovedAside) {
+    eprintln!(
+        "headroom: warning: the store was damaged ({}); moved it aside to {} and started a fresh one",
+        m.problem,
+        m.to.display()
+    );
+}
+
+fn put(store: &SqliteStore, original: &[u8], kind: &str) -> Option<String> {
+    store
+        .put(original, kind)
+        .inspect_err(|e| eprintln!("headroom: warning: {e}; keeping this output lossless"))
+        .ok()
 }
 
 impl Sink for LazySink<'_> {
     fn store(&self, original: &[u8], kind: &str) -> Option<String> {
-        match self.open()?.put(original, kind) {
+        let mut slot = self.slot();
+        self.open(&mut slot);
+        let Slot::Open(store) = &*slot else {
+            return None;
+        };
+        match store.put(original, kind) {
             Ok(h) => Some(h),
+            Err(e) if e.is_damaged() => self.store_afresh(&mut slot, e, original, kind),
             Err(e) => {
                 eprintln!("headroom: warning: {e}; keeping this output lossless");
                 None

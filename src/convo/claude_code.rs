@@ -10,7 +10,7 @@
 //! file mixes main-line and sidechain records, only the main line is kept:
 //! the two are sent to the model as separate requests.
 
-use super::{Conversation, Format, anthropic, records, string_of};
+use super::{Conversation, Format, Obj, anthropic, records, string_of};
 
 /// Record types Claude Code writes that hold nothing a model reads.
 const BOOKKEEPING: &[&str] = &[
@@ -34,6 +34,13 @@ pub fn parse(text: &str) -> Option<Conversation> {
         match (kind.as_str(), rec.message) {
             ("user" | "assistant", Some(message)) => {
                 recognized = true;
+                if kind == "assistant"
+                    && memchr::memmem::find(message.get().as_bytes(), b"\"model\"").is_some()
+                    && let Ok(m) = serde_json::from_str::<Obj>(message.get())
+                    && let Some(model) = string_of(m.model)
+                {
+                    conv.model = Some(model);
+                }
                 match anthropic::parse_message(text, message, range) {
                     Some(m) => {
                         let side = rec.is_sidechain.is_some_and(|s| s.get() == "true");

@@ -48,9 +48,15 @@ pub fn parse(text: &str) -> Option<Conversation> {
                     conv.preamble.push(Block::new(BlockKind::System, text));
                 }
             }
-            (k, Some(_)) if ENVELOPES.contains(&k) => {
+            (k, Some(payload)) if ENVELOPES.contains(&k) => {
                 recognized = true;
                 conv.skipped_records += 1;
+                if k == "turn_context"
+                    && let Ok(context) = serde_json::from_str::<Obj>(payload.get())
+                    && let Some(model) = string_of(context.model)
+                {
+                    conv.model = Some(model);
+                }
             }
             (k, None) if BARE_ITEMS.contains(&k) && (k != "message" || rec.role.is_some()) => {
                 let item = serde_json::from_str::<&serde_json::value::RawValue>(line).ok();

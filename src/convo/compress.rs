@@ -67,7 +67,27 @@ pub struct Compression {
 /// drops the oldest complete tool units and turns until the request fits
 /// that many tokens (request formats only; see [`fit`]).
 pub fn compress(text: &str, conv: &Conversation, ctx: &Context, fit: Option<usize>) -> Compression {
-    let leaves = compress_leaves(conv, ctx);
+    compress_memo(text, conv, ctx, fit, None)
+}
+
+/// Remembers the pipeline's outcome for a tool result, so a long-running
+/// caller (the proxy) compresses each result once, not on every turn. Keys
+/// are SHA-256 of everything the outcome depends on besides the token cost
+/// function, which the memo must key on itself (one memo per tokenizer).
+pub trait LeafMemo: Sync {
+    fn get(&self, key: &[u8; 32]) -> Option<Outcome>;
+    fn put(&self, key: [u8; 32], outcome: &Outcome);
+}
+
+/// [`compress`], looking each tool result up in `memo` first.
+pub fn compress_memo(
+    text: &str,
+    conv: &Conversation,
+    ctx: &Context,
+    fit: Option<usize>,
+    memo: Option<&dyn LeafMemo>,
+) -> Compression {
+    let leaves = compress_leaves(conv, ctx, memo);
     let (output, message_spans) = splice(text, &conv.messages, &leaves);
     let mut c = Compression {
         output,
@@ -82,7 +102,7 @@ pub fn compress(text: &str, conv: &Conversation, ctx: &Context, fit: Option<usiz
 }
 
 /// Runs the pipeline on every tool-result string, in order.
-fn compress_leaves(conv: &Conversation, ctx: &Context) -> Vec<LeafOutcome> {
+fn compress_leaves(conv: &Conversation, ctx: &Context, memo: Option<&dyn LeafMemo>) -> Vec<LeafOutcome> {
     let mut out = Vec::new();
     let mut calls: HashMap<&str, (&str, Option<&str>)> = HashMap::new();
     let mut last_user: &str = "";
@@ -118,8 +138,16 @@ fn compress_leaves(conv: &Conversation, ctx: &Context) -> Vec<LeafOutcome> {
                         } else {
                             let query = query_for(call.map(|c| c.0), last_user, &ctx.query);
                             let leaf_ctx = Context { query, ..*ctx };
-                            let kind = pipeline::detect(&leaf.text);
-                            let r = pipeline::run(leaf.text.as_bytes(), Some(kind), &leaf_ctx);
+                            let key = memo.map(|_| memo_key(&leaf.text, &leaf_ctx));
+                            let cached = memo.zip(key.as_ref()).and_then(|(m, k)| m.get(k));
+                            let r = cached.unwrap_or_else(|| {
+                                let kind = pipeline::detect(&leaf.text);
+                                let r = pipeline::run(leaf.text.as_bytes(), Some(kind), &leaf_ctx);
+                                if let (Some(m), Some(k)) = (memo, key) {
+                                    m.put(k, &r);
+                                }
+                                r
+                            });
                             apply(&mut o, r);
                         }
                         out.push(o);
@@ -130,6 +158,26 @@ fn compress_leaves(conv: &Conversation, ctx: &Context) -> Vec<LeafOutcome> {
         }
     }
     out
+}
+
+/// What a tool result's outcome depends on: its text, its query and the
+/// settings (all but the cost function; see [`LeafMemo`]).
+fn memo_key(text: &str, ctx: &Context) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let settings = format!(
+        "{:?}|{}|{}|{}|{:?}|{}",
+        ctx.query,
+        ctx.lossless,
+        ctx.valid_json,
+        ctx.sink.is_some(),
+        ctx.via,
+        ctx.lossy_min_tokens
+    );
+    h.update((settings.len() as u64).to_le_bytes());
+    h.update(settings.as_bytes());
+    h.update(text.as_bytes());
+    h.finalize().into()
 }
 
 fn apply(o: &mut LeafOutcome, r: Outcome) {
@@ -213,6 +261,15 @@ fn splice(text: &str, messages: &[Message], leaves: &[LeafOutcome]) -> (String, 
 /// The conversation hook of [`pipeline::run`]: `Some` when `text` is a
 /// conversation with at least one message, compressed as one.
 pub fn outcome(text: &str, ctx: &Context, fit: Option<usize>) -> Option<Outcome> {
+    outcome_and_fit(text, ctx, fit).map(|(o, _)| o)
+}
+
+/// As [`outcome`], with what `--fit` did (and why it fell short, if it did).
+pub fn outcome_and_fit(
+    text: &str,
+    ctx: &Context,
+    fit: Option<usize>,
+) -> Option<(Outcome, Option<fit::FitReport>)> {
     let start = std::time::Instant::now();
     let conv = super::parse(text)?;
     if conv.messages.iter().all(|m| m.role == super::Role::Other) {
@@ -269,7 +326,7 @@ pub fn outcome(text: &str, ctx: &Context, fit: Option<usize>) -> Option<Outcome>
         o.output = text.as_bytes().to_vec();
     }
     o.millis = start.elapsed().as_secs_f64() * 1e3;
-    Some(o)
+    Some((o, c.fit))
 }
 
 #[cfg(test)]

@@ -54,7 +54,9 @@ pub fn fit(text: &str, conv: &Conversation, c: &mut Compression, budget: usize, 
     let list = match (&conv.list, conv.format.is_transcript()) {
         (Some(list), false) => list.clone(),
         _ => {
-            report.note = (!report.fits).then_some("transcripts are not fitted");
+            report.note = (!report.fits).then_some(
+                "a transcript is a record on disk, not a request: transcripts are never fitted",
+            );
             c.fit = Some(report);
             return;
         }

@@ -24,7 +24,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-pub use self::compress::{Compression, LeafOutcome, compress};
+pub use self::compress::{Compression, LeafMemo, LeafOutcome, compress, compress_memo};
 
 /// The wire format of a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -176,6 +176,8 @@ pub struct Conversation {
     pub bad_lines: usize,
     /// Transcript records of types that carry nothing a model reads.
     pub skipped_records: usize,
+    /// The model the request names, or the transcript's latest model.
+    pub model: Option<String>,
 }
 
 /// Parses `text` as a conversation in any supported format, or `None` when
@@ -210,6 +212,12 @@ pub fn parse(text: &str) -> Option<Conversation> {
 
 /// A request body: Chat or Anthropic `messages`, or Responses `input`.
 fn parse_body(base: &str, obj: &Obj) -> Option<Conversation> {
+    let mut conv = parse_body_messages(base, obj)?;
+    conv.model = string_of(obj.model);
+    Some(conv)
+}
+
+fn parse_body_messages(base: &str, obj: &Obj) -> Option<Conversation> {
     if let Some(messages) = obj.messages {
         let items: Vec<&RawValue> = serde_json::from_str(messages.get()).ok()?;
         let anthropic = obj.system.is_some() || looks_anthropic(&items);
@@ -309,6 +317,7 @@ impl Conversation {
             list: None,
             bad_lines: 0,
             skipped_records: 0,
+            model: None,
         }
     }
 
@@ -388,6 +397,8 @@ pub(crate) struct Obj<'a> {
     pub tools: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub model: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub summary: Option<&'a RawValue>,
     #[serde(borrow, default, rename = "isSidechain")]
@@ -485,6 +496,28 @@ pub(crate) fn records<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_model_comes_from_the_body_or_the_latest_transcript_record() {
+        let chat = r#"{"model":"gpt-4.1","messages":[{"role":"user","content":"u"}]}"#;
+        assert_eq!(parse(chat).unwrap().model.as_deref(), Some("gpt-4.1"));
+        let cc = concat!(
+            "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}\n",
+            "{\"type\":\"assistant\",\"message\":{\"model\":\"claude-haiku-4-5\",\"role\":\"assistant\",\"content\":\"a\"}}\n",
+            "{\"type\":\"assistant\",\"message\":{\"model\":\"claude-sonnet-4-5\",\"role\":\"assistant\",\"content\":\"b\"}}\n",
+        );
+        assert_eq!(
+            parse(cc).unwrap().model.as_deref(),
+            Some("claude-sonnet-4-5")
+        );
+        let codex = concat!(
+            "{\"timestamp\":\"t\",\"type\":\"turn_context\",\"payload\":{\"cwd\":\"/\",\"model\":\"gpt-5-codex\"}}\n",
+            "{\"timestamp\":\"t\",\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]}}\n",
+        );
+        assert_eq!(parse(codex).unwrap().model.as_deref(), Some("gpt-5-codex"));
+        let anonymous = r#"[{"role":"user","content":"u"}]"#;
+        assert_eq!(parse(anonymous).unwrap().model, None);
+    }
 
     #[test]
     fn detects_each_format() {

@@ -105,7 +105,7 @@ pub fn run_named(
         (counter.join().unwrap_or(usize::MAX), compressed)
     });
     outcome.tokens_before = before;
-    match compressed {
+    match compressed.map(|c| keep_final_newline(c, text)) {
         Some(c) if c.text.as_bytes() != input => {
             let after = (ctx.cost)(&c.text);
             if after < before {
@@ -126,6 +126,16 @@ pub fn run_named(
     }
     outcome.millis = start.elapsed().as_secs_f64() * 1e3;
     outcome
+}
+
+/// Output ends as its input did: text that ended in a newline still does
+/// (a compressor that re-serialises, such as JSON's, would drop it, and the
+/// next thing printed would run into the last line).
+fn keep_final_newline(mut c: compress::Compressed, input: &str) -> compress::Compressed {
+    if input.ends_with('\n') && !c.text.ends_with('\n') {
+        c.text.push('\n');
+    }
+    c
 }
 
 /// Runs a compressor; a panic inside it (a bug) becomes "no result", so the

@@ -393,3 +393,68 @@ fn a_ten_megabyte_string_does_not_break_anything() {
     let out = env.ok(&["compress"], &input);
     assert!(out.len() <= input.len());
 }
+
+#[test]
+fn a_closed_output_pipe_is_not_an_error_in_any_format() {
+    let env = Env::new();
+    let file = env.file("records.json", log_records(300, 5));
+    for format in ["text", "json"] {
+        let c = env.cmd(&["compress", "--format", format, file.to_str().unwrap()]);
+        let out = crate::support::run_with_closed_stdout(c);
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn output_keeps_the_inputs_final_newline() {
+    let env = Env::new();
+    for (input, flags) in [
+        (log_records(300, 5) + "\n", vec!["compress"]),
+        (log_records(300, 5) + "\n", vec!["compress", "--valid-json"]),
+        (log_records(300, 5) + "\n", vec!["compress", "--lossless"]),
+    ] {
+        let out = env.ok_str(&flags, &input);
+        assert!(out.len() < input.len(), "{flags:?} did not compress");
+        assert!(
+            out.ends_with('\n') && !out.ends_with("\n\n"),
+            "{flags:?}: {out}"
+        );
+    }
+    // Without a final newline, none is added.
+    let out = env.ok_str(&["compress"], log_records(300, 5));
+    assert!(!out.ends_with('\n'), "{out}");
+}
+
+#[test]
+fn input_passed_through_uncounted_is_never_reported_as_zero_tokens() {
+    let env = Env::new();
+    let binary: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 256) as u8).collect();
+    let out = env.run(&["compress", "--stats"], &binary);
+    assert_eq!(out.stdout, binary);
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "headroom: -: 4,096 bytes passed through unchanged (binary or not UTF-8), not counted\n"
+    );
+    let json = env.ok_str(&["compress", "--format", "json"], &binary);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        v["tokens_before"].is_null() && v["tokens_after"].is_null(),
+        "{v}"
+    );
+    // Over the size limit: passed through whole, with its real size.
+    let big = "2024-01-01 INFO ok\n".repeat(64 * 1024 * 1024 / 19 + 1);
+    let file = env.file("big.log", &big);
+    let out = env.run(&["compress", "--stats", file.to_str().unwrap()], "");
+    assert!(out.status.success());
+    assert_eq!(out.stdout.len(), big.len());
+    let stats = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stats.contains("bytes passed through unchanged (larger than 64 MiB), not counted"),
+        "{stats}"
+    );
+}

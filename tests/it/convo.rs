@@ -330,3 +330,16 @@ fn bench_transcripts_keep_pairs_text_and_needles() {
         }
     }
 }
+
+#[test]
+fn fit_on_a_transcript_gives_the_real_reason() {
+    let env = Env::new();
+    let out = env.run(&["compress", "--fit", "100"], transcript());
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("still exceed --fit 100: a transcript is a record on disk, not a request"),
+        "{err}"
+    );
+}

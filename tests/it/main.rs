@@ -10,6 +10,8 @@ mod support;
 mod code;
 /// `headroom compress` on JSON: invariants, flags, formats, bad input.
 mod compress;
+/// Configuration and store problems: one warning each, output never lost.
+mod config;
 /// Whole conversations (OpenAI, Anthropic, transcripts): splicing, pairing, prefix stability, --fit.
 mod convo;
 /// `headroom compress` on diffs: headers and changes kept, context trimmed, summaries.
@@ -22,6 +24,8 @@ mod html;
 mod log;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
+/// `headroom proxy`: real SDKs and raw HTTP through the binary to a fake upstream.
+mod proxy;
 /// `headroom retrieve`: exact originals, --query, --list, misses.
 mod retrieve;
 /// `headroom compress` on search results: grouping, query, exact paths and line numbers.

@@ -131,3 +131,63 @@ fn the_store_is_private() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn query_is_found_as_written_or_nothing_is_printed() {
+    let env = Env::new();
+    let log: String = (1..=300)
+        .map(|i| format!("2024-01-01 INFO worker_fn {i} processed job {i} ok (queue=main)\n"))
+        .collect();
+    let h = compressed_hash(&env, &log);
+    // Not a pattern: '(' is the character, in every line.
+    let out = env.run(&["retrieve", &h, "--query", "("], "");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 300);
+    // A word that occurs nowhere matches nothing, and says so; no line that
+    // shares only `fn` with it (`worker_fn`).
+    let out = env.run(&["retrieve", &h, "--query", "nonexistent_fn"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "headroom: no lines match 'nonexistent_fn' (searched 300)\n"
+    );
+    let out = env.ok_str(&["retrieve", &h, "--query", "job 17 ok"], "");
+    assert_eq!(
+        out,
+        "17:2024-01-01 INFO worker_fn 17 processed job 17 ok (queue=main)\n"
+    );
+}
+
+#[test]
+fn list_limit_zero_lists_every_entry() {
+    let env = Env::new();
+    let a = compressed_hash(&env, &log_records(200, 5));
+    let b = compressed_hash(&env, &log_records(200, 6));
+    let out = env.ok_str(&["retrieve", "--list", "--limit", "0"], "");
+    assert!(out.contains(&a) && out.contains(&b), "{out}");
+    let one = env.ok_str(&["retrieve", "--list", "--limit", "1"], "");
+    assert!(one.contains(&b) && !one.contains(&a), "{one}");
+}
+
+#[test]
+fn an_original_evicted_for_size_names_the_size_cap() {
+    let env = Env::new();
+    let compress = |input: String| {
+        let mut c = env.cmd(&["compress"]);
+        c.env("HEADROOM_MAX_STORE_MB", "1");
+        let out = crate::support::run_with_stdin(c, input.as_bytes());
+        hashes(&String::from_utf8(out.stdout).unwrap()).remove(0)
+    };
+    let first = compress(log_records(4000, 5));
+    compress(log_records(4000, 6));
+    let out = env.run(&["retrieve", &first], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("evicted to keep the store under its size cap")
+            && err.contains("HEADROOM_MAX_STORE_MB sets the cap")
+            && !err.contains("HEADROOM_TTL"),
+        "{err}"
+    );
+}

@@ -60,7 +60,7 @@ fn one_request_gets_a_detailed_report_and_nothing_is_stored() {
         assert!(out.contains(part), "missing {part}: {out}");
     }
     assert!(out.contains("headroom would have saved "));
-    assert!(out.contains("across 1 sessions"));
+    assert!(out.contains("across 1 session\n"), "{out}");
     assert!(!env.store_path().exists(), "simulate wrote the store");
 }
 
@@ -133,7 +133,7 @@ fn a_folder_of_mixed_formats_reports_each_file() {
     assert!(
         stdout.contains("claude-code") && stdout.contains("codex") && stdout.contains("anthropic")
     );
-    assert!(stdout.contains("1 malformed lines skipped"), "{stdout}");
+    assert!(stdout.contains("1 malformed line skipped"), "{stdout}");
     assert!(
         stdout.contains("across 3 sessions (2 files skipped)"),
         "{stdout}"
@@ -157,7 +157,10 @@ fn markdown_tables() {
         "",
     );
     assert!(out.contains("| block kind"), "{out}");
-    assert!(out.contains("codex, 4 messages, 1/1 tool calls paired"));
+    assert!(
+        out.contains("codex, 4 messages, 1/1 tool call paired"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -166,4 +169,53 @@ fn nothing_simulatable_fails() {
     let file = env.file("empty.json", "");
     let out = env.run(&["simulate", file.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn the_files_model_drives_pricing_and_the_tokenizer_note() {
+    let env = Env::new();
+    let file = env.file("request.json", anthropic_request(&sre_messages(2)));
+    let path = file.to_str().unwrap();
+    let out = env.ok_str(&["simulate", path], "");
+    assert!(
+        out.contains("estimated cost (claude-sonnet-4 prices, "),
+        "{out}"
+    );
+    assert!(
+        out.contains("token counts are estimates (o200k_base) for claude-sonnet-4-5"),
+        "{out}"
+    );
+    // A model the user names wins over the file's.
+    let out = env.ok_str(&["simulate", "--model", "gpt-4.1", path], "");
+    assert!(out.contains("estimated cost (gpt-4.1 prices, "), "{out}");
+    assert!(!out.contains("token counts are estimates"), "{out}");
+}
+
+#[test]
+fn a_request_is_priced_with_its_own_call() {
+    let env = Env::new();
+    let messages = sre_messages(2);
+    let assistant_turns = messages.iter().filter(|m| m["role"] == "assistant").count();
+    let file = env.file("request.json", anthropic_request(&messages));
+    let out = env.ok_str(
+        &["simulate", "--format", "json", file.to_str().unwrap()],
+        "",
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let calls = v["sessions"][0]["cost"]["calls"].as_u64().unwrap() as usize;
+    assert_eq!(calls, assistant_turns + 1, "{out}");
+}
+
+#[test]
+fn a_closed_output_pipe_ends_json_reports_quietly() {
+    let env = Env::new();
+    let file = env.file("request.json", anthropic_request(&sre_messages(2)));
+    let c = env.cmd(&["simulate", "--format", "json", file.to_str().unwrap()]);
+    let out = crate::support::run_with_closed_stdout(c);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -188,7 +188,11 @@ fn render(blocks: &[Block], plan: &Plan, ctx: &Context) -> Rendered {
         && let Some(hash) = &plan.hash
     {
         let line = ctx.marker_line(
-            &format!("{} unchanged context lines omitted", t.context_omitted),
+            &format!(
+                "{} unchanged context line{} omitted",
+                t.context_omitted,
+                if t.context_omitted == 1 { "" } else { "s" }
+            ),
             hash,
         );
         push(&mut out, &line);

@@ -442,8 +442,11 @@ fn render(
     if let Some(marker) = marker {
         if p.unlisted_files > 0 {
             let line = format!(
-                "… {} matches in {} more files",
-                p.unlisted_matches, p.unlisted_files
+                "… {} match{} in {} more file{}",
+                p.unlisted_matches,
+                if p.unlisted_matches == 1 { "" } else { "es" },
+                p.unlisted_files,
+                if p.unlisted_files == 1 { "" } else { "s" },
             );
             p.push(&line);
         }

@@ -69,6 +69,8 @@ impl Env {
     }
 }
 
+pub mod upstream;
+
 pub fn run_with_stdin(mut c: Command, stdin: &[u8]) -> Output {
     let mut child = c
         .stdin(Stdio::piped())
@@ -121,4 +123,17 @@ pub fn log_records(n: usize, error_at: usize) -> String {
         })
         .collect();
     format!("[{}]", items.join(","))
+}
+
+/// Runs `c` (no stdin) with its stdout already closed by the reader, as in
+/// `headroom … | head -c 10` once head has exited.
+pub fn run_with_closed_stdout(mut c: Command) -> Output {
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
 }

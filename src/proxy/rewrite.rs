@@ -1,0 +1,230 @@
+//! Request-body compression: the tool results of a conversation go through
+//! the pipeline and are spliced into the original bytes; everything else is
+//! forwarded byte for byte. Runs on the blocking pool under a time budget;
+//! a panic, an overrun or a body that is not a conversation forwards the
+//! original.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::ccr::Sink;
+use crate::compress::Context;
+use crate::convo::{self, LeafMemo};
+use crate::pipeline::Outcome;
+use crate::tokens::{self, Encoding};
+
+/// What compression did to one request body.
+#[derive(Debug, Default)]
+pub struct Rewritten {
+    /// The body to send, when it changed.
+    pub body: Option<String>,
+    pub model: Option<String>,
+    pub stream: bool,
+    /// Tokens of the tool results compressed, before and after.
+    pub tokens_before: u64,
+    pub tokens_after: u64,
+    /// Content kinds compressed, sorted, unique.
+    pub kinds: Vec<String>,
+}
+
+/// The request fields the proxy reads besides the conversation.
+#[derive(serde::Deserialize)]
+struct Head {
+    model: Option<String>,
+    stream: Option<bool>,
+}
+
+/// The model and stream flag of a body, when it is a JSON object.
+pub fn head(body: &[u8]) -> (Option<String>, bool) {
+    match serde_json::from_slice::<Head>(body) {
+        Ok(h) => (h.model, h.stream.unwrap_or(false)),
+        Err(_) => (None, false),
+    }
+}
+
+/// Compresses the tool results of `body`. Pure apart from the store and
+/// the memo: the same body gives the same bytes on every call.
+pub fn rewrite(
+    body: &[u8],
+    sink: Option<&dyn Sink>,
+    memo: &Memo,
+    lossy_min_tokens: usize,
+) -> Rewritten {
+    let (model, stream) = head(body);
+    let mut out = Rewritten {
+        model,
+        stream,
+        ..Rewritten::default()
+    };
+    let Ok(text) = std::str::from_utf8(body) else {
+        return out;
+    };
+    let Some(conv) = convo::parse(text) else {
+        return out;
+    };
+    let (encoding, _) = Encoding::for_model(out.model.as_deref().unwrap_or(""));
+    let cost = move |s: &str| tokens::count(s, encoding);
+    let ctx = Context {
+        query: Default::default(),
+        lossless: sink.is_none(),
+        valid_json: false,
+        sink,
+        // No retrieve tool is offered to the model yet, so markers name the
+        // command (agents with a shell can run it; /v1/retrieve serves the rest).
+        via: crate::ccr::RetrieveVia::Cli,
+        cost: &cost,
+        lossy_min_tokens,
+    };
+    let view = MemoFor { memo, encoding };
+    let c = convo::compress_memo(text, &conv, &ctx, None, Some(&view));
+    let mut kinds: Vec<String> = Vec::new();
+    for leaf in c.leaves.iter().filter(|l| l.replacement.is_some()) {
+        out.tokens_before += leaf.tokens_before as u64;
+        out.tokens_after += leaf.tokens_after as u64;
+        if let Some(k) = leaf.kind {
+            kinds.push(k.name().to_string());
+        }
+    }
+    kinds.sort();
+    kinds.dedup();
+    out.kinds = kinds;
+    if c.output.len() < text.len() {
+        out.body = Some(c.output);
+    } else {
+        out.tokens_after = out.tokens_before;
+    }
+    out
+}
+
+/// Compressed tool results by (content, query, settings) and tokenizer,
+/// bounded by total bytes; the oldest entries go first.
+pub struct Memo {
+    cap: usize,
+    inner: Mutex<MemoInner>,
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+}
+
+#[derive(Default)]
+struct MemoInner {
+    map: HashMap<(Encoding, [u8; 32]), Outcome>,
+    order: VecDeque<(Encoding, [u8; 32])>,
+    bytes: usize,
+}
+
+impl Memo {
+    pub fn new(cap: usize) -> Memo {
+        Memo {
+            cap,
+            inner: Mutex::new(MemoInner::default()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Entries and bytes held.
+    pub fn size(&self) -> (usize, usize) {
+        let m = self.lock();
+        (m.map.len(), m.bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn weight(o: &Outcome) -> usize {
+    o.output.len() + o.hashes.iter().map(String::len).sum::<usize>() + 128
+}
+
+struct MemoFor<'a> {
+    memo: &'a Memo,
+    encoding: Encoding,
+}
+
+impl LeafMemo for MemoFor<'_> {
+    fn get(&self, key: &[u8; 32]) -> Option<Outcome> {
+        let found = self.memo.lock().map.get(&(self.encoding, *key)).cloned();
+        let counter = if found.is_some() {
+            &self.memo.hits
+        } else {
+            &self.memo.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn put(&self, key: [u8; 32], outcome: &Outcome) {
+        let w = weight(outcome);
+        if w > self.memo.cap {
+            return;
+        }
+        let mut m = self.memo.lock();
+        let k = (self.encoding, key);
+        if m.map.insert(k, outcome.clone()).is_some() {
+            return;
+        }
+        m.order.push_back(k);
+        m.bytes += w;
+        while m.bytes > self.memo.cap {
+            let Some(old) = m.order.pop_front() else {
+                break;
+            };
+            if let Some(o) = m.map.remove(&old) {
+                m.bytes -= weight(&o);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ccr::HashOnlySink;
+
+    fn body(turns: usize) -> String {
+        let rows: Vec<String> = (0..300)
+            .map(|i| format!(r#"{{"id":{i},"status":"ok","region":"eu-west-1","latency_ms":{}}}"#, i % 7))
+            .collect();
+        let result = serde_json::to_string(&format!("[{}]", rows.join(","))).unwrap();
+        let mut msgs = vec![r#"{"role":"user","content":"list the regions"}"#.to_string()];
+        for t in 0..turns {
+            msgs.push(format!(
+                r#"{{"role":"assistant","content":null,"tool_calls":[{{"id":"c{t}","type":"function","function":{{"name":"q","arguments":"{{}}"}}}}]}}"#
+            ));
+            msgs.push(format!(r#"{{"role":"tool","tool_call_id":"c{t}","content":{result}}}"#));
+        }
+        format!(r#"{{"model":"gpt-4o","stream":true,"messages":[{}],"x_unknown":{{"a": 1}}}}"#, msgs.join(","))
+    }
+
+    #[test]
+    fn splices_and_memoizes() {
+        let memo = Memo::new(1 << 20);
+        let one = body(1);
+        let r = rewrite(one.as_bytes(), Some(&HashOnlySink), &memo, 50);
+        let out = r.body.expect("compressed");
+        assert!(out.len() < one.len());
+        assert!(out.ends_with(r#"],"x_unknown":{"a": 1}}"#));
+        assert_eq!(r.model.as_deref(), Some("gpt-4o"));
+        assert!(r.stream);
+        assert_eq!(r.kinds, ["json"]);
+        assert!(r.tokens_after < r.tokens_before);
+        assert_eq!(memo.misses.load(Ordering::Relaxed), 1);
+        // The next turn repeats the first result byte for byte (same query:
+        // same call arguments, same last user message) from the memo.
+        let two = rewrite(body(2).as_bytes(), Some(&HashOnlySink), &memo, 50);
+        let out2 = two.body.unwrap();
+        let prefix = out.find(r#"]}"#).map(|_| &out[..out.len() - 30]).unwrap();
+        assert!(out2.starts_with(prefix));
+        assert!(memo.hits.load(Ordering::Relaxed) >= 1);
+    }
+
+    #[test]
+    fn not_a_conversation_is_left_alone() {
+        let memo = Memo::new(1 << 20);
+        for b in [&b"{not json"[..], b"{\"model\":\"m\",\"input\":\"hi\"}", &[0xff, 0xfe]] {
+            assert!(rewrite(b, Some(&HashOnlySink), &memo, 50).body.is_none());
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! The handlers: the ops endpoints (`/health`, `/stats`, `/metrics`,
+//! `/v1/compress`, `/v1/retrieve`) and the proxy itself, which takes every
+//! other method and path.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State as AxState};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::relay::{End, OnEnd, Relay, UsageTap};
+use super::rewrite::{self, Rewritten};
+use super::stats;
+use super::upstream::{self, Provider, Route};
+use super::{LogFormat, Mode, State};
+use crate::ccr::Sink;
+use crate::ccr::store::{Lookup, OriginalStore};
+use crate::usage::{Record, Source, now_ms};
+
+type Shared = Arc<State>;
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/stats", get(stats_json))
+        .route("/metrics", get(metrics))
+        .route("/v1/compress", post(compress))
+        .route("/v1/retrieve", post(retrieve_post))
+        .route("/v1/retrieve/{hash}", get(retrieve_get))
+        .fallback(proxy)
+        .with_state(state)
+}
+
+// ---- ops endpoints -------------------------------------------------------
+
+/// Whether an ops request carries the proxy's token (when one is set).
+fn authorized(state: &State, headers: &HeaderMap) -> bool {
+    let Some(token) = &state.config.auth_token else {
+        return true;
+    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let own = headers
+        .get("x-headroom-token")
+        .and_then(|v| v.to_str().ok());
+    [bearer, own]
+        .into_iter()
+        .flatten()
+        .any(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn unauthorized() -> Response {
+    json_response(
+        StatusCode::UNAUTHORIZED,
+        json!({"error": "headroom: this endpoint needs the proxy's --auth-token (Authorization: Bearer TOKEN)"}),
+    )
+}
+
+async fn health(AxState(st): AxState<Shared>, headers: HeaderMap) -> Response {
+    if !authorized(&st, &headers) {
+        return unauthorized();
+    }
+    let store = match (&st.config.store, &st.store) {
+        (None, _) => "disabled".to_string(),
+        (Some(_), Some(_)) => "ok".to_string(),
+        (Some(p), None) => format!("unavailable: {}", p.display()),
+    };
+    json_response(
+        StatusCode::OK,
+        json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "uptime_secs": st.started.elapsed().as_secs_f64(),
+            "mode": match st.config.mode { Mode::Compress => "compress", Mode::Passthrough => "passthrough" },
+            "upstreams": {"openai": st.config.openai_base, "anthropic": st.config.anthropic_base},
+            "store": store,
+        }),
+    )
+}
+
+async fn stats_json(AxState(st): AxState<Shared>, headers: HeaderMap) -> Response {
+    if !authorized(&st, &headers) {
+        return unauthorized();
+    }
+    json_response(
+        StatusCode::OK,
+        serde_json::to_value(stats::snapshot(&st)).unwrap_or_default(),
+    )
+}
+
+async fn metrics(AxState(st): AxState<Shared>, headers: HeaderMap) -> Response {
+    if !authorized(&st, &headers) {
+        return unauthorized();
+    }
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        stats::metrics(&st),
+    )
+        .into_response()
+}
+
+/// A provider request body (or a bare messages list) in; the compressed
+/// body and its counts out, as `headroom compress` gives for the same input.
+async fn compress(AxState(st): AxState<Shared>, req: Request) -> Response {
+    if !authorized(&st, req.headers()) {
+        return unauthorized();
+    }
+    let body = match read_body(&st, req.into_body()).await {
+        Ok(b) => b,
+        Err(status) => {
+            return json_response(status, json!({"error": "headroom: cannot read the body"}));
+        }
+    };
+    let st2 = Arc::clone(&st);
+    let out = tokio::task::spawn_blocking(move || {
+        let sink = st2.store.as_deref().map(|s| s as &dyn Sink);
+        let (encoding, exact) = crate::tokens::Encoding::for_model(
+            rewrite::head(&body).0.as_deref().unwrap_or(""),
+        );
+        let cost = move |s: &str| crate::tokens::count(s, encoding);
+        let ctx = crate::compress::Context {
+            query: Default::default(),
+            lossless: sink.is_none(),
+            valid_json: false,
+            sink,
+            via: crate::ccr::RetrieveVia::Cli,
+            cost: &cost,
+            lossy_min_tokens: st2.config.lossy_min_tokens,
+        };
+        let o = crate::pipeline::run(&body, None, &ctx);
+        json!({
+            "body": String::from_utf8_lossy(&o.output),
+            "kind": o.kind.map(|k| k.name()),
+            "tokens_before": o.tokens_before,
+            "tokens_after": o.tokens_after,
+            "transforms": o.transforms,
+            "hashes": o.hashes,
+            "encoding": encoding.name(),
+            "estimated": !exact,
+        })
+    })
+    .await;
+    match out {
+        Ok(v) => json_response(StatusCode::OK, v),
+        Err(_) => json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": "headroom: compression failed"}),
+        ),
+    }
+}
+
+async fn retrieve_get(
+    AxState(st): AxState<Shared>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+) -> Response {
+    if !authorized(&st, &headers) {
+        return unauthorized();
+    }
+    retrieve(&st, hash, None).await
+}
+
+#[derive(serde::Deserialize)]
+struct RetrieveReq {
+    hash: String,
+    query: Option<String>,
+}
+
+async fn retrieve_post(AxState(st): AxState<Shared>, req: Request) -> Response {
+    if !authorized(&st, req.headers()) {
+        return unauthorized();
+    }
+    let Ok(body) = read_body(&st, req.into_body()).await else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "headroom: cannot read the body"}),
+        );
+    };
+    match serde_json::from_slice::<RetrieveReq>(&body) {
+        Ok(r) => retrieve(&st, r.hash, r.query).await,
+        Err(e) => json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": format!("headroom: expected {{\"hash\": \"…\", \"query\": \"…\"}}: {e}")}),
+        ),
+    }
+}
+
+async fn retrieve(st: &Shared, hash: String, query: Option<String>) -> Response {
+    let hash = hash.trim().trim_start_matches("hash=").to_ascii_lowercase();
+    if !crate::ccr::is_hash(&hash) {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": format!("headroom: invalid hash '{hash}': expected the 16 hex digits a marker prints")}),
+        );
+    }
+    let Some(store) = st.store.clone() else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"error": "headroom: this proxy runs without a store"}),
+        );
+    };
+    let h = hash.clone();
+    let found = tokio::task::spawn_blocking(move || store.get(&h)).await;
+    match found {
+        Ok(Ok(Lookup::Found(e))) => {
+            let text = String::from_utf8_lossy(&e.original).into_owned();
+            let content = match query.as_deref().filter(|q| !q.trim().is_empty()) {
+                None => text,
+                Some(q) => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    let idx = crate::relevance::matches(
+                        &lines,
+                        &crate::relevance::Query::parse(q),
+                        usize::MAX,
+                    );
+                    idx.into_iter()
+                        .map(|i| format!("{}:{}", i + 1, lines[i]))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            };
+            json_response(
+                StatusCode::OK,
+                json!({"hash": hash, "kind": e.kind, "original": content}),
+            )
+        }
+        Ok(Ok(Lookup::Gone { reason, .. })) => json_response(
+            StatusCode::GONE,
+            json!({"error": format!("headroom: the original for {hash} {reason}; re-run the command that produced it")}),
+        ),
+        Ok(Ok(Lookup::Missing)) => json_response(
+            StatusCode::NOT_FOUND,
+            json!({"error": format!("headroom: no original stored under {hash}")}),
+        ),
+        _ => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": "headroom: the store cannot be read"}),
+        ),
+    }
+}
+
+async fn read_body(st: &State, body: Body) -> Result<bytes::Bytes, StatusCode> {
+    axum::body::to_bytes(body, st.config.body_limit)
+        .await
+        .map_err(|e| {
+            // axum reports the limit only in the error's text.
+            if e.to_string().contains("length limit") {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            }
+        })
+}
+
+// ---- the proxy -----------------------------------------------------------
+
+/// An error in the provider's own shape, so its SDK reports it properly.
+fn provider_error(provider: Provider, status: StatusCode, message: &str) -> Response {
+    let body = match provider {
+        Provider::Anthropic => json!({
+            "type": "error",
+            "error": {"type": anthropic_error_type(status), "message": message},
+        }),
+        Provider::OpenAi => json!({
+            "error": {"message": message, "type": "headroom_error", "param": null, "code": null},
+        }),
+    };
+    json_response(status, body)
+}
+
+fn anthropic_error_type(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "request_too_large",
+        StatusCode::BAD_REQUEST => "invalid_request_error",
+        _ => "api_error",
+    }
+}
+
+fn is_true(headers: &HeaderMap, name: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+}
+
+async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
+    let start = Instant::now();
+    let time_ms = now_ms();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let route = Route::of(&parts.method, &path, &parts.headers);
+    let mut record = Record::new(time_ms, Source::Proxy);
+    record.provider = Some(route.provider.name().to_string());
+    record.agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(120).collect());
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        // Codex tries a WebSocket for Responses first; 426 sends it straight
+        // to plain HTTP.
+        return provider_error(
+            route.provider,
+            StatusCode::UPGRADE_REQUIRED,
+            "headroom: WebSocket is not supported here; use HTTP",
+        );
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let too_large = || {
+        provider_error(
+            route.provider,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "headroom: request body is larger than the proxy's limit of {} bytes (--max-body-mb)",
+                st.config.body_limit
+            ),
+        )
+    };
+    if declared.is_some_and(|n| n > st.config.body_limit) {
+        finish(&st, &parts.method, &path, record, "413", start, false);
+        return too_large();
+    }
+    let body = match read_body(&st, body).await {
+        Ok(b) => b,
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => {
+            finish(&st, &parts.method, &path, record, "413", start, false);
+            return too_large();
+        }
+        Err(status) => {
+            return provider_error(
+                route.provider,
+                status,
+                "headroom: cannot read the request body",
+            );
+        }
+    };
+    let bypass = is_true(&parts.headers, "x-headroom-bypass");
+    let encoded = parts.headers.contains_key(header::CONTENT_ENCODING);
+    let compress = route.compressible && st.config.mode == Mode::Compress && !bypass && !encoded;
+    if bypass {
+        st.stats.bypassed();
+    }
+    let mut send = body.clone();
+    if compress {
+        let r = rewrite_within_budget(&st, body.clone()).await;
+        record.model = r.model.clone();
+        if let Some(new) = r.body {
+            record.tokens_before = r.tokens_before;
+            record.tokens_after = r.tokens_after;
+            record.kinds = r.kinds;
+            send = bytes::Bytes::from(new);
+        }
+    } else if route.compressible {
+        record.model = rewrite::head(&body).0;
+    }
+    let url = upstream::url(&st.config, route.provider, parts.uri.path_and_query().map_or(path.as_str(), |p| p.as_str()));
+    let headers = upstream::request_headers(&parts.headers, route.compressible);
+    let sent = Instant::now();
+    record.overhead_ms = sent.duration_since(start).as_secs_f64() * 1e3;
+    let resp = st
+        .client
+        .request(parts.method.clone(), url)
+        .headers(headers)
+        .body(send)
+        .send()
+        .await;
+    let resp = match resp {
+        Ok(r) => r,
+        Err(e) => {
+            let status = if e.is_timeout() {
+                StatusCode::GATEWAY_TIMEOUT
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            // The reqwest error names the URL, never headers or the body.
+            let msg = format!("headroom: upstream {} unreachable: {e}", route.provider.name());
+            finish(&st, &parts.method, &path, record, status.as_str(), start, true);
+            return provider_error(route.provider, status, &msg);
+        }
+    };
+    let status = resp.status();
+    let out_headers = upstream::response_headers(resp.headers());
+    let content_type = out_headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let encoded = out_headers.contains_key(header::CONTENT_ENCODING);
+    let tap = if encoded {
+        UsageTap::new(None)
+    } else {
+        UsageTap::new(content_type.as_deref())
+    };
+    let on_end = Box::new(Finish {
+        state: Arc::clone(&st),
+        method: parts.method.clone(),
+        path,
+        record,
+        status,
+        start,
+    });
+    let relay = Relay::new(Box::pin(resp.bytes_stream()), tap, on_end);
+    let mut response = Response::new(Body::from_stream(relay));
+    *response.status_mut() = status;
+    *response.headers_mut() = out_headers;
+    response
+}
+
+/// Runs [`rewrite::rewrite`] on the blocking pool. A panic or an overrun
+/// forwards the original (an overrun's result still lands in the memo, so
+/// the next turn gets it for free).
+async fn rewrite_within_budget(st: &Shared, body: bytes::Bytes) -> Rewritten {
+    let st2 = Arc::clone(st);
+    let work = tokio::task::spawn_blocking(move || {
+        let sink = st2.store.as_deref().map(|s| s as &dyn Sink);
+        rewrite::rewrite(&body, sink, &st2.memo, st2.config.lossy_min_tokens)
+    });
+    match tokio::time::timeout(st.config.budget, work).await {
+        Ok(Ok(r)) => r,
+        _ => {
+            st.stats.fail_open();
+            Rewritten::default()
+        }
+    }
+}
+
+struct Finish {
+    state: Shared,
+    method: Method,
+    path: String,
+    record: Record,
+    status: StatusCode,
+    start: Instant,
+}
+
+impl OnEnd for Finish {
+    fn done(self: Box<Self>, end: End, tap: UsageTap) {
+        let Finish {
+            state,
+            method,
+            path,
+            mut record,
+            status,
+            start,
+        } = *self;
+        record.upstream = tap.usage;
+        let status_text = match end {
+            End::Complete => status.as_str().to_string(),
+            End::Dropped => "dropped".to_string(),
+            End::Cancelled => "cancelled".to_string(),
+        };
+        let error = end == End::Dropped || status.is_client_error() || status.is_server_error();
+        finish(&state, &method, &path, record, &status_text, start, error);
+    }
+}
+
+/// Counts, logs and records a finished request.
+fn finish(
+    st: &State,
+    method: &Method,
+    path: &str,
+    mut record: Record,
+    status: &str,
+    start: Instant,
+    error: bool,
+) {
+    record.status = status.to_string();
+    st.stats.add(&record, error);
+    log_line(st, method, path, &record, start);
+    if let Some(w) = &st.usage {
+        w.record(record);
+    }
+}
+
+fn log_line(st: &State, method: &Method, path: &str, r: &Record, start: Instant) {
+    let total_ms = start.elapsed().as_secs_f64() * 1e3;
+    match st.config.log {
+        LogFormat::Off => {}
+        LogFormat::Text => eprintln!(
+            "headroom: {method} {path} {} model={} saved={} tokens overhead={:.2}ms total={:.0}ms",
+            r.status,
+            r.model.as_deref().unwrap_or("-"),
+            r.tokens_saved(),
+            r.overhead_ms,
+            total_ms,
+        ),
+        LogFormat::Json => eprintln!(
+            "{}",
+            json!({
+                "time_ms": r.time_ms,
+                "method": method.as_str(),
+                "path": path,
+                "provider": r.provider,
+                "model": r.model,
+                "status": r.status,
+                "tokens_before": r.tokens_before,
+                "tokens_after": r.tokens_after,
+                "tokens_saved": r.tokens_saved(),
+                "kinds": r.kinds,
+                "overhead_ms": r.overhead_ms,
+                "total_ms": total_ms,
+            })
+        ),
+    }
+}
