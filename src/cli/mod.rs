@@ -8,6 +8,7 @@ mod proxy;
 mod retrieve;
 mod simulate;
 mod store;
+mod wrap;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ pub enum Command {
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
     Proxy(proxy::Args),
+    Wrap(wrap::Args),
     Completions(generate::CompletionsArgs),
 }
 
@@ -48,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Wrap(args) => wrap::run(args),
         Command::Completions(args) => generate::completions(args),
     };
     match result {

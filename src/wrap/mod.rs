@@ -14,6 +14,7 @@ pub mod codex;
 pub mod cursor;
 pub mod generic;
 pub mod process;
+pub mod session;
 pub mod summary;
 
 use std::ffi::OsString;

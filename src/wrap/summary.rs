@@ -1,7 +1,10 @@
-//! The line printed on stderr when the wrapped agent exits: requests, input
-//! tokens before → after, the share saved, an estimate in dollars for the
+//! The line printed on stderr when the wrapped agent exits: requests, tokens
+//! of the tool results the agent sent before → after compression (what the
+//! proxy counts; the rest of each request passes unchanged), the share saved, an estimate in dollars for the
 //! models used, and retrieval calls. The figures are the proxy's `/stats`
 //! for the session.
+
+use serde_json::Value;
 
 use crate::pricing;
 
@@ -9,7 +12,7 @@ use crate::pricing;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Session {
     pub requests: u64,
-    /// Tokens of what the agent sent and of what went upstream.
+    /// Tokens of the tool results the agent sent, and of what went upstream for them.
     pub tokens_before: u64,
     pub tokens_after: u64,
     pub retrievals: u64,
@@ -32,13 +35,43 @@ impl Session {
         (usd, all_priced)
     }
 
+    /// The session's share of a proxy's `/stats`: `after` less `before`
+    /// (`None` for a proxy started for the session).
+    pub fn between(before: Option<&Value>, after: &Value) -> Session {
+        let num = |v: Option<&Value>, path: &[&str]| {
+            let mut v = v;
+            for key in path {
+                v = v.and_then(|v| v.get(key));
+            }
+            v.and_then(Value::as_i64).unwrap_or(0)
+        };
+        let delta = |path: &[&str]| (num(Some(after), path) - num(before, path)).max(0) as u64;
+        let mut saved_by_model = Vec::new();
+        if let Some(models) = after.get("by_model").and_then(Value::as_object) {
+            for model in models.keys() {
+                let path = ["by_model", model.as_str(), "tokens_saved"];
+                let saved = num(Some(after), &path) - num(before, &path);
+                if saved != 0 {
+                    saved_by_model.push((model.clone(), saved));
+                }
+            }
+        }
+        Session {
+            requests: delta(&["requests"]),
+            tokens_before: delta(&["tokens", "tokens_before"]),
+            tokens_after: delta(&["tokens", "tokens_after"]),
+            retrievals: delta(&["retrievals"]),
+            saved_by_model,
+        }
+    }
+
     /// The one line, without a trailing newline.
     pub fn line(&self) -> String {
         if self.requests == 0 {
             return "headroom: no model requests went through headroom".into();
         }
         let mut out = format!(
-            "headroom: {} {}, {} → {} input tokens ({})",
+            "headroom: {} {}, {} → {} tool-result tokens ({})",
             self.requests,
             plural(self.requests, "request", "requests"),
             compact(self.tokens_before),
@@ -112,7 +145,7 @@ mod tests {
         };
         assert_eq!(
             s.line(),
-            "headroom: 37 requests, 1.9M → 1.1M input tokens (−41%), ≈ $2.34 saved, 3 retrievals; details: headroom report"
+            "headroom: 37 requests, 1.9M → 1.1M tool-result tokens (−41%), ≈ $2.34 saved, 3 retrievals; details: headroom report"
         );
     }
 
@@ -127,7 +160,7 @@ mod tests {
         };
         assert_eq!(
             s.line(),
-            "headroom: 1 request, 100 → 105 input tokens (+5%), 1 retrieval; details: headroom report"
+            "headroom: 1 request, 100 → 105 tool-result tokens (+5%), 1 retrieval; details: headroom report"
         );
         let mixed = Session {
             saved_by_model: vec![("gpt-4.1".into(), 1_000_000), ("local".into(), 10)],
@@ -146,6 +179,28 @@ mod tests {
             Session::default().line(),
             "headroom: no model requests went through headroom"
         );
+    }
+
+    #[test]
+    fn a_reused_proxys_session_is_the_difference_of_its_stats() {
+        let before = serde_json::json!({"requests": 5, "retrievals": 1,
+            "tokens": {"tokens_before": 1000, "tokens_after": 400},
+            "by_model": {"gpt-4.1": {"tokens_saved": 600}}});
+        let after = serde_json::json!({"requests": 7, "retrievals": 2,
+            "tokens": {"tokens_before": 3000, "tokens_after": 900},
+            "by_model": {"gpt-4.1": {"tokens_saved": 1100}, "claude-sonnet-4": {"tokens_saved": 1000}}});
+        let s = Session::between(Some(&before), &after);
+        assert_eq!(
+            s,
+            Session {
+                requests: 2,
+                tokens_before: 2000,
+                tokens_after: 500,
+                retrievals: 1,
+                saved_by_model: vec![("claude-sonnet-4".into(), 1000), ("gpt-4.1".into(), 500)],
+            }
+        );
+        assert_eq!(Session::between(None, &after).requests, 7);
     }
 
     #[test]
