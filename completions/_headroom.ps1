@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('compress', 'compress', [CompletionResultType]::ParameterValue, 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)')
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
+            [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -80,6 +81,23 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'headroom;learn' {
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project directory whose sessions to learn from [default: the current directory]')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Which agent''s sessions to read')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`')
+            [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'A rule needs at least this many occurrences')
+            [CompletionResult]::new('--max-rules', '--max-rules', [CompletionResultType]::ParameterName, 'At most this many rules per project, most valuable first')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every project found in the transcripts (each gets its own files)')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write the rules (default: show them and a diff, change nothing)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'headroom;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -91,6 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('compress', 'compress', [CompletionResultType]::ParameterValue, 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)')
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
+            [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -102,6 +121,9 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;help;simulate' {
+            break
+        }
+        'headroom;help;learn' {
             break
         }
         'headroom;help;completions' {

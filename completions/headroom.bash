@@ -25,6 +25,9 @@ _headroom() {
             headroom,help)
                 cmd="headroom__subcmd__help"
                 ;;
+            headroom,learn)
+                cmd="headroom__subcmd__learn"
+                ;;
             headroom,retrieve)
                 cmd="headroom__subcmd__retrieve"
                 ;;
@@ -40,6 +43,9 @@ _headroom() {
             headroom__subcmd__help,help)
                 cmd="headroom__subcmd__help__subcmd__help"
                 ;;
+            headroom__subcmd__help,learn)
+                cmd="headroom__subcmd__help__subcmd__learn"
+                ;;
             headroom__subcmd__help,retrieve)
                 cmd="headroom__subcmd__help__subcmd__retrieve"
                 ;;
@@ -53,7 +59,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate completions help"
+            opts="-h -V --help --version compress retrieve simulate learn completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +137,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate completions help"
+            opts="compress retrieve simulate learn completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +192,20 @@ _headroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        headroom__subcmd__help__subcmd__learn)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         headroom__subcmd__help__subcmd__retrieve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -207,6 +227,52 @@ _headroom() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__learn)
+            opts="-f -h -V --project --all --apply --agent --since --min-count --max-rules --target --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -W "all claude codex" -- "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rules)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

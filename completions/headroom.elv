@@ -25,6 +25,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
+            cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -73,6 +74,22 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'headroom;learn'= {
+            cand --project 'Project directory whose sessions to learn from [default: the current directory]'
+            cand --agent 'Which agent''s sessions to read'
+            cand --since 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`'
+            cand --min-count 'A rule needs at least this many occurrences'
+            cand --max-rules 'At most this many rules per project, most valuable first'
+            cand --target 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --all 'Every project found in the transcripts (each gets its own files)'
+            cand --apply 'Write the rules (default: show them and a diff, change nothing)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'headroom;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -83,6 +100,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
+            cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -91,6 +109,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;retrieve'= {
         }
         &'headroom;help;simulate'= {
+        }
+        &'headroom;help;learn'= {
         }
         &'headroom;help;completions'= {
         }

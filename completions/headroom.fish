@@ -29,6 +29,7 @@ complete -c headroom -n "__fish_headroom_needs_command" -s V -l version -d 'Prin
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "retrieve" -d 'Print the original that a marker omitted'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s t -l type -d 'Content kind; `auto` detects it from the first few KB' -r -f -a "auto\t''
@@ -65,10 +66,25 @@ complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l top -d 'L
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l no-prefix-check -d 'Skip the prefix-stability check (it compresses the first half again)'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l project -d 'Project directory whose sessions to learn from [default: the current directory]' -r -F
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l agent -d 'Which agent\'s sessions to read' -r -f -a "all\t''
+claude\t''
+codex\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l since -d 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l min-count -d 'A rule needs at least this many occurrences' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l max-rules -d 'At most this many rules per project, most valuable first' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l target -d 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -s f -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l all -d 'Every project found in the transcripts (each gets its own files)'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l apply -d 'Write the rules (default: show them and a diff, change nothing)'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

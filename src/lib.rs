@@ -29,6 +29,7 @@ pub mod config;
 pub mod convo;
 pub mod env;
 pub mod human;
+pub mod learn;
 pub mod pipeline;
 pub mod pricing;
 pub mod proxy;

@@ -4,6 +4,7 @@ mod compress;
 mod config;
 mod exit;
 mod generate;
+mod learn;
 mod proxy;
 mod retrieve;
 mod simulate;
@@ -38,6 +39,7 @@ pub enum Command {
     Compress(compress::Args),
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
+    Learn(learn::Args),
     Proxy(proxy::Args),
     Wrap(wrap::Args),
     Completions(generate::CompletionsArgs),
@@ -49,6 +51,7 @@ pub fn main() -> ExitCode {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Learn(args) => learn::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Wrap(args) => wrap::run(args),
         Command::Completions(args) => generate::completions(args),

@@ -98,7 +98,7 @@ pub fn detect(text: &str) -> Kind {
     if log * 10 >= n * 3 {
         return Kind::Log;
     }
-    let code = lines.iter().filter(|l| is_code_line(l)).count();
+    let code = code_line_count(&lines);
     if head.starts_with("#!") || code * 10 >= n * 3 {
         return Kind::Code;
     }
@@ -287,6 +287,31 @@ fn is_log_line(l: &str) -> bool {
     date || clock || month || level || status || build
 }
 
+/// How many of `lines` read as source code. Lines of a `/* … */` block
+/// count: C headers open with long licence and API comments (`** text`),
+/// and a comment block is part of a source file, not prose.
+fn code_line_count(lines: &[&str]) -> usize {
+    let mut in_comment = false;
+    let mut n = 0;
+    for l in lines {
+        let code = is_code_line(l);
+        let starts_in_comment = in_comment || l.trim_start().starts_with("/*");
+        // Follow every opener and closer on the line, in order; in prose a
+        // `/*` (a path glob) opens nothing.
+        let mut rest = if starts_in_comment || code { *l } else { "" };
+        loop {
+            let marker = if in_comment { "*/" } else { "/*" };
+            let Some(i) = rest.find(marker) else { break };
+            in_comment = !in_comment;
+            rest = &rest[i + 2..];
+        }
+        if starts_in_comment || code {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// A line that reads as source code in one of the common languages:
 /// a keyword or declaration start, an assignment, a call statement, or a
 /// line that opens or closes a block.
@@ -471,6 +496,21 @@ mod tests {
         assert_eq!(detect(go), Kind::Code);
         let c = "/* Copyright notice\n * spanning lines\n */\n#include <stdio.h>\n\nstatic int add(int a, int b)\n{\n    int s = a + b;\n    return s;\n}\n";
         assert_eq!(detect(c), Kind::Code);
+    }
+
+    #[test]
+    fn headers_that_open_with_long_comments_are_code() {
+        let mut sqlite = String::from("/*\n");
+        for k in 0..60 {
+            sqlite.push_str(&format!(
+                "** Paragraph {k} of the licence and the API notes, in prose.\n"
+            ));
+        }
+        sqlite.push_str("*/\n#ifndef API_H\n#define API_H\n#include <stdarg.h>\n");
+        assert_eq!(detect(&sqlite), Kind::Code);
+        // A path glob in prose opens no comment.
+        let prose = "Clean the cache with rm -rf /tmp/cache/* before you start.\nThen run the tool again.\nIt rebuilds what it needs.\nNothing else is required.\n";
+        assert_eq!(detect(prose), Kind::Text);
     }
 
     #[test]

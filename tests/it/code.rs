@@ -255,3 +255,280 @@ fn numbered_file_reads_are_outlined_and_keep_their_line_numbers() {
     let hashes = support::hashes(&out);
     assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), src);
 }
+
+/// A C header of `n` documented declarations in one of the styles real
+/// headers use: export macros, `extern "C"` under `#ifdef __cplusplus`,
+/// glibc's annotation macros, zlib's `OF((…))` prototypes.
+fn header(style: &str, n: usize) -> (String, Vec<String>) {
+    let guard = format!("{}_H", style.to_uppercase());
+    let mut src = format!(
+        "/*\n** {style}.h: the public interface.\n**\n** Generated for a test; every declaration below is a fact.\n*/\n#ifndef {guard}\n#define {guard}\n#include <stddef.h>\n\n#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n"
+    );
+    if style == "glibc" {
+        src = src.replace(
+            "#ifdef __cplusplus\nextern \"C\" {\n#endif\n",
+            "__BEGIN_DECLS\n",
+        );
+    }
+    src.push_str(
+        "typedef struct handle handle;\n#define API_VERSION \"3.2.1\"\n#define API_OK 0\n\n",
+    );
+    let mut names = Vec::new();
+    for k in 0..n {
+        let name = format!("{style}_op_{k}");
+        src.push_str(&format!(
+            "/*\n** Runs operation {k} on the handle.\n**\n** The handle must be open; the result is API_OK or an error code.\n** Operation {k} never blocks and may be called from any thread.\n*/\n"
+        ));
+        let decl = match (style, k % 3) {
+            ("sqlite", 0) => format!("SQLITE_API int {name}(handle *h, int flags);\n"),
+            ("sqlite", 1) => format!("SQLITE_API SQLITE_DEPRECATED const char *{name}(handle*);\n"),
+            ("sqlite", _) => format!(
+                "SQLITE_API void *{name}(\n  handle *h,\n  size_t n,\n  void (*xDel)(void*)\n);\n"
+            ),
+            ("zlib", 0) => format!("ZEXTERN int ZEXPORT {name} OF((handle FAR *h, int level));\n"),
+            ("zlib", 1) => format!("ZEXTERN const char * ZEXPORT {name} OF((void));\n"),
+            ("zlib", _) => format!(
+                "ZEXTERN int ZEXPORTVA {name} OF((handle *h,\n                                   const char *format, ...));\n"
+            ),
+            ("glibc", 0) => {
+                format!("extern int {name} (handle *__h, int __flags) __THROW __nonnull ((1));\n")
+            }
+            ("glibc", 1) => format!(
+                "extern handle *{name} (const char *__restrict __path)\n  __attribute_malloc__ __wur;\n"
+            ),
+            ("glibc", _) => format!(
+                "extern int {name} (handle *_Nullable __h, const char *__restrict __fmt, ...)\n  __attribute__ ((__format__ (__printf__, 2, 3)));\n"
+            ),
+            ("openssl", 0) => format!("OPENSSL_EXPORT int {name}(handle *h, int flags);\n"),
+            ("openssl", 1) => format!("__owur OPENSSL_EXPORT handle *{name}(const char *path);\n"),
+            (_, _) => format!(
+                "static inline int {name}(const handle *h) {{\n    if (h == NULL) {{\n        return -1;\n    }}\n    return API_OK + {k};\n}}\n"
+            ),
+        };
+        src.push_str(&decl);
+        src.push('\n');
+        names.push(name);
+    }
+    if style == "glibc" {
+        src.push_str("__END_DECLS\n");
+    } else {
+        src.push_str("#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n");
+    }
+    src.push_str(&format!("#endif /* {guard} */\n"));
+    (src, names)
+}
+
+/// The code of a C text with its comments taken out, line by line.
+fn c_code_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_comment = false;
+    for line in text.lines() {
+        let mut code = String::new();
+        let mut rest = line;
+        loop {
+            if in_comment {
+                match rest.find("*/") {
+                    Some(i) => {
+                        in_comment = false;
+                        rest = &rest[i + 2..];
+                    }
+                    None => break,
+                }
+            } else {
+                let open = rest.find("/*");
+                let line_comment = rest.find("//");
+                match (open, line_comment) {
+                    (Some(i), l) if l.is_none_or(|l| i < l) => {
+                        code.push_str(&rest[..i]);
+                        in_comment = true;
+                        rest = &rest[i + 2..];
+                    }
+                    (_, Some(l)) => {
+                        code.push_str(&rest[..l]);
+                        break;
+                    }
+                    _ => {
+                        code.push_str(rest);
+                        break;
+                    }
+                }
+            }
+        }
+        if !code.trim().is_empty() {
+            out.push(code.trim().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn c_headers_are_outlined_with_every_declaration_kept() {
+    let env = Env::new();
+    for style in ["sqlite", "zlib", "glibc", "openssl"] {
+        let (src, names) = header(style, 40);
+        // From stdin: detection alone must take it for code.
+        let json = env.ok_str(&["compress", "--format", "json"], &src);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["kind"], "code", "{style}: {json}");
+        let out = env.ok_str(&["compress"], &src);
+        for name in &names {
+            assert!(out.contains(name.as_str()), "{style}: lost {name}:\n{out}");
+        }
+        // Every line of code is kept, in order; only comments (and the
+        // bodies of inline functions) are folded.
+        let (before, after) = (c_code_lines(&src), c_code_lines(&out));
+        if style == "openssl" {
+            assert!(
+                after.len() < before.len(),
+                "{style}: inline bodies not folded"
+            );
+            let bodies: Vec<&String> = after.iter().filter(|l| l.contains("{  }")).collect();
+            assert_eq!(bodies.len(), 13, "{style}:\n{out}");
+        } else {
+            assert_eq!(after, before, "{style}:\n{out}");
+        }
+        assert!(
+            support::tokens(&out) * 10 <= support::tokens(&src) * 7,
+            "{style}: too little saved:\n{out}"
+        );
+        let hashes = support::hashes(&out);
+        assert_eq!(hashes.len(), 1, "{style}");
+        assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), src, "{style}");
+    }
+}
+
+/// A source file of 20 functions of 8 lines (methods of a class where the
+/// language puts them there), with the row where each function starts.
+fn functions_file(lang: &str) -> (String, Vec<usize>) {
+    let (open, close) = match lang {
+        "java" => ("public class Store {\n", "}\n"),
+        "js" | "ts" => ("export class Store {\n", "}\n"),
+        _ => ("", ""),
+    };
+    let mut src = String::from(open);
+    let mut starts = Vec::new();
+    for k in 0..20 {
+        starts.push(src.lines().count());
+        let f = match lang {
+            "py" => format!(
+                "def handler_{k}(request):\n    total = 0\n    for item in request.items:\n        total += item.price * {k}\n        log_item(item, {k})\n    if total > 100:\n        total -= {k}\n    return total\n\n\n"
+            ),
+            "go" => format!(
+                "func Handler{k}(items []Item) int {{\n\ttotal := 0\n\tfor _, item := range items {{\n\t\ttotal += item.Price * {k}\n\t\tlogItem(item, {k})\n\t}}\n\treturn total\n}}\n\n"
+            ),
+            "rs" => format!(
+                "pub fn handler_{k}(items: &[Item]) -> u64 {{\n    let mut total = 0;\n    for item in items {{\n        total += item.price * {k};\n        log_item(item, {k});\n    }}\n    total\n}}\n\n"
+            ),
+            "java" => format!(
+                "    public int handler{k}(List<Item> items) {{\n        int total = 0;\n        for (Item item : items) {{\n            total += item.price * {k};\n            logItem(item, {k});\n        }}\n        return total;\n    }}\n\n"
+            ),
+            "js" => format!(
+                "  handler{k}(items) {{\n    let total = 0;\n    for (const item of items) {{\n      total += item.price * {k};\n      logItem(item, {k});\n    }}\n    return total;\n  }}\n\n"
+            ),
+            "ts" => format!(
+                "  handler{k}(items: Item[]): number {{\n    let total = 0;\n    for (const item of items) {{\n      total += item.price * {k};\n      logItem(item, {k});\n    }}\n    return total;\n  }}\n\n"
+            ),
+            "c" => format!(
+                "int handler_{k}(const item_t *items, size_t n) {{\n    int total = 0;\n    for (size_t i = 0; i < n; i++) {{\n        total += items[i].price * {k};\n        log_item(&items[i], {k});\n    }}\n    return total;\n}}\n\n"
+            ),
+            _ => format!(
+                "int Store::Handler{k}(const std::vector<Item>& items) {{\n  int total = 0;\n  for (const Item& item : items) {{\n    total += item.price * {k};\n    LogItem(item, {k});\n  }}\n  return total;\n}}\n\n"
+            ),
+        };
+        src.push_str(&f);
+    }
+    src.push_str(close);
+    (src, starts)
+}
+
+#[test]
+fn slices_that_start_and_end_inside_a_function_outline_what_is_whole() {
+    let env = Env::new();
+    for lang in ["py", "go", "rs", "java", "js", "ts", "c", "cc"] {
+        let (file, starts) = functions_file(lang);
+        let lines: Vec<&str> = file.lines().collect();
+        // From the middle of function 2 to the middle of function 17.
+        let (from, to) = (starts[2] + 3, starts[17] + 3);
+        let slice: String = lines[from..to].iter().map(|l| format!("{l}\n")).collect();
+        let out = env.ok_str(&["compress"], &slice);
+        let hashes = support::hashes(&out);
+        assert_eq!(hashes.len(), 1, "{lang}: not outlined:\n{out}");
+        let out_lines: Vec<&str> = out.lines().collect();
+        // The partial functions, verbatim: the head right after the header
+        // comment, the tail at the end.
+        let head = &lines[from..starts[3]];
+        let tail = &lines[starts[17]..to];
+        assert_eq!(&out_lines[1..1 + head.len()], head, "{lang}:\n{out}");
+        assert_eq!(
+            &out_lines[out_lines.len() - tail.len()..],
+            tail,
+            "{lang}:\n{out}"
+        );
+        // The whole ones in between: signatures kept, bodies folded.
+        for k in 3..17 {
+            let signature = lines[starts[k]];
+            assert!(
+                out_lines.iter().any(|l| l.starts_with(signature)),
+                "{lang}: lost {signature}"
+            );
+            assert!(
+                !out.contains(&format!("price * {k};")),
+                "{lang}: body {k} kept:\n{out}"
+            );
+            assert!(
+                !out.contains(&format!("price * {k}\n")),
+                "{lang}: body {k} kept:\n{out}"
+            );
+        }
+        // Every line is a line of the slice, a line of it with its body
+        // folded onto it, or a fold.
+        for line in &out_lines[1..] {
+            let fold = line.trim_start().starts_with("# ") && line.contains(" lines")
+                || line.trim() == "...";
+            assert!(
+                fold || lines[from..to]
+                    .iter()
+                    .any(|l| line.starts_with(l) && !l.trim().is_empty())
+                    || line.trim().is_empty(),
+                "{lang}: {line:?} is not from the input"
+            );
+        }
+        let (before, after) = (support::tokens(&slice), support::tokens(&out));
+        assert!(
+            after * 10 <= before * 6,
+            "{lang}: {before} -> {after}:\n{out}"
+        );
+        assert_eq!(env.ok_str(&["retrieve", &hashes[0]], ""), slice, "{lang}");
+    }
+}
+
+#[test]
+fn numbered_slices_from_the_middle_of_a_file_are_outlined() {
+    // An agent's read with an offset: `   201→…`, starting inside a method.
+    let env = Env::new();
+    let (file, starts) = functions_file("java");
+    let lines: Vec<&str> = file.lines().collect();
+    let (from, to) = (starts[4] + 2, starts[15] + 5);
+    let numbered: String = (from..to)
+        .map(|i| format!("{:>6}→{}\n", i + 1, lines[i]))
+        .collect();
+    let out = env.ok_str(&["compress"], &numbered);
+    assert_eq!(support::hashes(&out).len(), 1, "{out}");
+    // The partial method's lines keep their numbers; a whole method's
+    // signature keeps its own, with the body folded onto it.
+    let first = format!("{}→{}\n", from + 1, lines[from]);
+    assert!(out.contains(&first), "{out}");
+    let sig = starts[9];
+    assert!(
+        out.contains(&format!(
+            "\n{}→{} {{ /* ",
+            sig + 1,
+            lines[sig].trim_end_matches(" {")
+        )),
+        "{out}"
+    );
+    assert!(
+        support::tokens(&out) * 2 <= support::tokens(&numbered),
+        "{out}"
+    );
+}

@@ -20,6 +20,8 @@ mod diff;
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, markers, passthrough.
 mod html;
+/// `headroom learn`: generated sessions of both agents, rules scored, files written in a block.
+mod learn;
 /// `headroom compress` on build, test and system logs: facts kept, templates folded.
 mod log;
 /// Property tests over random JSON: determinism, never larger, round trips.

@@ -460,7 +460,21 @@ fn keyword_scores(text: &str) -> Vec<(Lang, usize)> {
             s[idx(Lang::C)] += 2;
             s[idx(Lang::Cpp)] += 2;
         }
-        if t.starts_with("typedef ")
+        // A C type opening a declaration (a slice of a file has no `#include`).
+        let c_type = [
+            "int ",
+            "void ",
+            "char ",
+            "unsigned ",
+            "size_t ",
+            "double ",
+            "float ",
+        ]
+        .iter()
+        .any(|w| t.starts_with(w))
+            && (semi || t.ends_with('{') || t.ends_with(')'));
+        if c_type
+            || t.starts_with("typedef ")
             || t.starts_with("static ")
             || t.contains("->") && semi
             || t.contains("NULL")

@@ -19,6 +19,7 @@ mod functions;
 mod lang;
 mod macros;
 mod outline;
+mod partial;
 mod source;
 
 use self::outline::{Options, Stats};
@@ -43,16 +44,82 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
         return None;
     }
     let (lang, tree) = lang::detect_and_parse(text, hint)?;
-    let root = tree.root_node();
+    let hash = ccr::hash_of(text.as_bytes());
+    let mut stored: Option<String> = None;
+    let mut store = || {
+        if stored.is_none() {
+            stored = ctx.store(text, "code");
+        }
+        stored.as_deref() == Some(hash.as_str())
+    };
+    // A whole file, else the part of a slice that parses (its unbalanced
+    // first and last lines verbatim around it).
+    let (head, (body, stats), tail) =
+        match outline_part(text, lang, tree.root_node(), None, ctx, &mut store) {
+            Some(out) => ("", out, ""),
+            None => {
+                let range = partial::region(text, lang)?;
+                let part = &text[range.clone()];
+                let tree = lang.parse(part)?;
+                let out = outline_part(part, lang, tree.root_node(), None, ctx, &mut store)
+                    .or_else(|| {
+                        let (before, after) = partial::wrapper(lang)?;
+                        let wrapped = format!("{before}{part}{after}");
+                        let tree = lang.parse(&wrapped)?;
+                        let (out, stats) = outline_part(
+                            &wrapped,
+                            lang,
+                            tree.root_node(),
+                            Some((before, after)),
+                            ctx,
+                            &mut store,
+                        )?;
+                        let inner = out.strip_prefix(before)?.strip_suffix(after)?;
+                        Some((inner.to_string(), stats))
+                    })?;
+                (&text[..range.start], out, &text[range.end..])
+            }
+        };
+    let outline = format!("{head}{body}{tail}");
+    let header = ccr::marker_line(&ctx.marker(&header_summary(&stats, ctx.via), &hash));
+    let out_text = with_header(&outline, lang, &header, Source::new(text).newline);
+    if out_text.len() >= text.len() {
+        return None;
+    }
+    let mut transforms = vec![format!("code:outline-{}", lang.name())];
+    let counts = [
+        (stats.functions, "code:fold-bodies"),
+        (stats.comments, "code:trim-comments"),
+        (stats.tables, "code:fold-tables"),
+    ];
+    transforms.extend(counts.iter().filter(|c| c.0 > 0).map(|c| c.1.to_string()));
+    Some(Compressed {
+        text: out_text,
+        transforms,
+        hashes: vec![hash],
+    })
+}
+
+/// The outline of `text` (parsed as `root`) and what it folded, if it
+/// parses. `wrapper`: text around a slice's region that only makes it
+/// parse; it must come out untouched. `store` (the original's write, which
+/// must succeed before a fold is shown) runs beside the re-parse.
+fn outline_part(
+    text: &str,
+    lang: Lang,
+    root: tree_sitter::Node,
+    wrapper: Option<(&str, &str)>,
+    ctx: &Context,
+    store: &mut dyn FnMut() -> bool,
+) -> Option<(String, Stats)> {
     // Real files trip grammars here and there (`va_arg(ap, char*)`, macros
     // that hide a condition's parentheses, `#if` branches that each open a
     // block). Errors inside function bodies are tolerated up to one in 20
     // lines, because a folded body takes them with it; outside bodies, up
     // to one in 100 lines. The outline itself must parse without any.
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-    if lang::error_count(root) * 20 > lines
-        || lang::error_count_outside_bodies(root, lang) * 100 > lines
-    {
+    let errors = lang::error_count(root);
+    if errors * 20 > lines || lang::error_count_outside_bodies(root, lang) * 100 > lines {
         return None;
     }
     let src = Source::new(text);
@@ -63,51 +130,44 @@ pub fn compress(text: &str, hint: Option<Lang>, ctx: &Context) -> Option<Compres
         functions::matching(&functions::functions(lang, root, text), text, &ctx.query)
     };
     let known = functions::known_names(lang, root, text);
-    let hash = ccr::hash_of(text.as_bytes());
     // The plain attempt drops the transforms most likely to trip a grammar
     // (comment and docstring rewriting, table folds, try skeletons).
-    let mut stored: Option<String> = None;
-    for opts in [Options::FULL, Options::PLAIN] {
+    // C headers keep a few declarations no grammar can follow (macros that
+    // stand for types or whole declarations): a last attempt leaves their
+    // error nodes untouched and asks the outline for no more errors than
+    // the original has, rather than none.
+    let mut attempts = vec![Options::FULL, Options::PLAIN];
+    if errors > 0 && matches!(lang, Lang::C | Lang::Cpp) {
+        attempts.push(Options::AROUND_ERRORS);
+    }
+    for opts in attempts {
         let out = outline::outline(&src, lang, root, &keep, &known, opts);
-        if out.stats == Stats::default() {
-            return None;
-        }
-        let header = ccr::marker_line(&ctx.marker(&header_summary(&out.stats, ctx.via), &hash));
-        let out_text = with_header(&out.text, lang, &header, src.newline);
-        if out_text.len() >= text.len() {
-            return None;
+        let (before, after) = wrapper.unwrap_or_default();
+        if out.stats == Stats::default()
+            || out.text.len() >= text.len()
+            || !out.text.starts_with(before)
+            || !out.text.ends_with(after)
+        {
+            continue;
         }
         // The re-parse and the store write are the two slowest steps after
         // the parse: they run side by side. An outline that fails the check
         // leaves an original stored for nothing, which is harmless.
-        let parses = std::thread::scope(|s| {
+        let (parses, stored) = std::thread::scope(|s| {
             let check = s.spawn(|| {
-                lang.parse(&out_text)
-                    .is_some_and(|t| !t.root_node().has_error())
+                let allowed = if opts.skip_errors { errors } else { 0 };
+                lang.parse(&out.text)
+                    .is_some_and(|t| lang::error_count(t.root_node()) <= allowed)
             });
-            if stored.is_none() {
-                stored = ctx.store(text, "code");
-            }
-            check.join().unwrap_or(false)
+            let stored = store();
+            (check.join().unwrap_or(false), stored)
         });
-        if stored.as_deref() != Some(hash.as_str()) {
+        if !stored {
             return None;
         }
-        if !parses {
-            continue;
+        if parses {
+            return Some((out.text, out.stats));
         }
-        let mut transforms = vec![format!("code:outline-{}", lang.name())];
-        let counts = [
-            (out.stats.functions, "code:fold-bodies"),
-            (out.stats.comments, "code:trim-comments"),
-            (out.stats.tables, "code:fold-tables"),
-        ];
-        transforms.extend(counts.iter().filter(|c| c.0 > 0).map(|c| c.1.to_string()));
-        return Some(Compressed {
-            text: out_text,
-            transforms,
-            hashes: vec![hash],
-        });
     }
     None
 }

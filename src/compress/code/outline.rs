@@ -50,6 +50,9 @@ pub struct Options {
     pub trim_comments: bool,
     pub fold_tables: bool,
     pub keep_try: bool,
+    /// Leave everything inside an error node as it is (C headers whose
+    /// macros no grammar can follow still outline around them).
+    pub skip_errors: bool,
 }
 
 impl Options {
@@ -57,11 +60,17 @@ impl Options {
         trim_comments: true,
         fold_tables: true,
         keep_try: true,
+        skip_errors: false,
     };
     pub const PLAIN: Options = Options {
         trim_comments: false,
         fold_tables: false,
         keep_try: false,
+        skip_errors: false,
+    };
+    pub const AROUND_ERRORS: Options = Options {
+        skip_errors: true,
+        ..Options::FULL
     };
 }
 
@@ -173,6 +182,9 @@ impl<'t> Planner<'_, '_> {
     }
 
     fn visit(&mut self, node: Node<'t>, doc: Option<Run<'t>>) {
+        if self.opts.skip_errors && node.is_error() {
+            return;
+        }
         let kind = node.kind();
         if self.lang.is_function(kind) {
             return self.function(node, doc);

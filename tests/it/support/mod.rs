@@ -7,6 +7,9 @@ use std::process::{Command, Output, Stdio};
 
 use std::io::Write;
 
+/// Generated agent sessions with planted patterns, for `learn`.
+pub mod sessions;
+
 /// A scratch HEADROOM_HOME plus a way to run `headroom` against it.
 pub struct Env {
     pub dir: tempfile::TempDir,
