@@ -35,9 +35,8 @@ fn main() {
 }
 
 async fn upstream() -> String {
-    let app = Router::new().fallback(|| async {
-        ([("content-type", "application/json")], RESPONSE).into_response()
-    });
+    let app = Router::new()
+        .fallback(|| async { ([("content-type", "application/json")], RESPONSE).into_response() });
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
@@ -186,12 +185,18 @@ fn tool_result(seed: usize) -> String {
 
 fn conversation(system: &str, results: &[String]) -> Vec<u8> {
     let mut msgs = vec![
-        format!(r#"{{"role":"system","content":{}}}"#, serde_json::to_string(system).unwrap()),
+        format!(
+            r#"{{"role":"system","content":{}}}"#,
+            serde_json::to_string(system).unwrap()
+        ),
         r#"{"role":"user","content":"Why did checkout fail?"}"#.to_string(),
     ];
     for (t, r) in results.iter().enumerate() {
         msgs.push(format!(r#"{{"role":"assistant","content":null,"tool_calls":[{{"id":"c{t}","type":"function","function":{{"name":"logs","arguments":"{{\"page\":{t}}}"}}}}]}}"#));
-        msgs.push(format!(r#"{{"role":"tool","tool_call_id":"c{t}","content":{}}}"#, serde_json::to_string(r).unwrap()));
+        msgs.push(format!(
+            r#"{{"role":"tool","tool_call_id":"c{t}","content":{}}}"#,
+            serde_json::to_string(r).unwrap()
+        ));
     }
     format!(r#"{{"model":"gpt-4o","messages":[{}]}}"#, msgs.join(",")).into_bytes()
 }
@@ -205,8 +210,22 @@ async fn compare(
     dur: Duration,
     body: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>,
 ) {
-    let (direct, e1) = load(client, &format!("{upstream}/v1/chat/completions"), rate, dur, Arc::clone(&body)).await;
-    let (through, e2) = load(client, &format!("{proxy}/v1/chat/completions"), rate, dur, body).await;
+    let (direct, e1) = load(
+        client,
+        &format!("{upstream}/v1/chat/completions"),
+        rate,
+        dur,
+        Arc::clone(&body),
+    )
+    .await;
+    let (through, e2) = load(
+        client,
+        &format!("{proxy}/v1/chat/completions"),
+        rate,
+        dur,
+        body,
+    )
+    .await;
     println!(
         "{name:<44} {rate:>5}/s  direct p50 {:>7.3} p99 {:>7.3}  proxy p50 {:>7.3} p99 {:>7.3}  overhead p50 {:>+7.3} p99 {:>+7.3} ms  errors {}",
         pct(&direct, 0.5),
@@ -223,32 +242,85 @@ async fn run(dur: Duration) {
     let up = upstream().await;
     let (proxy, ready) = start_proxy(&up).await;
     let pid = proxy.child.id();
-    println!("start to healthy /health: {:.1} ms; idle RSS {} KB", ready.as_secs_f64() * 1e3, rss_kb(pid));
-    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    println!(
+        "start to healthy /health: {:.1} ms; idle RSS {} KB",
+        ready.as_secs_f64() * 1e3,
+        rss_kb(pid)
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
     // Warm both paths' connection pools.
-    let _ = load(&client, &format!("{}/v1/chat/completions", proxy.url), 100, Duration::from_millis(200), Arc::new(small)).await;
-    compare("small request, new conversation each time", &client, &up, &proxy.url, 500, dur, Arc::new(small)).await;
-    let fresh: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync> = Arc::new(|i| conversation(&format!("session {i}"), &[tool_result(i)]));
-    compare("100 KB tool result, new each time", &client, &up, &proxy.url, 20, dur, fresh).await;
+    let _ = load(
+        &client,
+        &format!("{}/v1/chat/completions", proxy.url),
+        100,
+        Duration::from_millis(200),
+        Arc::new(small),
+    )
+    .await;
+    compare(
+        "small request, new conversation each time",
+        &client,
+        &up,
+        &proxy.url,
+        500,
+        dur,
+        Arc::new(small),
+    )
+    .await;
+    let fresh: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync> =
+        Arc::new(|i| conversation(&format!("session {i}"), &[tool_result(i)]));
+    compare(
+        "100 KB tool result, new each time",
+        &client,
+        &up,
+        &proxy.url,
+        20,
+        dur,
+        fresh,
+    )
+    .await;
     let base = Arc::new(vec![tool_result(1)]);
     let again: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync> = Arc::new(move |i| {
         let mut r = (*base).clone();
         r.push(format!("[\"turn {i}\"]"));
         conversation("one session", &r)
     });
-    compare("100 KB result again + one new turn (memo)", &client, &up, &proxy.url, 200, dur, again).await;
+    compare(
+        "100 KB result again + one new turn (memo)",
+        &client,
+        &up,
+        &proxy.url,
+        200,
+        dur,
+        again,
+    )
+    .await;
     println!("RSS after load: {} KB", rss_kb(pid));
     // A 200-turn conversation of about 2 MB: the 201st request.
-    let results: Vec<String> = (0..200).map(|t| tool_result(t)[..10_000].to_string() + "]").collect();
+    let results: Vec<String> = (0..200)
+        .map(|t| tool_result(t)[..10_000].to_string() + "]")
+        .collect();
     let warm = conversation("long session", &results[..199]);
-    let _ = client.post(format!("{}/v1/chat/completions", proxy.url)).body(warm).send().await;
+    let _ = client
+        .post(format!("{}/v1/chat/completions", proxy.url))
+        .body(warm)
+        .send()
+        .await;
     let last = conversation("long session", &results);
     let mut direct = Vec::new();
     let mut through = Vec::new();
     for _ in 0..20 {
         for (url, out) in [(&up, &mut direct), (&proxy.url, &mut through)] {
             let t = Instant::now();
-            let r = client.post(format!("{url}/v1/chat/completions")).body(last.clone()).send().await.unwrap();
+            let r = client
+                .post(format!("{url}/v1/chat/completions"))
+                .body(last.clone())
+                .send()
+                .await
+                .unwrap();
             let _ = r.bytes().await;
             out.push(t.elapsed().as_secs_f64() * 1e3);
         }

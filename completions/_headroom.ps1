@@ -29,6 +29,8 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
+            [CompletionResult]::new('wrap', 'wrap', [CompletionResultType]::ParameterValue, 'Run an agent with its LLM traffic through headroom, changing nothing on disk')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -98,6 +100,46 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'headroom;proxy' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on; anything but loopback needs --auth-token')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to listen on (0: any free port, printed at start)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0: any free port, printed at start)')
+            [CompletionResult]::new('--openai-base-url', '--openai-base-url', [CompletionResultType]::ParameterName, 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]')
+            [CompletionResult]::new('--anthropic-base-url', '--anthropic-base-url', [CompletionResultType]::ParameterName, 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, '`compress` tool results, or forward every request untouched')
+            [CompletionResult]::new('--max-body-mb', '--max-body-mb', [CompletionResultType]::ParameterName, 'Largest request body accepted, in MiB (larger ones get 413)')
+            [CompletionResult]::new('--budget-ms', '--budget-ms', [CompletionResultType]::ParameterName, 'Compression running longer than this forwards the original body')
+            [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'One line per request on stderr: `text`, `json`, or `off`')
+            [CompletionResult]::new('--drain-secs', '--drain-secs', [CompletionResultType]::ParameterName, 'Seconds open streams get to finish on SIGINT/SIGTERM')
+            [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Keep compression lossless and record no usage (no store)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'headroom;wrap' {
+            [CompletionResult]::new('--openai-base-url', '--openai-base-url', [CompletionResultType]::ParameterName, 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]')
+            [CompletionResult]::new('--anthropic-base-url', '--anthropic-base-url', [CompletionResultType]::ParameterName, 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, '`compress` tool results, or forward every request untouched')
+            [CompletionResult]::new('--max-body-mb', '--max-body-mb', [CompletionResultType]::ParameterName, 'Largest request body accepted, in MiB (larger ones get 413)')
+            [CompletionResult]::new('--budget-ms', '--budget-ms', [CompletionResultType]::ParameterName, 'Compression running longer than this forwards the original body')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port of a running `headroom proxy` to reuse')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of a running `headroom proxy` to reuse')
+            [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token of the running proxy''s /health and /stats')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Per-request lines of wrap''s own proxy on stderr (off: the terminal is the agent''s)')
+            [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Keep compression lossless and record no usage (no store)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line when the agent exits')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line when the agent exits')
+            [CompletionResult]::new('--full-output', '--full-output', [CompletionResultType]::ParameterName, 'Claude Code: raise its Bash output limit from 30,000 to 128,000 characters, so the model gets whole outputs (compressed, the rest retrievable) instead of a 2 KB preview')
+            [CompletionResult]::new('--print-env', '--print-env', [CompletionResultType]::ParameterName, 'Print `export` lines that point a shell at the proxy running on --port: `eval "$(headroom wrap --print-env)"`')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'headroom;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -110,6 +152,8 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
+            [CompletionResult]::new('wrap', 'wrap', [CompletionResultType]::ParameterValue, 'Run an agent with its LLM traffic through headroom, changing nothing on disk')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -124,6 +168,12 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;help;learn' {
+            break
+        }
+        'headroom;help;proxy' {
+            break
+        }
+        'headroom;help;wrap' {
             break
         }
         'headroom;help;completions' {

@@ -28,11 +28,17 @@ _headroom() {
             headroom,learn)
                 cmd="headroom__subcmd__learn"
                 ;;
+            headroom,proxy)
+                cmd="headroom__subcmd__proxy"
+                ;;
             headroom,retrieve)
                 cmd="headroom__subcmd__retrieve"
                 ;;
             headroom,simulate)
                 cmd="headroom__subcmd__simulate"
+                ;;
+            headroom,wrap)
+                cmd="headroom__subcmd__wrap"
                 ;;
             headroom__subcmd__help,completions)
                 cmd="headroom__subcmd__help__subcmd__completions"
@@ -46,11 +52,17 @@ _headroom() {
             headroom__subcmd__help,learn)
                 cmd="headroom__subcmd__help__subcmd__learn"
                 ;;
+            headroom__subcmd__help,proxy)
+                cmd="headroom__subcmd__help__subcmd__proxy"
+                ;;
             headroom__subcmd__help,retrieve)
                 cmd="headroom__subcmd__help__subcmd__retrieve"
                 ;;
             headroom__subcmd__help,simulate)
                 cmd="headroom__subcmd__help__subcmd__simulate"
+                ;;
+            headroom__subcmd__help,wrap)
+                cmd="headroom__subcmd__help__subcmd__wrap"
                 ;;
             *)
                 ;;
@@ -59,7 +71,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate learn completions help"
+            opts="-h -V --help --version compress retrieve simulate learn proxy wrap completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,7 +149,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate learn completions help"
+            opts="compress retrieve simulate learn proxy wrap completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,6 +218,20 @@ _headroom() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        headroom__subcmd__help__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         headroom__subcmd__help__subcmd__retrieve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -221,6 +247,20 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__wrap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -271,6 +311,64 @@ _headroom() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__proxy)
+            opts="-p -h -V --host --port --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --auth-token --log-format --drain-secs --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --openai-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anthropic-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "compress passthrough" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-body-mb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --budget-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json off" -- "${cur}"))
+                    return 0
+                    ;;
+                --drain-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -339,6 +437,56 @@ _headroom() {
                     ;;
                 --top)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__wrap)
+            opts="-p -q -h -V --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --port --auth-token --log-format --quiet --full-output --print-env --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --openai-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anthropic-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "compress passthrough" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-body-mb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --budget-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json off" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -26,6 +26,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+            cand wrap 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -90,6 +92,44 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'headroom;proxy'= {
+            cand --host 'Address to listen on; anything but loopback needs --auth-token'
+            cand -p 'Port to listen on (0: any free port, printed at start)'
+            cand --port 'Port to listen on (0: any free port, printed at start)'
+            cand --openai-base-url 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]'
+            cand --anthropic-base-url 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]'
+            cand --mode '`compress` tool results, or forward every request untouched'
+            cand --max-body-mb 'Largest request body accepted, in MiB (larger ones get 413)'
+            cand --budget-ms 'Compression running longer than this forwards the original body'
+            cand --auth-token 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve'
+            cand --log-format 'One line per request on stderr: `text`, `json`, or `off`'
+            cand --drain-secs 'Seconds open streams get to finish on SIGINT/SIGTERM'
+            cand --no-store 'Keep compression lossless and record no usage (no store)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;wrap'= {
+            cand --openai-base-url 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]'
+            cand --anthropic-base-url 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]'
+            cand --mode '`compress` tool results, or forward every request untouched'
+            cand --max-body-mb 'Largest request body accepted, in MiB (larger ones get 413)'
+            cand --budget-ms 'Compression running longer than this forwards the original body'
+            cand -p 'Port of a running `headroom proxy` to reuse'
+            cand --port 'Port of a running `headroom proxy` to reuse'
+            cand --auth-token 'Token of the running proxy''s /health and /stats'
+            cand --log-format 'Per-request lines of wrap''s own proxy on stderr (off: the terminal is the agent''s)'
+            cand --no-store 'Keep compression lossless and record no usage (no store)'
+            cand -q 'No summary line when the agent exits'
+            cand --quiet 'No summary line when the agent exits'
+            cand --full-output 'Claude Code: raise its Bash output limit from 30,000 to 128,000 characters, so the model gets whole outputs (compressed, the rest retrievable) instead of a 2 KB preview'
+            cand --print-env 'Print `export` lines that point a shell at the proxy running on --port: `eval "$(headroom wrap --print-env)"`'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'headroom;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -101,6 +141,8 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+            cand wrap 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -111,6 +153,10 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;simulate'= {
         }
         &'headroom;help;learn'= {
+        }
+        &'headroom;help;proxy'= {
+        }
+        &'headroom;help;wrap'= {
         }
         &'headroom;help;completions'= {
         }

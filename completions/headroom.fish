@@ -30,6 +30,8 @@ complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Com
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "retrieve" -d 'Print the original that a marker omitted'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "proxy" -d 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "wrap" -d 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s t -l type -d 'Content kind; `auto` detects it from the first few KB' -r -f -a "auto\t''
@@ -80,11 +82,46 @@ complete -c headroom -n "__fish_headroom_using_subcommand learn" -l all -d 'Ever
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -l apply -d 'Write the rules (default: show them and a diff, change nothing)'
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l host -d 'Address to listen on; anything but loopback needs --auth-token' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s p -l port -d 'Port to listen on (0: any free port, printed at start)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l openai-base-url -d 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l anthropic-base-url -d 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l mode -d '`compress` tool results, or forward every request untouched' -r -f -a "compress\t''
+passthrough\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l max-body-mb -d 'Largest request body accepted, in MiB (larger ones get 413)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l budget-ms -d 'Compression running longer than this forwards the original body' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l auth-token -d 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l log-format -d 'One line per request on stderr: `text`, `json`, or `off`' -r -f -a "text\t''
+json\t''
+off\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l drain-secs -d 'Seconds open streams get to finish on SIGINT/SIGTERM' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l no-store -d 'Keep compression lossless and record no usage (no store)'
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l openai-base-url -d 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l anthropic-base-url -d 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l mode -d '`compress` tool results, or forward every request untouched' -r -f -a "compress\t''
+passthrough\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l max-body-mb -d 'Largest request body accepted, in MiB (larger ones get 413)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l budget-ms -d 'Compression running longer than this forwards the original body' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s p -l port -d 'Port of a running `headroom proxy` to reuse' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l auth-token -d 'Token of the running proxy\'s /health and /stats' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l log-format -d 'Per-request lines of wrap\'s own proxy on stderr (off: the terminal is the agent\'s)' -r -f -a "text\t''
+json\t''
+off\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l no-store -d 'Keep compression lossless and record no usage (no store)'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s q -l quiet -d 'No summary line when the agent exits'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l full-output -d 'Claude Code: raise its Bash output limit from 30,000 to 128,000 characters, so the model gets whole outputs (compressed, the rest retrievable) instead of a 2 KB preview'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l print-env -d 'Print `export` lines that point a shell at the proxy running on --port: `eval "$(headroom wrap --print-env)"`'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "proxy" -d 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "wrap" -d 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn proxy wrap completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

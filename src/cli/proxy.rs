@@ -31,7 +31,12 @@ pub struct Args {
     pub serve: ServeFlags,
 
     /// Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve.
-    #[arg(long, value_name = "TOKEN", env = "HEADROOM_PROXY_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HEADROOM_PROXY_TOKEN",
+        hide_env_values = true
+    )]
     pub auth_token: Option<String>,
 
     /// One line per request on stderr: `text`, `json`, or `off`.

@@ -37,7 +37,12 @@ pub struct Args {
     pub port: u16,
 
     /// Token of the running proxy's /health and /stats.
-    #[arg(long, value_name = "TOKEN", env = "HEADROOM_PROXY_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HEADROOM_PROXY_TOKEN",
+        hide_env_values = true
+    )]
     pub auth_token: Option<String>,
 
     /// Per-request lines of wrap's own proxy on stderr (off: the terminal is the agent's).
@@ -77,7 +82,12 @@ pub fn run(args: Args) -> Result<Exit> {
     if args.print_env {
         return runtime.block_on(print_env(args.port, args.auth_token));
     }
-    let Some(first) = args.command.first() else {
+    let mut args = args;
+    // `wrap AGENT -- ARGS`: clap keeps a `--` that follows a value.
+    if args.command.get(1).is_some_and(|a| a == "--") {
+        args.command.remove(1);
+    }
+    let Some(first) = args.command.first().cloned() else {
         return Ok(Exit::Usage);
     };
     let agent = Agent::from_name(&first.to_string_lossy());
@@ -94,7 +104,7 @@ pub fn run(args: Args) -> Result<Exit> {
     let pconfig = proxy::Config {
         wrapped: Some(Wrapped {
             agent: match agent {
-                Agent::Generic => program_name(first),
+                Agent::Generic => program_name(&first),
                 _ => agent.name().to_string(),
             },
             project: std::env::current_dir()
@@ -115,7 +125,10 @@ pub fn run(args: Args) -> Result<Exit> {
             }
             // A failure inside headroom never stops the user's agent.
             Err(e) => {
-                eprintln!("headroom: warning: {e}; running {} without headroom", program_name(first));
+                eprintln!(
+                    "headroom: warning: {e}; running {} without headroom",
+                    program_name(&first)
+                );
                 None
             }
         };

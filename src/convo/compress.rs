@@ -102,7 +102,11 @@ pub fn compress_memo(
 }
 
 /// Runs the pipeline on every tool-result string, in order.
-fn compress_leaves(conv: &Conversation, ctx: &Context, memo: Option<&dyn LeafMemo>) -> Vec<LeafOutcome> {
+fn compress_leaves(
+    conv: &Conversation,
+    ctx: &Context,
+    memo: Option<&dyn LeafMemo>,
+) -> Vec<LeafOutcome> {
     let mut out = Vec::new();
     let mut calls: HashMap<&str, (&str, Option<&str>)> = HashMap::new();
     let mut last_user: &str = "";

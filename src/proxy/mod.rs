@@ -211,10 +211,10 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
     });
     Ok(Handle {
         addr,

@@ -185,7 +185,12 @@ mod tests {
 
     fn body(turns: usize) -> String {
         let rows: Vec<String> = (0..300)
-            .map(|i| format!(r#"{{"id":{i},"status":"ok","region":"eu-west-1","latency_ms":{}}}"#, i % 7))
+            .map(|i| {
+                format!(
+                    r#"{{"id":{i},"status":"ok","region":"eu-west-1","latency_ms":{}}}"#,
+                    i % 7
+                )
+            })
             .collect();
         let result = serde_json::to_string(&format!("[{}]", rows.join(","))).unwrap();
         let mut msgs = vec![r#"{"role":"user","content":"list the regions"}"#.to_string()];
@@ -193,9 +198,14 @@ mod tests {
             msgs.push(format!(
                 r#"{{"role":"assistant","content":null,"tool_calls":[{{"id":"c{t}","type":"function","function":{{"name":"q","arguments":"{{}}"}}}}]}}"#
             ));
-            msgs.push(format!(r#"{{"role":"tool","tool_call_id":"c{t}","content":{result}}}"#));
+            msgs.push(format!(
+                r#"{{"role":"tool","tool_call_id":"c{t}","content":{result}}}"#
+            ));
         }
-        format!(r#"{{"model":"gpt-4o","stream":true,"messages":[{}],"x_unknown":{{"a": 1}}}}"#, msgs.join(","))
+        format!(
+            r#"{{"model":"gpt-4o","stream":true,"messages":[{}],"x_unknown":{{"a": 1}}}}"#,
+            msgs.join(",")
+        )
     }
 
     #[test]
@@ -223,7 +233,11 @@ mod tests {
     #[test]
     fn not_a_conversation_is_left_alone() {
         let memo = Memo::new(1 << 20);
-        for b in [&b"{not json"[..], b"{\"model\":\"m\",\"input\":\"hi\"}", &[0xff, 0xfe]] {
+        for b in [
+            &b"{not json"[..],
+            b"{\"model\":\"m\",\"input\":\"hi\"}",
+            &[0xff, 0xfe],
+        ] {
             assert!(rewrite(b, Some(&HashOnlySink), &memo, 50).body.is_none());
         }
     }

@@ -135,9 +135,8 @@ async fn compress(AxState(st): AxState<Shared>, req: Request) -> Response {
     let st2 = Arc::clone(&st);
     let out = tokio::task::spawn_blocking(move || {
         let sink = st2.store.as_deref().map(|s| s as &dyn Sink);
-        let (encoding, exact) = crate::tokens::Encoding::for_model(
-            rewrite::head(&body).0.as_deref().unwrap_or(""),
-        );
+        let (encoding, exact) =
+            crate::tokens::Encoding::for_model(rewrite::head(&body).0.as_deref().unwrap_or(""));
         let cost = move |s: &str| crate::tokens::count(s, encoding);
         let ctx = crate::compress::Context {
             query: Default::default(),
@@ -388,7 +387,14 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
     } else if route.compressible {
         record.model = rewrite::head(&body).0;
     }
-    let url = upstream::url(&st.config, route.provider, parts.uri.path_and_query().map_or(path.as_str(), |p| p.as_str()));
+    let url = upstream::url(
+        &st.config,
+        route.provider,
+        parts
+            .uri
+            .path_and_query()
+            .map_or(path.as_str(), |p| p.as_str()),
+    );
     let headers = upstream::request_headers(&parts.headers, route.compressible);
     let sent = Instant::now();
     record.overhead_ms = sent.duration_since(start).as_secs_f64() * 1e3;
@@ -408,8 +414,19 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
                 StatusCode::BAD_GATEWAY
             };
             // The reqwest error names the URL, never headers or the body.
-            let msg = format!("headroom: upstream {} unreachable: {e}", route.provider.name());
-            finish(&st, &parts.method, &path, record, status.as_str(), start, true);
+            let msg = format!(
+                "headroom: upstream {} unreachable: {e}",
+                route.provider.name()
+            );
+            finish(
+                &st,
+                &parts.method,
+                &path,
+                record,
+                status.as_str(),
+                start,
+                true,
+            );
             return provider_error(route.provider, status, &msg);
         }
     };

@@ -35,10 +35,7 @@ impl Route {
         let conversation = matches!(
             path,
             "/v1/chat/completions" | "/v1/responses" | "/v1/messages" | "/v1/messages/count_tokens"
-        ) || matches!(
-            path,
-            "/chat/completions" | "/responses"
-        );
+        ) || matches!(path, "/chat/completions" | "/responses");
         let provider = if path.starts_with("/v1/messages") {
             Provider::Anthropic
         } else if matches!(path, "/v1/chat/completions" | "/v1/responses") {
@@ -219,7 +216,10 @@ mod tests {
         }
         let out = request_headers(&h, true);
         let names: Vec<&str> = out.keys().map(|k| k.as_str()).collect();
-        assert_eq!(names, ["anthropic-beta", "x-stainless-os", "idempotency-key"]);
+        assert_eq!(
+            names,
+            ["anthropic-beta", "x-stainless-os", "idempotency-key"]
+        );
         assert!(request_headers(&h, false).contains_key("accept-encoding"));
     }
 }

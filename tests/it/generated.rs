@@ -147,7 +147,7 @@ fn completions_and_man_pages_are_current() {
             );
         }
     }
-    assert_eq!(fresh.len(), 11);
+    assert_eq!(fresh.len(), 13);
 }
 
 #[test]

@@ -67,10 +67,7 @@ impl Proxy {
     /// Sends SIGTERM and waits for a clean exit.
     fn stop(mut self) -> String {
         let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = self.child.wait().unwrap();
         assert!(status.success(), "proxy exited {status}");
         std::thread::sleep(Duration::from_millis(100));
@@ -164,9 +161,16 @@ fn chat_body(turns: usize) -> String {
             r#"{{"role":"assistant","content":null,"tool_calls":[{{"id":"call_{t}","type":"function","function":{{"name":"logs","arguments":"{{\"page\":{t}}}"}}}}]}}"#
         ));
         let result = serde_json::to_string(&tool_result(300 + t)).unwrap();
-        msgs.push(format!(r#"{{"role":"tool","tool_call_id":"call_{t}","content":{result}}}"#));
-        msgs.push(format!(r#"{{"role":"assistant","content":"Turn {t} read."}}"#));
-        msgs.push(format!(r#"{{"role":"user","content":"Go on with page {}"}}"#, t + 1));
+        msgs.push(format!(
+            r#"{{"role":"tool","tool_call_id":"call_{t}","content":{result}}}"#
+        ));
+        msgs.push(format!(
+            r#"{{"role":"assistant","content":"Turn {t} read."}}"#
+        ));
+        msgs.push(format!(
+            r#"{{"role":"user","content":"Go on with page {}"}}"#,
+            t + 1
+        ));
     }
     format!(
         "{{\"model\":\"gpt-4o\", \"messages\":[{}],\n \"safeguards\": {{\"x\": [1, 2]}}}}",
@@ -224,9 +228,13 @@ fn sdks_round_trip_through_the_proxy_and_the_upstream_gets_fewer_tokens() {
         // The usage the SDK read is the one the upstream reported.
         assert_eq!(out["prompt_tokens"], Value::from(a.len() / 4), "{scenario}");
     }
-    let stats: Value = serde_json::from_slice(&send("GET", &format!("{}/stats", proxy.url), &[], "").2).unwrap();
+    let stats: Value =
+        serde_json::from_slice(&send("GET", &format!("{}/stats", proxy.url), &[], "").2).unwrap();
     assert_eq!(stats["requests"], 6);
-    assert!(stats["tokens"]["tokens_saved"].as_i64().unwrap() > 0, "{stats}");
+    assert!(
+        stats["tokens"]["tokens_saved"].as_i64().unwrap() > 0,
+        "{stats}"
+    );
     assert_eq!(stats["by_provider"]["anthropic"]["requests"], 2);
     assert_eq!(stats["by_kind"]["json"], 6);
     let log = proxy.stop();
@@ -235,10 +243,14 @@ fn sdks_round_trip_through_the_proxy_and_the_upstream_gets_fewer_tokens() {
     // One usage record per request, written on shutdown at the latest.
     let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
-    assert!(records.iter().all(|r| r.source == headroom::usage::Source::Proxy
-        && r.status == "200"
-        && r.tokens_after < r.tokens_before
-        && r.upstream.input.is_some()));
+    assert!(
+        records
+            .iter()
+            .all(|r| r.source == headroom::usage::Source::Proxy
+                && r.status == "200"
+                && r.tokens_after < r.tokens_before
+                && r.upstream.input.is_some())
+    );
 }
 
 #[test]
@@ -263,7 +275,10 @@ fn upstream_errors_drops_and_disconnects_reach_the_client_as_they_are() {
     let up = Upstream::start();
     let proxy = Proxy::start(&env, &up, &[]);
     let r = client(&py, "429", &proxy);
-    assert_eq!(r, serde_json::json!({"status": 429, "retry_after": "7", "type": "rate_limit_error"}));
+    assert_eq!(
+        r,
+        serde_json::json!({"status": 429, "retry_after": "7", "type": "rate_limit_error"})
+    );
     let r = client(&py, "500", &proxy);
     assert_eq!(r["status"], 500);
     assert_eq!(r["message"], "upstream broke");
@@ -275,12 +290,23 @@ fn upstream_errors_drops_and_disconnects_reach_the_client_as_they_are() {
     let r = client(&py, "cancel", &proxy);
     assert_eq!(r["timed_out"], true);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while up.shared.cancelled.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-        assert!(Instant::now() < deadline, "upstream request was not cancelled");
+    while up
+        .shared
+        .cancelled
+        .load(std::sync::atomic::Ordering::SeqCst)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "upstream request was not cancelled"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let log = proxy.stop();
-    assert!(log.contains(" 429 ") && log.contains(" 500 ") && log.contains(" dropped "), "{log}");
+    assert!(
+        log.contains(" 429 ") && log.contains(" 500 ") && log.contains(" dropped "),
+        "{log}"
+    );
     assert!(log.contains(" cancelled "), "{log}");
 }
 
@@ -353,10 +379,18 @@ fn bodies_are_spliced_and_everything_else_is_byte_identical() {
     let (status, _, body) = send("GET", &format!("{}/v1/retrieve/{hash}", proxy.url), &[], "");
     assert_eq!(status, 200);
     let got: Value = serde_json::from_slice(&body).unwrap();
-    assert!(got["original"].as_str().unwrap().contains("card declined for order 4242"));
+    assert!(
+        got["original"]
+            .as_str()
+            .unwrap()
+            .contains("card declined for order 4242")
+    );
     // Other routes and methods pass through; WebSocket upgrades get 426.
     let (status, _, body) = send("GET", &format!("{}/v1/models", proxy.url), &[], "");
-    assert_eq!((status, up.last().path_and_query.as_str()), (200, "/v1/models"));
+    assert_eq!(
+        (status, up.last().path_and_query.as_str()),
+        (200, "/v1/models")
+    );
     assert!(String::from_utf8_lossy(&body).contains("\"owned_by\":\"fake\""));
     let (status, _, _) = send(
         "GET",
@@ -377,13 +411,19 @@ fn earlier_turns_reach_the_upstream_identical_on_every_turn() {
     let chat = format!("{}/v1/chat/completions", proxy.url);
     let mut previous: Vec<String> = Vec::new();
     for turn in 1..=10 {
-        send("POST", &chat, &[("content-type", "application/json")], chat_body(turn));
+        send(
+            "POST",
+            &chat,
+            &[("content-type", "application/json")],
+            chat_body(turn),
+        );
         let now = messages_of(&up.last().body);
         assert!(now.len() > previous.len());
         assert_eq!(now[..previous.len()], previous[..], "turn {turn}");
         previous = now;
     }
-    let stats: Value = serde_json::from_slice(&send("GET", &format!("{}/stats", proxy.url), &[], "").2).unwrap();
+    let stats: Value =
+        serde_json::from_slice(&send("GET", &format!("{}/stats", proxy.url), &[], "").2).unwrap();
     // Each result is compressed once; later turns hit the memo.
     assert_eq!(stats["memo"]["misses"], 10, "{stats}");
     assert_eq!(stats["memo"]["hits"], 45, "{stats}");
@@ -394,7 +434,10 @@ fn oversized_bodies_get_413_in_the_providers_shape() {
     let env = Env::new();
     let up = Upstream::start();
     let proxy = Proxy::start(&env, &up, &["--max-body-mb", "1"]);
-    let body = format!("{{\"model\":\"m\",\"pad\":\"{}\"}}", "x".repeat((1 << 20) + 1000));
+    let body = format!(
+        "{{\"model\":\"m\",\"pad\":\"{}\"}}",
+        "x".repeat((1 << 20) + 1000)
+    );
     let (status, _, out) = send(
         "POST",
         &format!("{}/v1/messages", proxy.url),
@@ -427,7 +470,10 @@ fn ops_endpoints_and_prometheus_metrics() {
     assert_eq!(health["upstreams"]["anthropic"], up.url());
     let (_, _, metrics) = send("GET", &format!("{}/metrics", proxy.url), &[], "");
     let metrics = String::from_utf8(metrics).unwrap();
-    assert!(metrics.contains("headroom_requests_total{provider=\"openai\",status=\"200\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("headroom_requests_total{provider=\"openai\",status=\"200\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("headroom_overhead_seconds_count 1"));
     if Command::new("promtool").arg("--version").output().is_ok() {
         let mut child = Command::new("promtool")
@@ -438,15 +484,29 @@ fn ops_endpoints_and_prometheus_metrics() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(metrics.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     } else {
         eprintln!("skipping promtool check: promtool is not installed");
     }
     // /v1/compress gives what `headroom compress` gives for the same body.
     let body = chat_body(1);
-    let (status, _, out) = send("POST", &format!("{}/v1/compress", proxy.url), &[], body.clone());
+    let (status, _, out) = send(
+        "POST",
+        &format!("{}/v1/compress", proxy.url),
+        &[],
+        body.clone(),
+    );
     assert_eq!(status, 200);
     let v: Value = serde_json::from_slice(&out).unwrap();
     let cli = env.ok_str(&["compress", "--format", "json"], body);
@@ -467,6 +527,11 @@ fn a_non_loopback_bind_needs_a_token() {
     let port = proxy.url.rsplit(':').next().unwrap();
     let local = format!("http://127.0.0.1:{port}");
     assert_eq!(send("GET", &format!("{local}/stats"), &[], "").0, 401);
-    let ok = send("GET", &format!("{local}/stats"), &[("authorization", "Bearer t0ken")], "");
+    let ok = send(
+        "GET",
+        &format!("{local}/stats"),
+        &[("authorization", "Bearer t0ken")],
+        "",
+    );
     assert_eq!(ok.0, 200);
 }

@@ -149,7 +149,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         "/v1/chat/completions" => return json_ok(chat_json(&model, input_tokens)),
         "/v1/responses" if stream => responses_events(&model, input_tokens),
         "/v1/responses" => return json_ok(responses_json(&model, input_tokens)),
-        "/v1/models" => return json_ok(serde_json::json!({"object":"list","data":[{"id":"m","object":"model","created":0,"owned_by":"fake"}]})),
+        "/v1/models" => {
+            return json_ok(
+                serde_json::json!({"object":"list","data":[{"id":"m","object":"model","created":0,"owned_by":"fake"}]}),
+            );
+        }
         _ => return (StatusCode::NOT_FOUND, "no such route").into_response(),
     };
     let pause = match mode.as_str() {
