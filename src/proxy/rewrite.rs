@@ -20,6 +20,9 @@ pub struct Rewritten {
     /// The body to send, when it changed.
     pub body: Option<String>,
     pub model: Option<String>,
+    // Not read by the routes yet (the proxy branch's warning, silenced here
+    // so clippy -D warnings passes on wrap).
+    #[allow(dead_code)]
     pub stream: bool,
     /// Tokens of the tool results compressed, before and after.
     pub tokens_before: u64,
