@@ -28,9 +28,10 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('compress', 'compress', [CompletionResultType]::ParameterValue, 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)')
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
-            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
-            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
+            [CompletionResult]::new('wrap', 'wrap', [CompletionResultType]::ParameterValue, 'Run an agent with its LLM traffic through headroom, changing nothing on disk')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -85,18 +86,38 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'headroom;report' {
-            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Rows per model, agent, project, content kind, tool or source instead')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'First day, inclusive: YYYY-MM-DD, or 7d / 30d for the last N days')
-            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Last day, inclusive: YYYY-MM-DD, or Nd')
-            [CompletionResult]::new('--timezone', '--timezone', [CompletionResultType]::ParameterName, 'Time zone of days, weeks and months (IANA name such as Europe/Paris, or UTC). Default: local')
-            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only entries whose project (working directory) contains TEXT')
-            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Only entries of this agent (claude-code, codex, …)')
+        'headroom;learn' {
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project directory whose sessions to learn from [default: the current directory]')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Which agent''s sessions to read')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`')
+            [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'A rule needs at least this many occurrences')
+            [CompletionResult]::new('--max-rules', '--max-rules', [CompletionResultType]::ParameterName, 'At most this many rules per project, most valuable first')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE')
-            [CompletionResult]::new('--statusline', '--statusline', [CompletionResultType]::ParameterName, 'Print one short line (today''s spend and savings from usage records) for an agent''s status line')
-            [CompletionResult]::new('--transcripts', '--transcripts', [CompletionResultType]::ParameterName, 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every project found in the transcripts (each gets its own files)')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write the rules (default: show them and a diff, change nothing)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'headroom;wrap' {
+            [CompletionResult]::new('--openai-base-url', '--openai-base-url', [CompletionResultType]::ParameterName, 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]')
+            [CompletionResult]::new('--anthropic-base-url', '--anthropic-base-url', [CompletionResultType]::ParameterName, 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, '`compress` tool results, or forward every request untouched')
+            [CompletionResult]::new('--max-body-mb', '--max-body-mb', [CompletionResultType]::ParameterName, 'Largest request body accepted, in MiB (larger ones get 413)')
+            [CompletionResult]::new('--budget-ms', '--budget-ms', [CompletionResultType]::ParameterName, 'Compression running longer than this forwards the original body')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port of a running `headroom proxy` to reuse')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of a running `headroom proxy` to reuse')
+            [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token of the running proxy''s /health and /stats')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Per-request lines of wrap''s own proxy on stderr (off: the terminal is the agent''s)')
+            [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Keep compression lossless and record no usage (no store)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line when the agent exits')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line when the agent exits')
+            [CompletionResult]::new('--full-output', '--full-output', [CompletionResultType]::ParameterName, 'Claude Code: raise its Bash output limit from 30,000 to 128,000 characters, so the model gets whole outputs (compressed, the rest retrievable) instead of a 2 KB preview')
+            [CompletionResult]::new('--print-env', '--print-env', [CompletionResultType]::ParameterName, 'Print `export` lines that point a shell at the proxy running on --port: `eval "$(headroom wrap --print-env)"`')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -110,9 +131,9 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--openai-base-url', '--openai-base-url', [CompletionResultType]::ParameterName, 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]')
             [CompletionResult]::new('--anthropic-base-url', '--anthropic-base-url', [CompletionResultType]::ParameterName, 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]')
             [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, '`compress` tool results, or forward every request untouched')
-            [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve')
             [CompletionResult]::new('--max-body-mb', '--max-body-mb', [CompletionResultType]::ParameterName, 'Largest request body accepted, in MiB (larger ones get 413)')
             [CompletionResult]::new('--budget-ms', '--budget-ms', [CompletionResultType]::ParameterName, 'Compression running longer than this forwards the original body')
+            [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'One line per request on stderr: `text`, `json`, or `off`')
             [CompletionResult]::new('--drain-secs', '--drain-secs', [CompletionResultType]::ParameterName, 'Seconds open streams get to finish on SIGINT/SIGTERM')
             [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Keep compression lossless and record no usage (no store)')
@@ -122,17 +143,18 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'headroom;learn' {
-            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project directory whose sessions to learn from [default: the current directory]')
-            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Which agent''s sessions to read')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`')
-            [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'A rule needs at least this many occurrences')
-            [CompletionResult]::new('--max-rules', '--max-rules', [CompletionResultType]::ParameterName, 'At most this many rules per project, most valuable first')
-            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them')
+        'headroom;report' {
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Rows per model, agent, project, content kind, tool or source instead')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'First day, inclusive: YYYY-MM-DD, or 7d / 30d for the last N days')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Last day, inclusive: YYYY-MM-DD, or Nd')
+            [CompletionResult]::new('--timezone', '--timezone', [CompletionResultType]::ParameterName, 'Time zone of days, weeks and months (IANA name such as Europe/Paris, or UTC). Default: local')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only entries whose project (working directory) contains TEXT')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Only entries of this agent (claude-code, codex, …)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every project found in the transcripts (each gets its own files)')
-            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write the rules (default: show them and a diff, change nothing)')
+            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE')
+            [CompletionResult]::new('--statusline', '--statusline', [CompletionResultType]::ParameterName, 'Print one short line (today''s spend and savings from usage records) for an agent''s status line')
+            [CompletionResult]::new('--transcripts', '--transcripts', [CompletionResultType]::ParameterName, 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -206,9 +228,10 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('compress', 'compress', [CompletionResultType]::ParameterValue, 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)')
             [CompletionResult]::new('retrieve', 'retrieve', [CompletionResultType]::ParameterValue, 'Print the original that a marker omitted')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Show what headroom would save on conversations, before you trust it')
-            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
-            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
             [CompletionResult]::new('learn', 'learn', [CompletionResultType]::ParameterValue, 'Learn from past agent sessions what keeps going wrong, and tell the agent')
+            [CompletionResult]::new('wrap', 'wrap', [CompletionResultType]::ParameterValue, 'Run an agent with its LLM traffic through headroom, changing nothing on disk')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Show what you spent on models and what headroom saved')
             [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -223,13 +246,16 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
         'headroom;help;simulate' {
             break
         }
-        'headroom;help;report' {
+        'headroom;help;learn' {
+            break
+        }
+        'headroom;help;wrap' {
             break
         }
         'headroom;help;proxy' {
             break
         }
-        'headroom;help;learn' {
+        'headroom;help;report' {
             break
         }
         'headroom;help;mcp' {

@@ -43,6 +43,9 @@ _headroom() {
             headroom,simulate)
                 cmd="headroom__subcmd__simulate"
                 ;;
+            headroom,wrap)
+                cmd="headroom__subcmd__wrap"
+                ;;
             headroom__subcmd__help,completions)
                 cmd="headroom__subcmd__help__subcmd__completions"
                 ;;
@@ -69,6 +72,9 @@ _headroom() {
                 ;;
             headroom__subcmd__help,simulate)
                 cmd="headroom__subcmd__help__subcmd__simulate"
+                ;;
+            headroom__subcmd__help,wrap)
+                cmd="headroom__subcmd__help__subcmd__wrap"
                 ;;
             headroom__subcmd__help__subcmd__mcp,install)
                 cmd="headroom__subcmd__help__subcmd__mcp__subcmd__install"
@@ -110,7 +116,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate report proxy learn mcp completions help"
+            opts="-h -V --help --version compress retrieve simulate learn wrap proxy report mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,7 +198,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate report proxy learn mcp completions help"
+            opts="compress retrieve simulate learn wrap proxy report mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,6 +366,20 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__wrap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -558,7 +578,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__proxy)
-            opts="-p -h -V --host --port --openai-base-url --anthropic-base-url --mode --auth-token --max-body-mb --budget-ms --log-format --no-store --drain-secs --help --version"
+            opts="-p -h -V --host --port --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --auth-token --log-format --drain-secs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,15 +608,15 @@ _headroom() {
                     COMPREPLY=($(compgen -W "compress passthrough" -- "${cur}"))
                     return 0
                     ;;
-                --auth-token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --max-body-mb)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --budget-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -724,6 +744,56 @@ _headroom() {
                     ;;
                 --top)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__wrap)
+            opts="-p -q -h -V --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --port --auth-token --log-format --quiet --full-output --print-env --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --openai-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anthropic-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "compress passthrough" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-body-mb)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --budget-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json off" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -25,9 +25,10 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
-            cand report 'Show what you spent on models and what headroom saved'
-            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+            cand wrap 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
+            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+            cand report 'Show what you spent on models and what headroom saved'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -78,18 +79,37 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'headroom;report'= {
-            cand --by 'Rows per model, agent, project, content kind, tool or source instead'
-            cand --since 'First day, inclusive: YYYY-MM-DD, or 7d / 30d for the last N days'
-            cand --until 'Last day, inclusive: YYYY-MM-DD, or Nd'
-            cand --timezone 'Time zone of days, weeks and months (IANA name such as Europe/Paris, or UTC). Default: local'
-            cand --project 'Only entries whose project (working directory) contains TEXT'
-            cand --agent 'Only entries of this agent (claude-code, codex, …)'
+        &'headroom;learn'= {
+            cand --project 'Project directory whose sessions to learn from [default: the current directory]'
+            cand --agent 'Which agent''s sessions to read'
+            cand --since 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`'
+            cand --min-count 'A rule needs at least this many occurrences'
+            cand --max-rules 'At most this many rules per project, most valuable first'
+            cand --target 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them'
             cand -f 'Output format'
             cand --format 'Output format'
-            cand --html 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE'
-            cand --statusline 'Print one short line (today''s spend and savings from usage records) for an agent''s status line'
-            cand --transcripts 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
+            cand --all 'Every project found in the transcripts (each gets its own files)'
+            cand --apply 'Write the rules (default: show them and a diff, change nothing)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;wrap'= {
+            cand --openai-base-url 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]'
+            cand --anthropic-base-url 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]'
+            cand --mode '`compress` tool results, or forward every request untouched'
+            cand --max-body-mb 'Largest request body accepted, in MiB (larger ones get 413)'
+            cand --budget-ms 'Compression running longer than this forwards the original body'
+            cand -p 'Port of a running `headroom proxy` to reuse'
+            cand --port 'Port of a running `headroom proxy` to reuse'
+            cand --auth-token 'Token of the running proxy''s /health and /stats'
+            cand --log-format 'Per-request lines of wrap''s own proxy on stderr (off: the terminal is the agent''s)'
+            cand --no-store 'Keep compression lossless and record no usage (no store)'
+            cand -q 'No summary line when the agent exits'
+            cand --quiet 'No summary line when the agent exits'
+            cand --full-output 'Claude Code: raise its Bash output limit from 30,000 to 128,000 characters, so the model gets whole outputs (compressed, the rest retrievable) instead of a 2 KB preview'
+            cand --print-env 'Print `export` lines that point a shell at the proxy running on --port: `eval "$(headroom wrap --print-env)"`'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -102,9 +122,9 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --openai-base-url 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]'
             cand --anthropic-base-url 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]'
             cand --mode '`compress` tool results, or forward every request untouched'
-            cand --auth-token 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve'
             cand --max-body-mb 'Largest request body accepted, in MiB (larger ones get 413)'
             cand --budget-ms 'Compression running longer than this forwards the original body'
+            cand --auth-token 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve'
             cand --log-format 'One line per request on stderr: `text`, `json`, or `off`'
             cand --drain-secs 'Seconds open streams get to finish on SIGINT/SIGTERM'
             cand --no-store 'Keep compression lossless and record no usage (no store)'
@@ -113,17 +133,18 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'headroom;learn'= {
-            cand --project 'Project directory whose sessions to learn from [default: the current directory]'
-            cand --agent 'Which agent''s sessions to read'
-            cand --since 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`'
-            cand --min-count 'A rule needs at least this many occurrences'
-            cand --max-rules 'At most this many rules per project, most valuable first'
-            cand --target 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them'
+        &'headroom;report'= {
+            cand --by 'Rows per model, agent, project, content kind, tool or source instead'
+            cand --since 'First day, inclusive: YYYY-MM-DD, or 7d / 30d for the last N days'
+            cand --until 'Last day, inclusive: YYYY-MM-DD, or Nd'
+            cand --timezone 'Time zone of days, weeks and months (IANA name such as Europe/Paris, or UTC). Default: local'
+            cand --project 'Only entries whose project (working directory) contains TEXT'
+            cand --agent 'Only entries of this agent (claude-code, codex, …)'
             cand -f 'Output format'
             cand --format 'Output format'
-            cand --all 'Every project found in the transcripts (each gets its own files)'
-            cand --apply 'Write the rules (default: show them and a diff, change nothing)'
+            cand --html 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE'
+            cand --statusline 'Print one short line (today''s spend and savings from usage records) for an agent''s status line'
+            cand --transcripts 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -186,9 +207,10 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand compress 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
             cand retrieve 'Print the original that a marker omitted'
             cand simulate 'Show what headroom would save on conversations, before you trust it'
-            cand report 'Show what you spent on models and what headroom saved'
-            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
             cand learn 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+            cand wrap 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
+            cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+            cand report 'Show what you spent on models and what headroom saved'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -199,11 +221,13 @@ set edit:completion:arg-completer[headroom] = {|@words|
         }
         &'headroom;help;simulate'= {
         }
-        &'headroom;help;report'= {
+        &'headroom;help;learn'= {
+        }
+        &'headroom;help;wrap'= {
         }
         &'headroom;help;proxy'= {
         }
-        &'headroom;help;learn'= {
+        &'headroom;help;report'= {
         }
         &'headroom;help;mcp'= {
             cand serve 'Serve the tools over stdio (what agents launch), or over HTTP with --http'

@@ -29,9 +29,10 @@ complete -c headroom -n "__fish_headroom_needs_command" -s V -l version -d 'Prin
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "retrieve" -d 'Print the original that a marker omitted'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
-complete -c headroom -n "__fish_headroom_needs_command" -f -a "report" -d 'Show what you spent on models and what headroom saved'
-complete -c headroom -n "__fish_headroom_needs_command" -f -a "proxy" -d 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "wrap" -d 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "proxy" -d 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+complete -c headroom -n "__fish_headroom_needs_command" -f -a "report" -d 'Show what you spent on models and what headroom saved'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "mcp" -d 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -73,6 +74,53 @@ complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l top -d 'L
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l no-prefix-check -d 'Skip the prefix-stability check (it compresses the first half again)'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l project -d 'Project directory whose sessions to learn from [default: the current directory]' -r -F
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l agent -d 'Which agent\'s sessions to read' -r -f -a "all\t''
+claude\t''
+codex\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l since -d 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l min-count -d 'A rule needs at least this many occurrences' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l max-rules -d 'At most this many rules per project, most valuable first' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l target -d 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them' -r
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -s f -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l all -d 'Every project found in the transcripts (each gets its own files)'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l apply -d 'Write the rules (default: show them and a diff, change nothing)'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l openai-base-url -d 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l anthropic-base-url -d 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l mode -d '`compress` tool results, or forward every request untouched' -r -f -a "compress\t''
+passthrough\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l max-body-mb -d 'Largest request body accepted, in MiB (larger ones get 413)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l budget-ms -d 'Compression running longer than this forwards the original body' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s p -l port -d 'Port of a running `headroom proxy` to reuse' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l auth-token -d 'Token of the running proxy\'s /health and /stats' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l log-format -d 'Per-request lines of wrap\'s own proxy on stderr (off: the terminal is the agent\'s)' -r -f -a "text\t''
+json\t''
+off\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l no-store -d 'Keep compression lossless and record no usage (no store)'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s q -l quiet -d 'No summary line when the agent exits'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l full-output -d 'Claude Code: raise its Bash output limit from 30,000 to 128,000 characters, so the model gets whole outputs (compressed, the rest retrievable) instead of a 2 KB preview'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l print-env -d 'Print `export` lines that point a shell at the proxy running on --port: `eval "$(headroom wrap --print-env)"`'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l host -d 'Address to listen on; anything but loopback needs --auth-token' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s p -l port -d 'Port to listen on (0: any free port, printed at start)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l openai-base-url -d 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l anthropic-base-url -d 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l mode -d '`compress` tool results, or forward every request untouched' -r -f -a "compress\t''
+passthrough\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l max-body-mb -d 'Largest request body accepted, in MiB (larger ones get 413)' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l budget-ms -d 'Compression running longer than this forwards the original body' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l auth-token -d 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l log-format -d 'One line per request on stderr: `text`, `json`, or `off`' -r -f -a "text\t''
+json\t''
+off\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l drain-secs -d 'Seconds open streams get to finish on SIGINT/SIGTERM' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l no-store -d 'Keep compression lossless and record no usage (no store)'
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand report" -l by -d 'Rows per model, agent, project, content kind, tool or source instead' -r -f -a "model\t''
 agent\t''
 project\t''
@@ -93,36 +141,6 @@ complete -c headroom -n "__fish_headroom_using_subcommand report" -l statusline 
 complete -c headroom -n "__fish_headroom_using_subcommand report" -l transcripts -d 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
 complete -c headroom -n "__fish_headroom_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand report" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l host -d 'Address to listen on; anything but loopback needs --auth-token' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s p -l port -d 'Port to listen on (0: any free port, printed at start)' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l openai-base-url -d 'OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway) [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l anthropic-base-url -d 'Anthropic upstream, without `/v1` [env: HEADROOM_ANTHROPIC_BASE_URL] [default: https://api.anthropic.com]' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l mode -d '`compress` tool results, or forward every request untouched' -r -f -a "compress\t''
-passthrough\t''"
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l auth-token -d 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l max-body-mb -d 'Largest request body accepted, in MiB (larger ones get 413)' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l budget-ms -d 'Compression running longer than this forwards the original body' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l log-format -d 'One line per request on stderr: `text`, `json`, or `off`' -r -f -a "text\t''
-json\t''
-off\t''"
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l drain-secs -d 'Seconds open streams get to finish on SIGINT/SIGTERM' -r
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l no-store -d 'Keep compression lossless and record no usage (no store)'
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l project -d 'Project directory whose sessions to learn from [default: the current directory]' -r -F
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l agent -d 'Which agent\'s sessions to read' -r -f -a "all\t''
-claude\t''
-codex\t''"
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l since -d 'Only sessions in this window: `30d`, `12h`, `2w`, or a date `2025-11-30`' -r
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l min-count -d 'A rule needs at least this many occurrences' -r
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l max-rules -d 'At most this many rules per project, most valuable first' -r
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l target -d 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them' -r
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -s f -l format -d 'Output format' -r -f -a "table\t''
-json\t''"
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l all -d 'Every project found in the transcripts (each gets its own files)'
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -l apply -d 'Write the rules (default: show them and a diff, change nothing)'
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c headroom -n "__fish_headroom_using_subcommand learn" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_seen_subcommand_from serve install uninstall help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_seen_subcommand_from serve install uninstall help" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_seen_subcommand_from serve install uninstall help" -f -a "serve" -d 'Serve the tools over stdio (what agents launch), or over HTTP with --http'
@@ -146,15 +164,16 @@ complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_s
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "report" -d 'Show what you spent on models and what headroom saved'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "proxy" -d 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "mcp" -d 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate report proxy learn mcp completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "retrieve" -d 'Print the original that a marker omitted'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "simulate" -d 'Show what headroom would save on conversations, before you trust it'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "learn" -d 'Learn from past agent sessions what keeps going wrong, and tell the agent'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "wrap" -d 'Run an agent with its LLM traffic through headroom, changing nothing on disk'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "proxy" -d 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "report" -d 'Show what you spent on models and what headroom saved'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "mcp" -d 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c headroom -n "__fish_headroom_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "serve" -d 'Serve the tools over stdio (what agents launch), or over HTTP with --http'
 complete -c headroom -n "__fish_headroom_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "install" -d 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)'
 complete -c headroom -n "__fish_headroom_using_subcommand help; and __fish_seen_subcommand_from mcp" -f -a "uninstall" -d 'Remove what `install` added'

@@ -40,3 +40,4 @@ pub mod retrieve;
 pub mod simulate;
 pub mod tokens;
 pub mod usage;
+pub mod wrap;

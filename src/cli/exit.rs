@@ -1,4 +1,5 @@
-//! Exit codes: 0 success (passthrough included), 1 runtime failure, 2 usage error.
+//! Exit codes: 0 success (passthrough included), 1 runtime failure, 2 usage
+//! error; `wrap` exits with its agent's code.
 
 use std::process::ExitCode;
 
@@ -7,6 +8,8 @@ pub enum Exit {
     Success,
     Failure,
     Usage,
+    /// Another program's code, passed on (`wrap`).
+    Code(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -15,6 +18,7 @@ impl From<Exit> for ExitCode {
             Exit::Success => ExitCode::SUCCESS,
             Exit::Failure => ExitCode::from(1),
             Exit::Usage => ExitCode::from(2),
+            Exit::Code(n) => ExitCode::from(n),
         }
     }
 }

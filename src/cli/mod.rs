@@ -11,6 +11,7 @@ mod report;
 mod retrieve;
 mod simulate;
 mod store;
+mod wrap;
 
 use std::process::ExitCode;
 
@@ -40,9 +41,10 @@ pub enum Command {
     Compress(compress::Args),
     Retrieve(retrieve::Args),
     Simulate(simulate::Args),
-    Report(report::Args),
-    Proxy(proxy::Args),
     Learn(learn::Args),
+    Wrap(wrap::Args),
+    Proxy(proxy::Args),
+    Report(report::Args),
     Mcp(mcp::Args),
     Completions(generate::CompletionsArgs),
 }
@@ -53,9 +55,10 @@ pub fn main() -> ExitCode {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),
         Command::Simulate(args) => simulate::run(args),
-        Command::Report(args) => report::run(args),
-        Command::Proxy(args) => proxy::run(args),
         Command::Learn(args) => learn::run(args),
+        Command::Wrap(args) => wrap::run(args),
+        Command::Proxy(args) => proxy::run(args),
+        Command::Report(args) => report::run(args),
         Command::Mcp(args) => mcp::run(args),
         Command::Completions(args) => generate::completions(args),
     };

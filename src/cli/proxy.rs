@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
+use headroom::config::Config;
 use headroom::proxy::{self, LogFormat, Mode};
 
 use super::Exit;
@@ -26,6 +27,30 @@ pub struct Args {
     #[arg(short, long, default_value_t = proxy::DEFAULT_PORT)]
     pub port: u16,
 
+    #[command(flatten)]
+    pub serve: ServeFlags,
+
+    /// Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HEADROOM_PROXY_TOKEN",
+        hide_env_values = true
+    )]
+    pub auth_token: Option<String>,
+
+    /// One line per request on stderr: `text`, `json`, or `off`.
+    #[arg(long, value_enum, default_value_t = LogArg::Text)]
+    pub log_format: LogArg,
+
+    /// Seconds open streams get to finish on SIGINT/SIGTERM.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub drain_secs: u64,
+}
+
+/// What the proxy does with requests; `headroom wrap` takes the same flags.
+#[derive(clap::Args, Debug)]
+pub struct ServeFlags {
     /// OpenAI-compatible upstream, `/v1` included (vLLM, Ollama, OpenRouter, Azure, a gateway)
     /// [env: HEADROOM_OPENAI_BASE_URL] [default: https://api.openai.com/v1]
     #[arg(long, value_name = "URL")]
@@ -40,15 +65,6 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ModeArg::Compress)]
     pub mode: ModeArg,
 
-    /// Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "HEADROOM_PROXY_TOKEN",
-        hide_env_values = true
-    )]
-    pub auth_token: Option<String>,
-
     /// Largest request body accepted, in MiB (larger ones get 413).
     #[arg(long, value_name = "MIB", default_value_t = 32)]
     pub max_body_mb: usize,
@@ -57,17 +73,9 @@ pub struct Args {
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub budget_ms: u64,
 
-    /// One line per request on stderr: `text`, `json`, or `off`.
-    #[arg(long, value_enum, default_value_t = LogArg::Text)]
-    pub log_format: LogArg,
-
     /// Keep compression lossless and record no usage (no store).
     #[arg(long)]
     pub no_store: bool,
-
-    /// Seconds open streams get to finish on SIGINT/SIGTERM.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
-    pub drain_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -83,6 +91,16 @@ pub enum LogArg {
     Off,
 }
 
+impl From<LogArg> for LogFormat {
+    fn from(l: LogArg) -> LogFormat {
+        match l {
+            LogArg::Text => LogFormat::Text,
+            LogArg::Json => LogFormat::Json,
+            LogArg::Off => LogFormat::Off,
+        }
+    }
+}
+
 pub fn run(args: Args) -> Result<Exit> {
     let config = super::config::load(None);
     if !args.host.is_loopback() && args.auth_token.as_deref().is_none_or(str::is_empty) {
@@ -93,34 +111,8 @@ pub fn run(args: Args) -> Result<Exit> {
         return Ok(Exit::Usage);
     }
     let pconfig = proxy::Config {
-        openai_base: args
-            .openai_base_url
-            .or(config.openai_base_url.clone())
-            .unwrap_or_else(|| proxy::DEFAULT_OPENAI_BASE.into()),
-        anthropic_base: args
-            .anthropic_base_url
-            .or(config.anthropic_base_url.clone())
-            .unwrap_or_else(|| proxy::DEFAULT_ANTHROPIC_BASE.into()),
-        mode: match args.mode {
-            ModeArg::Compress => Mode::Compress,
-            ModeArg::Passthrough => Mode::Passthrough,
-        },
         auth_token: args.auth_token.filter(|t| !t.is_empty()),
-        body_limit: args.max_body_mb.saturating_mul(1024 * 1024),
-        budget: Duration::from_millis(args.budget_ms),
-        log: match args.log_format {
-            LogArg::Text => LogFormat::Text,
-            LogArg::Json => LogFormat::Json,
-            LogArg::Off => LogFormat::Off,
-        },
-        store: if args.no_store {
-            None
-        } else {
-            config.store_path()
-        },
-        store_options: options(&config),
-        lossy_min_tokens: config.lossy_min_tokens,
-        ..proxy::Config::default()
+        ..server_config(args.serve, &config, args.log_format.into())
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -141,6 +133,35 @@ pub fn run(args: Args) -> Result<Exit> {
         handle.shutdown(Duration::from_secs(args.drain_secs)).await;
         Ok(Exit::Success)
     })
+}
+
+/// The server's settings from `flags` over `config` (environment and file).
+pub fn server_config(flags: ServeFlags, config: &Config, log: LogFormat) -> proxy::Config {
+    proxy::Config {
+        openai_base: flags
+            .openai_base_url
+            .or(config.openai_base_url.clone())
+            .unwrap_or_else(|| proxy::DEFAULT_OPENAI_BASE.into()),
+        anthropic_base: flags
+            .anthropic_base_url
+            .or(config.anthropic_base_url.clone())
+            .unwrap_or_else(|| proxy::DEFAULT_ANTHROPIC_BASE.into()),
+        mode: match flags.mode {
+            ModeArg::Compress => Mode::Compress,
+            ModeArg::Passthrough => Mode::Passthrough,
+        },
+        body_limit: flags.max_body_mb.saturating_mul(1024 * 1024),
+        budget: Duration::from_millis(flags.budget_ms),
+        log,
+        store: if flags.no_store {
+            None
+        } else {
+            config.store_path()
+        },
+        store_options: options(config),
+        lossy_min_tokens: config.lossy_min_tokens,
+        ..proxy::Config::default()
+    }
 }
 
 async fn shutdown_signal() {

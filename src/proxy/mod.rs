@@ -76,6 +76,17 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Bytes of compressed results kept in memory for later turns.
     pub memo_bytes: usize,
+    /// Set by `headroom wrap`: usage records are the wrapped session's.
+    pub wrapped: Option<Wrapped>,
+}
+
+/// The agent session a proxy inside `headroom wrap` serves: its usage
+/// records say source `wrap`, the agent's name and its working directory,
+/// so `report` sees the session as one group.
+#[derive(Clone, Debug)]
+pub struct Wrapped {
+    pub agent: String,
+    pub project: String,
 }
 
 impl Default for Config {
@@ -94,6 +105,7 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(600),
             memo_bytes: 256 * 1024 * 1024,
+            wrapped: None,
         }
     }
 }
@@ -139,7 +151,8 @@ impl Handle {
 
     /// Stops accepting connections, lets open requests and streams finish
     /// for at most `drain`, then cuts what is left and flushes usage records.
-    pub async fn shutdown(mut self, drain: Duration) {
+    /// Returns the final stats, every finished request counted.
+    pub async fn shutdown(mut self, drain: Duration) -> Snapshot {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -153,6 +166,7 @@ impl Handle {
             }
         })
         .await;
+        self.stats()
     }
 }
 

@@ -316,6 +316,11 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(120).collect());
+    if let Some(w) = &st.config.wrapped {
+        record.source = Source::Wrap;
+        record.agent = Some(w.agent.clone());
+        record.project = Some(w.project.clone());
+    }
     let upgrade = parts
         .headers
         .get(header::UPGRADE)

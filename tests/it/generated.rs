@@ -147,7 +147,7 @@ fn completions_and_man_pages_are_current() {
             );
         }
     }
-    assert_eq!(fresh.len(), 14);
+    assert_eq!(fresh.len(), 15);
 }
 
 #[test]

@@ -46,3 +46,5 @@ mod search;
 mod simulate;
 /// `headroom compress` on prose and Markdown: extractive selection, markers.
 mod text;
+/// `headroom wrap`: programs and the real Claude Code and Codex through the proxy.
+mod wrap;

@@ -1,0 +1,532 @@
+//! `headroom wrap`: the real binary running programs and the real agents
+//! (Claude Code, Codex from npm, installed by .ci/setup-agents) against a
+//! scripted fake of the remote side (tests/python/fake_llm.py), inside an
+//! empty network namespace when `unshare -n` works.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::Env;
+
+fn wrap(env: &Env, args: &[&str]) -> Output {
+    let mut c = env.cmd(&["wrap"]);
+    c.args(args).stdin(Stdio::null());
+    c.output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_command_gets_both_base_urls_and_its_exit_code_is_wraps() {
+    let env = Env::new();
+    let out = wrap(
+        &env,
+        &[
+            "--",
+            "sh",
+            "-c",
+            "echo $OPENAI_BASE_URL $ANTHROPIC_BASE_URL; exit 3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let urls: Vec<&str> = stdout.split_whitespace().collect();
+    assert_eq!(urls.len(), 2, "{stdout}");
+    assert!(urls[0].starts_with("http://127.0.0.1:") && urls[0].ends_with("/v1"));
+    assert_eq!(urls[1], urls[0].trim_end_matches("/v1"));
+    assert_eq!(
+        stderr(&out),
+        "headroom: no model requests went through headroom\n"
+    );
+}
+
+#[test]
+fn arguments_pass_through_untouched() {
+    let env = Env::new();
+    let out = wrap(
+        &env,
+        &[
+            "-q",
+            "sh",
+            "-c",
+            r#"printf '%s|' "$@""#,
+            "--",
+            "-p",
+            "--",
+            "a b",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8(out.stdout.clone()).unwrap(), "-p|--|a b|");
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn a_missing_agent_is_named_with_how_to_install_it_and_exits_127() {
+    let env = Env::new();
+    let mut c = env.cmd(&["wrap", "claude", "--", "-p", "hi"]);
+    c.env("PATH", "/nonexistent");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(
+        stderr(&out),
+        "headroom: error: claude not found on PATH; install it with: npm install -g @anthropic-ai/claude-code\n"
+    );
+    let out = wrap(&env, &["--", "no-such-program-for-headroom"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(
+        stderr(&out),
+        "headroom: error: no-such-program-for-headroom not found on PATH\n"
+    );
+}
+
+#[test]
+fn an_agent_ended_by_a_signal_exits_128_plus_n() {
+    let env = Env::new();
+    let out = wrap(&env, &["-q", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+}
+
+#[test]
+fn sigterm_to_wrap_reaches_the_agent() {
+    let env = Env::new();
+    let mut child = env
+        .cmd(&[
+            "wrap",
+            "-q",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(lines.next().unwrap().unwrap(), "got TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(42));
+}
+
+#[test]
+fn cursor_gets_instructions_and_print_env_exports() {
+    let env = Env::new();
+    let out = wrap(&env, &["cursor"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(text.contains("Cursor's servers"), "{text}");
+    let out = wrap(&env, &["--port", "9", "--print-env"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout.clone()).unwrap(),
+        "export OPENAI_BASE_URL=http://127.0.0.1:9/v1\nexport ANTHROPIC_BASE_URL=http://127.0.0.1:9\n"
+    );
+    assert!(stderr(&out).contains("no headroom proxy answers on http://127.0.0.1:9"));
+}
+
+// ---- the real agents -------------------------------------------------------
+
+/// The agents' bin directory, installed by .ci/setup-agents (run here when
+/// missing); `None` (the test skips) only when npm itself is missing.
+fn agents_bin() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = root.join("target/agents/bin");
+    if bin.join("claude").exists() && bin.join("codex").exists() {
+        return Some(bin);
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        eprintln!("skipping: npm is not installed, so the real agents cannot be");
+        return None;
+    }
+    let ok = Command::new("bash")
+        .arg(root.join(".ci/setup-agents"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, ".ci/setup-agents failed");
+    Some(bin)
+}
+
+/// One agent run through `headroom wrap` against the fake upstream.
+struct Run {
+    out: Output,
+    /// Requests the fake upstream received, in order.
+    requests: Vec<Value>,
+    user_home: PathBuf,
+}
+
+/// Runs `headroom wrap AGENT_ARGS` with `vars` set, the fake upstream
+/// answering with `command` then `final_text`; all inside `unshare -n` when
+/// it works.
+fn run_agent(
+    env: &Env,
+    bin: &Path,
+    wrap_args: &[&str],
+    vars: &[(&str, &str)],
+    base_var: (&str, &str),
+    command: &str,
+    final_text: &str,
+) -> Run {
+    let dir = env.dir.path();
+    let user_home = dir.join("user");
+    let work = dir.join("work");
+    let record = dir.join("requests.jsonl");
+    let port_file = dir.join("port");
+    std::fs::create_dir_all(&work).unwrap();
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/fake_llm.py");
+    let quoted: Vec<String> = wrap_args.iter().map(|a| shell_quote(a)).collect();
+    let script = format!(
+        r#"ip link set lo up 2>/dev/null
+python3 {fake} {port} {record} {command} {final_text} & fake=$!
+while [ ! -s {port} ]; do sleep 0.02; done
+export {var}="http://127.0.0.1:$(cat {port}){suffix}"
+"$HEADROOM_BIN" wrap {args} </dev/null
+rc=$?
+kill $fake; wait $fake 2>/dev/null
+exit $rc"#,
+        fake = shell_quote(fake.to_str().unwrap()),
+        port = shell_quote(port_file.to_str().unwrap()),
+        record = shell_quote(record.to_str().unwrap()),
+        command = shell_quote(command),
+        final_text = shell_quote(final_text),
+        var = base_var.0,
+        suffix = base_var.1,
+        args = quoted.join(" "),
+    );
+    let isolated = Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut c = if isolated {
+        let mut c = Command::new("unshare");
+        c.args(["-n", "sh", "-c", &script]);
+        c
+    } else {
+        eprintln!("note: unshare -n is not available; running on loopback only");
+        let mut c = Command::new("sh");
+        c.args(["-c", &script]);
+        c
+    };
+    for (name, _) in headroom::env::ALL {
+        c.env_remove(name);
+    }
+    for name in [
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+    ] {
+        c.env_remove(name);
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    c.current_dir(&work)
+        .env("PATH", path)
+        .env("HOME", &user_home)
+        .env("HEADROOM_HOME", env.home())
+        .env("HEADROOM_BIN", env!("CARGO_BIN_EXE_headroom"))
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null());
+    let started = Instant::now();
+    let out = c.output().unwrap();
+    eprintln!("agent run took {:?}", started.elapsed());
+    let requests = std::fs::read_to_string(&record)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Run {
+        out,
+        requests,
+        user_home,
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// No process is left whose environment names `home`.
+fn assert_no_process_left(home: &Path) {
+    let needle = format!("HOME={}", home.display());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+            .filter(|e| {
+                std::fs::read(e.path().join("environ"))
+                    .map(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
+                    .unwrap_or(false)
+            })
+            .map(|e| {
+                std::fs::read_to_string(e.path().join("cmdline"))
+                    .unwrap_or_default()
+                    .replace('\0', " ")
+            })
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "processes left behind: {left:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The marker hash in `text`, which must have one.
+fn marker_hash(text: &str) -> String {
+    let re = regex::Regex::new(
+        r"retrieve: (?:headroom retrieve |headroom_retrieve hash=)([0-9a-f]{16})",
+    )
+    .unwrap();
+    re.captures(text)
+        .unwrap_or_else(|| panic!("no marker in what the upstream got:\n{text}"))[1]
+        .to_string()
+}
+
+fn tokens(s: &str) -> usize {
+    headroom::tokens::count(s, headroom::tokens::Encoding::O200k)
+}
+
+/// Checks what every agent run must show: exit 0 with the final text, the
+/// tool result compressed ≥ 70% with its marker and the failure kept, the
+/// original retrievable, no process left, the user's files unchanged.
+fn check_run(
+    env: &Env,
+    run: &Run,
+    home_before: &[(PathBuf, Vec<u8>)],
+    result: &str,
+    original: &str,
+    failure: &str,
+) {
+    eprintln!("{}", stderr(&run.out));
+    assert_eq!(run.out.status.code(), Some(0), "{}", stderr(&run.out));
+    let stdout = String::from_utf8_lossy(&run.out.stdout);
+    assert!(stdout.contains("All done: one failure found"), "{stdout}");
+    assert!(
+        result.contains(failure),
+        "the failure was dropped:\n{result}"
+    );
+    let hash = marker_hash(result);
+    // The store holds exactly what the agent sent (Codex sends a cut of
+    // long outputs): compare with that.
+    let sent = env.ok_str(&["retrieve", &hash], "");
+    assert!(sent.contains(failure));
+    assert!(sent.contains(original.lines().next().unwrap()));
+    let (before, after) = (tokens(&sent), tokens(result));
+    assert!(
+        after * 10 <= before * 3,
+        "only {before} → {after} tokens:\n{result}"
+    );
+    assert_no_process_left(&run.user_home);
+    for (path, bytes) in home_before {
+        assert_eq!(
+            &std::fs::read(path).unwrap(),
+            bytes,
+            "{} was changed",
+            path.display()
+        );
+    }
+    let summary = stderr(&run.out);
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("headroom: ") && l.contains("requests"))
+        .unwrap_or_else(|| panic!("no summary line:\n{summary}"));
+    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let (b, a): (u64, u64) = records
+        .iter()
+        .filter(|r| r.source == headroom::usage::Source::Wrap)
+        .fold((0, 0), |(b, a), r| {
+            (b + r.tokens_before, a + r.tokens_after)
+        });
+    let figures = format!(
+        "{} → {} tool-result tokens",
+        headroom::wrap::summary::compact(b),
+        headroom::wrap::summary::compact(a)
+    );
+    assert!(line.contains(&figures), "{line} vs records {figures}");
+}
+
+#[test]
+fn claude_code_through_wrap_gets_compressed_tool_results() {
+    let Some(bin) = agents_bin() else { return };
+    let env = Env::new();
+    let items: Vec<Value> = (0..200)
+        .map(|i| {
+            let status = if i == 137 {
+                "error: disk quota exceeded"
+            } else {
+                "ok"
+            };
+            serde_json::json!({"id": i, "name": format!("job-{i:03}"), "status": status,
+                "region": "eu-west-1", "duration_ms": 100 + (i * 7) % 50, "owner": "build-team"})
+        })
+        .collect();
+    let original = serde_json::to_string_pretty(&items).unwrap();
+    assert!(
+        original.len() < 30_000,
+        "Claude Code would keep it in a file"
+    );
+    std::fs::create_dir_all(env.dir.path().join("work")).unwrap();
+    std::fs::write(env.dir.path().join("work/jobs.json"), &original).unwrap();
+    let user = env.dir.path().join("user");
+    std::fs::create_dir_all(user.join(".claude")).unwrap();
+    std::fs::write(
+        user.join(".claude/settings.json"),
+        "{\"theme\": \"dark\"}\n",
+    )
+    .unwrap();
+    let home_before = snapshot(&user);
+    let run = run_agent(
+        &env,
+        &bin,
+        // Debug builds on a busy machine compress slower than the default budget.
+        &[
+            "--budget-ms",
+            "20000",
+            "claude",
+            "--",
+            "-p",
+            "Check the jobs",
+            "--allowedTools",
+            "Bash",
+        ],
+        &[
+            ("ANTHROPIC_API_KEY", "sk-ant-test"),
+            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+        ],
+        ("ANTHROPIC_BASE_URL", ""),
+        "cat jobs.json",
+        "All done: one failure found",
+    );
+    let with_result = run
+        .requests
+        .iter()
+        .find_map(|r| {
+            r["body"]["messages"].as_array()?.iter().find_map(|m| {
+                m["content"].as_array()?.iter().find_map(|b| {
+                    (b["type"] == "tool_result").then(|| match &b["content"] {
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    })
+                })
+            })
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no tool result reached the upstream; stderr:\n{}",
+                stderr(&run.out)
+            )
+        });
+    check_run(
+        &env,
+        &run,
+        &home_before,
+        &with_result,
+        &original,
+        "disk quota exceeded",
+    );
+}
+
+#[test]
+fn codex_through_wrap_gets_compressed_tool_results() {
+    let Some(bin) = agents_bin() else { return };
+    let env = Env::new();
+    let mut log = String::new();
+    for i in 0..3000 {
+        if i == 2990 {
+            log +=
+                "2026-12-01T04:49:50.000Z ERROR payments: charge 8812 FAILED: connection refused\n";
+        } else {
+            log += &format!(
+                "2026-12-01T04:{:02}:{:02}.{:03}Z INFO worker-{} processed batch {} in {}ms\n",
+                i / 60 % 60,
+                i % 60,
+                i % 1000,
+                i % 4,
+                10_000 + i,
+                5 + i % 20
+            );
+        }
+    }
+    std::fs::create_dir_all(env.dir.path().join("work")).unwrap();
+    std::fs::write(env.dir.path().join("work/service.log"), &log).unwrap();
+    let user = env.dir.path().join("user");
+    std::fs::create_dir_all(user.join(".codex")).unwrap();
+    std::fs::write(
+        user.join(".codex/config.toml"),
+        "[analytics]\nenabled = false\n\n[features]\nplugins = false\n",
+    )
+    .unwrap();
+    let home_before = snapshot(&user);
+    let run = run_agent(
+        &env,
+        &bin,
+        &[
+            "--budget-ms",
+            "20000",
+            "codex",
+            "--",
+            "exec",
+            "--skip-git-repo-check",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "-m",
+            "gpt-5.5",
+            "Check the service log",
+        ],
+        &[("OPENAI_API_KEY", "sk-test")],
+        ("OPENAI_BASE_URL", "/v1"),
+        "cat service.log",
+        "All done: one failure found",
+    );
+    let with_result = run
+        .requests
+        .iter()
+        .find_map(|r| {
+            r["body"]["input"].as_array()?.iter().find_map(|i| {
+                (i["type"] == "function_call_output").then(|| match &i["output"] {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                })
+            })
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no tool result reached the upstream; stderr:\n{}",
+                stderr(&run.out)
+            )
+        });
+    check_run(
+        &env,
+        &run,
+        &home_before,
+        &with_result,
+        &log,
+        "charge 8812 FAILED",
+    );
+}

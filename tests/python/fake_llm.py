@@ -1,0 +1,148 @@
+"""A scripted fake of the remote side for the wrap tests with the real agents.
+
+Answers Anthropic Messages (/v1/messages) and OpenAI Responses
+(/v1/responses) as server-sent events, like the real APIs stream them:
+the first turn asks for one shell command (COMMAND), the turn that carries
+its result gets a final text (FINAL). Every request is appended to RECORD as
+one JSON line (method, path, body). Listens on 127.0.0.1, any free port, and
+writes the port to PORT_FILE once ready.
+
+Usage: fake_llm.py PORT_FILE RECORD COMMAND FINAL
+"""
+
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT_FILE, RECORD, COMMAND, FINAL = sys.argv[1:5]
+
+
+def sse(event, data):
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+def anthropic(body):
+    messages = body.get("messages", [])
+    has_result = any(
+        isinstance(m.get("content"), list)
+        and any(b.get("type") == "tool_result" for b in m["content"])
+        for m in messages
+    )
+    tools = {t.get("name") for t in body.get("tools", [])}
+    usage = {"input_tokens": 10, "output_tokens": 1,
+             "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
+    start = {"type": "message_start", "message": {
+        "id": "msg_fake", "type": "message", "role": "assistant",
+        "model": body.get("model", "m"), "content": [], "stop_reason": None,
+        "stop_sequence": None, "usage": usage}}
+    out = [sse("message_start", start)]
+    if "Bash" in tools and not has_result:
+        call = {"command": COMMAND, "description": "Print the data"}
+        out += [
+            sse("content_block_start", {"type": "content_block_start", "index": 0,
+                "content_block": {"type": "tool_use", "id": "toolu_fake1", "name": "Bash", "input": {}}}),
+            sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                "delta": {"type": "input_json_delta", "partial_json": json.dumps(call)}}),
+            sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ]
+        stop = "tool_use"
+    else:
+        out += [
+            sse("content_block_start", {"type": "content_block_start", "index": 0,
+                "content_block": {"type": "text", "text": ""}}),
+            sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": FINAL}}),
+            sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ]
+        stop = "end_turn"
+    out += [
+        sse("message_delta", {"type": "message_delta",
+            "delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": 5}}),
+        sse("message_stop", {"type": "message_stop"}),
+    ]
+    return out
+
+
+def responses(body):
+    items = body.get("input", [])
+    has_result = any(i.get("type") == "function_call_output" for i in items)
+    tools = {t.get("name") for t in body.get("tools", [])}
+    if not has_result and "exec_command" in tools:
+        item = {"type": "function_call", "id": "fc_fake1", "call_id": "call_fake1",
+                "name": "exec_command", "status": "completed",
+                "arguments": json.dumps({"cmd": COMMAND})}
+    elif not has_result and "shell" in tools:
+        item = {"type": "function_call", "id": "fc_fake1", "call_id": "call_fake1",
+                "name": "shell", "status": "completed",
+                "arguments": json.dumps({"command": ["bash", "-lc", COMMAND]})}
+    else:
+        item = {"type": "message", "id": "msg_fake1", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": FINAL, "annotations": []}]}
+    resp = {"id": "resp_fake", "object": "response", "created_at": 1, "status": "in_progress",
+            "model": body.get("model", "m"), "output": []}
+    done = dict(resp, status="completed", output=[item], usage={
+        "input_tokens": 10, "output_tokens": 5, "total_tokens": 15,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": 0}})
+    return [
+        sse("response.created", {"type": "response.created", "sequence_number": 0, "response": resp}),
+        sse("response.output_item.added", {"type": "response.output_item.added",
+            "sequence_number": 1, "output_index": 0, "item": item}),
+        sse("response.output_item.done", {"type": "response.output_item.done",
+            "sequence_number": 2, "output_index": 0, "item": item}),
+        sse("response.completed", {"type": "response.completed", "sequence_number": 3, "response": done}),
+    ]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def do_GET(self):
+        self.record(None)
+        self.send_response(404)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = {}
+        self.record(body)
+        path = self.path.split("?")[0]
+        if path.endswith("/messages"):
+            events = anthropic(body)
+        elif path.endswith("/responses"):
+            events = responses(body)
+        else:
+            self.send_response(404)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        data = "".join(events).encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def record(self, body):
+        with open(RECORD, "a") as f:
+            f.write(json.dumps({"method": self.command, "path": self.path, "body": body}) + "\n")
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(PORT_FILE + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.rename(PORT_FILE + ".tmp", PORT_FILE)
+server.serve_forever()
