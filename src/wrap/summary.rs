@@ -56,6 +56,8 @@ impl Session {
                 }
             }
         }
+        // The stats' key order is the proxy's; the summary's is by name.
+        saved_by_model.sort();
         Session {
             requests: delta(&["requests"]),
             tokens_before: delta(&["tokens", "tokens_before"]),
