@@ -224,7 +224,7 @@ fn dry_run_then_apply_then_a_no_op() {
 #[test]
 fn agent_filter_and_codex_only_project() {
     let fake = Fake::new(5, 8);
-    let shop = fake.root("/home/dev/work/shop");
+    let shop = fake.root("/home/dev/src/shop");
     std::fs::create_dir_all(&shop).unwrap();
     let doc = fake.json(&shop, &["--agent", "codex"]);
     let rules = doc["rules"].as_array().unwrap();

@@ -44,7 +44,7 @@ fn write(path: PathBuf, text: &str) {
 /// A Claude Code assistant line; `spaced` writes the same JSON with spaces.
 fn cc_line(ts: &str, msg: &str, req: &str, model: &str, usage: &str, spaced: bool) -> String {
     let line = format!(
-        r#"{{"type":"assistant","cwd":"/work/app","sessionId":"s","timestamp":"{ts}","requestId":"{req}","message":{{"id":"{msg}","model":"{model}","role":"assistant","content":[{{"type":"text","text":"hi"}}],"usage":{usage}}}}}"#
+        r#"{{"type":"assistant","cwd":"/srv/app","sessionId":"s","timestamp":"{ts}","requestId":"{req}","message":{{"id":"{msg}","model":"{model}","role":"assistant","content":[{{"type":"text","text":"hi"}}],"usage":{usage}}}}}"#
     );
     if spaced {
         let v: Value = serde_json::from_str(&line).unwrap();
@@ -110,7 +110,7 @@ fn transcripts(env: &Env) {
         ),
     ]
     .join("\n");
-    write(dir.join("claude/projects/-work-app/s1.jsonl"), &main);
+    write(dir.join("claude/projects/-srv-app/s1.jsonl"), &main);
     let sub = [
         cc_line(
             "2026-02-10T23:40:00Z",
@@ -131,7 +131,7 @@ fn transcripts(env: &Env) {
     ]
     .join("\n");
     write(
-        dir.join("claude/projects/-work-app/s1/subagents/agent-x.jsonl"),
+        dir.join("claude/projects/-srv-app/s1/subagents/agent-x.jsonl"),
         &sub,
     );
     // A resumed session repeats call A (counted once, in s1) and adds one
@@ -155,15 +155,15 @@ fn transcripts(env: &Env) {
         ),
     ]
     .join("\n");
-    write(dir.join("claude/projects/-work-app/s2.jsonl"), &resumed);
+    write(dir.join("claude/projects/-srv-app/s2.jsonl"), &resumed);
     let tc = |ts: &str, i: u64, c: u64, o: u64| {
         format!(
             r#"{{"timestamp":"{ts}","type":"event_msg","payload":{{"type":"token_count","info":{{"total_token_usage":{{"input_tokens":{i},"cached_input_tokens":{c},"output_tokens":{o},"total_tokens":0}}}}}}}}"#
         )
     };
     let rollout = [
-        r#"{"timestamp":"2026-02-12T10:00:00Z","type":"session_meta","payload":{"id":"cx1","cwd":"/work/cli"}}"#.to_string(),
-        r#"{"timestamp":"2026-02-12T10:00:00Z","type":"turn_context","payload":{"model":"gpt-5","cwd":"/work/cli"}}"#.to_string(),
+        r#"{"timestamp":"2026-02-12T10:00:00Z","type":"session_meta","payload":{"id":"cx1","cwd":"/srv/cli"}}"#.to_string(),
+        r#"{"timestamp":"2026-02-12T10:00:00Z","type":"turn_context","payload":{"model":"gpt-5","cwd":"/srv/cli"}}"#.to_string(),
         tc("2026-02-12T10:00:01Z", 1000, 200, 50),
         tc("2026-02-12T10:00:02Z", 1000, 200, 50),
         tc("2026-02-12T10:00:03Z", 3000, 1200, 80),

@@ -577,7 +577,7 @@ const PROJECTS: &[Project] = &[
         ],
     },
     Project {
-        root: "/home/dev/work/shop",
+        root: "/home/dev/src/shop",
         agents: &[Who::Codex],
         patterns: &[
             "python3",
