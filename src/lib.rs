@@ -23,6 +23,7 @@
 //! assert!(out.tokens_after <= out.tokens_before);
 //! ```
 
+pub mod atomic;
 pub mod ccr;
 pub mod compress;
 pub mod config;

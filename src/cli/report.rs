@@ -1,7 +1,7 @@
 //! `headroom report`: what you spent, what headroom saved, honestly counted.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
@@ -179,7 +179,7 @@ pub fn run(args: Args) -> Result<Exit> {
     }
 
     if let Some(path) = &args.html {
-        write_atomic(path, report::html::page(&rep).as_bytes())
+        headroom::atomic::write_atomic(path, report::html::page(&rep).as_bytes())
             .with_context(|| format!("cannot write '{}'", path.display()))?;
     }
     let stdout = std::io::stdout();
@@ -343,27 +343,4 @@ fn simulate_sessions(
         check_prefix: false,
     };
     transcripts::would_save(&files, &settings)
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename, so a
-/// reader never sees half a page.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile_in(dir, path)?;
-    tmp.1.write_all(bytes)?;
-    tmp.1.sync_all()?;
-    std::fs::rename(&tmp.0, path)
-}
-
-fn tempfile_in(dir: &Path, path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let f = std::fs::File::create(&tmp)?;
-    Ok((tmp, f))
 }

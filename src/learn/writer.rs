@@ -15,9 +15,6 @@
 //! A rule the hand-written text already states is left out. Writes go to a
 //! temporary file renamed over the target, keeping its permissions.
 
-use std::io::Write;
-use std::path::Path;
-
 use super::rules::{EVIDENCE_STARTS, Rule};
 
 pub const START: &str = "<!-- headroom:learn:start -->";
@@ -101,29 +98,7 @@ pub fn diff(path: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename; an existing file keeps its permissions.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.headroom-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use crate::atomic::write_atomic;
 
 #[cfg(test)]
 mod tests {
