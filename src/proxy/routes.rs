@@ -19,7 +19,7 @@ use super::stats;
 use super::upstream::{self, Provider, Route};
 use super::{LogFormat, Mode, State};
 use crate::ccr::Sink;
-use crate::ccr::store::{Lookup, OriginalStore};
+use crate::ccr::store::Lookup;
 use crate::usage::{Record, Source, now_ms};
 
 type Shared = Arc<State>;
@@ -82,8 +82,14 @@ async fn health(AxState(st): AxState<Shared>, headers: HeaderMap) -> Response {
     }
     let store = match (&st.config.store, &st.store) {
         (None, _) => "disabled".to_string(),
-        (Some(_), Some(_)) => "ok".to_string(),
-        (Some(p), None) => format!("unavailable: {}", p.display()),
+        (Some(_), Some(s)) => match s.outage() {
+            None => "ok".to_string(),
+            Some(why) => format!(
+                "unreachable: {} ({why}); compressing losslessly",
+                s.location()
+            ),
+        },
+        (Some(l), None) => format!("unavailable: {l}"),
     };
     json_response(
         StatusCode::OK,
