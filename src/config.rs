@@ -23,6 +23,7 @@ pub const FILE_KEYS: &[(&str, &str)] = &[
     ("lossy_min_tokens", env::LOSSY_MIN_TOKENS),
     ("openai_base_url", env::OPENAI_BASE_URL),
     ("anthropic_base_url", env::ANTHROPIC_BASE_URL),
+    ("retrieve_tool", env::RETRIEVE_TOOL),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,8 @@ pub struct Config {
     /// `headroom proxy` upstreams, when set by env or file.
     pub openai_base_url: Option<String>,
     pub anthropic_base_url: Option<String>,
+    /// When the proxy offers the model its retrieve tool, when set.
+    pub retrieve_tool: Option<crate::proxy::Offer>,
 }
 
 /// A setting headroom could not use; the default was used instead.
@@ -143,6 +146,13 @@ impl Config {
             &mut warnings,
         )
         .unwrap_or(DEFAULT_LOSSY_MIN_TOKENS);
+        let retrieve_tool = setting(
+            raw(env::RETRIEVE_TOOL, "retrieve_tool"),
+            "always",
+            "expected always, on-marker or never",
+            |v| crate::proxy::Offer::parse(v.trim()),
+            &mut warnings,
+        );
         let model = raw(env::MODEL, "model").map_or_else(|| DEFAULT_MODEL.into(), |(_, v)| v);
         let config = Config {
             home,
@@ -152,6 +162,7 @@ impl Config {
             lossy_min_tokens,
             openai_base_url: raw(env::OPENAI_BASE_URL, "openai_base_url").map(|(_, v)| v),
             anthropic_base_url: raw(env::ANTHROPIC_BASE_URL, "anthropic_base_url").map(|(_, v)| v),
+            retrieve_tool,
         };
         (config, warnings)
     }
