@@ -204,7 +204,13 @@ mod tests {
     fn splices_and_memoizes() {
         let memo = Memo::new(1 << 20);
         let one = body(1);
-        let r = rewrite(one.as_bytes(), Some(&HashOnlySink), &memo, 50, RetrieveVia::Tool);
+        let r = rewrite(
+            one.as_bytes(),
+            Some(&HashOnlySink),
+            &memo,
+            50,
+            RetrieveVia::Tool,
+        );
         let out = r.body.expect("compressed");
         assert!(out.len() < one.len());
         assert!(out.ends_with(r#"],"x_unknown":{"a": 1}}"#));
@@ -214,7 +220,13 @@ mod tests {
         assert_eq!(memo.misses.load(Ordering::Relaxed), 1);
         // The next turn repeats the first result byte for byte (same query:
         // same call arguments, same last user message) from the memo.
-        let two = rewrite(body(2).as_bytes(), Some(&HashOnlySink), &memo, 50, RetrieveVia::Tool);
+        let two = rewrite(
+            body(2).as_bytes(),
+            Some(&HashOnlySink),
+            &memo,
+            50,
+            RetrieveVia::Tool,
+        );
         let out2 = two.body.unwrap();
         let prefix = out.find(r#"]}"#).map(|_| &out[..out.len() - 30]).unwrap();
         assert!(out2.starts_with(prefix));
@@ -229,7 +241,11 @@ mod tests {
             b"{\"model\":\"m\",\"input\":\"hi\"}",
             &[0xff, 0xfe],
         ] {
-            assert!(rewrite(b, Some(&HashOnlySink), &memo, 50, RetrieveVia::Tool).body.is_none());
+            assert!(
+                rewrite(b, Some(&HashOnlySink), &memo, 50, RetrieveVia::Tool)
+                    .body
+                    .is_none()
+            );
         }
     }
 }

@@ -526,7 +526,7 @@ impl Drop for Pending {
 }
 
 /// Runs [`rewrite::rewrite`] on the blocking pool, then offers the retrieve
-/// tool when [`retrieve::offer`] says so: the body with the tool, and its
+/// tool when [`retrieve::prepare`] says so: the body with the tool, and its
 /// wire format. A panic or an overrun forwards the original (an overrun's
 /// result still lands in the memo, so the next turn gets it for free).
 async fn rewrite_within_budget(
@@ -547,11 +547,8 @@ async fn rewrite_within_budget(
         let r = rewrite::rewrite(&body, sink, &st2.memo, st2.config.lossy_min_tokens, via);
         let text = r.body.as_deref().or(std::str::from_utf8(&body).ok());
         let with_tool = wire.zip(text).and_then(|(w, text)| {
-            let store = store.map(|s| s as &dyn crate::ccr::store::OriginalStore);
-            retrieve::offer(policy, text, store)
-                .then(|| retrieve::inject(w, text))
-                .flatten()
-                .map(|b| (w, b))
+            let store = store.map(|s| s as &dyn OriginalStore);
+            retrieve::prepare(policy, w, text, store).map(|b| (w, b))
         });
         (r, with_tool)
     });

@@ -145,7 +145,8 @@ impl Stitch for Stream {
                     "thinking_delta" => push_str(&mut b.value, "thinking", &d["thinking"]),
                     "signature_delta" => b.value["signature"] = d["signature"].clone(),
                     "input_json_delta" => {
-                        b.partial_json.push_str(d["partial_json"].as_str().unwrap_or(""));
+                        b.partial_json
+                            .push_str(d["partial_json"].as_str().unwrap_or(""));
                     }
                     _ => {}
                 }
@@ -188,7 +189,10 @@ impl Stitch for Stream {
             return Some(ours);
         }
         if let Some(mut d) = self.delta.take() {
-            if !ours.is_empty() && !self.theirs && d.pointer("/delta/stop_reason") == Some(&json!("tool_use")) {
+            if !ours.is_empty()
+                && !self.theirs
+                && d.pointer("/delta/stop_reason") == Some(&json!("tool_use"))
+            {
                 d["delta"]["stop_reason"] = json!("end_turn");
             }
             if self.round > 0 || !ours.is_empty() {
@@ -218,7 +222,11 @@ impl Stitch for Stream {
 }
 
 fn push_str(v: &mut Value, key: &str, add: &Value) {
-    let s = format!("{}{}", v[key].as_str().unwrap_or(""), add.as_str().unwrap_or(""));
+    let s = format!(
+        "{}{}",
+        v[key].as_str().unwrap_or(""),
+        add.as_str().unwrap_or("")
+    );
     v[key] = json!(s);
 }
 

@@ -137,7 +137,14 @@ impl Stream {
                     Some(self.next_index - 1)
                 };
                 let id = tc["id"].as_str().unwrap_or_default().to_string();
-                self.calls.insert(i, Streamed { client, id, arguments: String::new() });
+                self.calls.insert(
+                    i,
+                    Streamed {
+                        client,
+                        id,
+                        arguments: String::new(),
+                    },
+                );
             }
             let s = self.calls.get_mut(&i).expect("inserted above");
             match s.client {
@@ -242,11 +249,18 @@ impl Stitch for Stream {
         if more && !ours.is_empty() && !self.theirs && self.done {
             return Some(ours);
         }
-        let ev = Event { raw: Bytes::new(), name: None, data: String::new() };
+        let ev = Event {
+            raw: Bytes::new(),
+            name: None,
+            data: String::new(),
+        };
         let total = self.usage_total.clone().unwrap_or(Value::Null);
         let summed = self.round > 0 || !ours.is_empty();
         if let Some(mut f) = self.finish.take() {
-            if !ours.is_empty() && !self.theirs && f.pointer("/choices/0/finish_reason") == Some(&json!("tool_calls")) {
+            if !ours.is_empty()
+                && !self.theirs
+                && f.pointer("/choices/0/finish_reason") == Some(&json!("tool_calls"))
+            {
                 f["choices"][0]["finish_reason"] = json!("stop");
             }
             if summed && f.get("usage").is_some_and(Value::is_object) {

@@ -32,8 +32,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use axum::http::HeaderMap;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use serde_json::{Value, json};
 use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
 use crate::ccr::store::{GoneReason, Lookup, OriginalStore};
 
@@ -117,21 +117,44 @@ impl Wire {
     }
 }
 
-/// Whether the tool is offered on a request whose (compressed) body is
-/// `body`: a pure function of the request and the store, so the answer is
-/// the same on every later turn that repeats the marker. A hash that only
-/// looks like ours (not in the store) offers nothing.
-pub fn offer(policy: Offer, body: &str, store: Option<&dyn OriginalStore>) -> bool {
-    let Some(store) = store else {
-        return false;
+/// The body to send with the tool offered (`None`: sent as it is). The
+/// decision is a pure function of the request and the store, so every
+/// later turn of a conversation decides the same way and its cached prefix
+/// stays put: `always` offers it to requests that declare tools of their
+/// own (an agent's) or hold a marker, `on-marker` only to those holding a
+/// marker. A marker counts only when its hash is in the store: text that
+/// merely looks like one offers nothing. A client with a tool of that name
+/// keeps its own.
+pub fn prepare(
+    policy: Offer,
+    wire: Wire,
+    body: &str,
+    store: Option<&dyn OriginalStore>,
+) -> Option<String> {
+    let store = store?;
+    let top: Top = serde_json::from_str(body).ok()?;
+    let tools: Option<Vec<Value>> = match top.tools {
+        Some(raw) if raw.get() != "null" => Some(serde_json::from_str(raw.get()).ok()?),
+        _ => None,
     };
-    match policy {
-        Offer::Never => false,
-        Offer::Always => true,
-        Offer::OnMarker => crate::ccr::hashes_in(body)
-            .iter()
-            .any(|h| store.contains(h).unwrap_or(false)),
+    if tools
+        .iter()
+        .flatten()
+        .any(|t| wire.tool_name(t) == Some(TOOL))
+    {
+        return None;
     }
+    let marked = || {
+        crate::ccr::hashes_in(body)
+            .iter()
+            .any(|h| store.contains(h).unwrap_or(false))
+    };
+    let offered = match policy {
+        Offer::Never => false,
+        Offer::Always => tools.as_ref().is_some_and(|t| !t.is_empty()) || marked(),
+        Offer::OnMarker => marked(),
+    };
+    offered.then(|| inject(wire, body, top.tools))?
 }
 
 #[derive(serde::Deserialize)]
@@ -140,32 +163,27 @@ struct Top<'a> {
     tools: Option<&'a RawValue>,
 }
 
-/// `body` with the tool's definition appended to its `tools` (or a `tools`
-/// list added), every other byte unchanged; `None` when the body is not a
-/// JSON object or the client has a tool of that name already.
-pub fn inject(wire: Wire, body: &str) -> Option<String> {
-    let top: Top = serde_json::from_str(body).ok()?;
+/// `body` with the tool's definition appended to its `tools` (`raw`, a
+/// slice of `body`) or a `tools` list added, every other byte unchanged.
+fn inject(wire: Wire, body: &str, raw: Option<&RawValue>) -> Option<String> {
     let def = wire.definition().to_string();
-    match top.tools {
+    match raw {
         Some(raw) if raw.get() != "null" => {
-            let tools: Vec<Value> = serde_json::from_str(raw.get()).ok()?;
-            if tools.iter().any(|t| wire.tool_name(t) == Some(TOOL)) {
-                return None;
-            }
-            // `raw` borrows from `body`: its end is the list's `]`.
-            let end = raw.get().as_ptr() as usize - body.as_ptr() as usize + raw.get().len() - 1;
-            let sep = if tools.is_empty() { "" } else { "," };
+            let list = raw.get();
+            let end = list.as_ptr() as usize - body.as_ptr() as usize + list.len() - 1;
+            let empty = list[1..list.len() - 1].trim().is_empty();
+            let sep = if empty { "" } else { "," };
             Some(format!("{}{sep}{def}{}", &body[..end], &body[end..]))
         }
-        Some(_) => None,
-        None => {
+        _ => {
+            // No list (or `null`, which a second `tools` key would contradict).
+            if raw.is_some() {
+                return None;
+            }
             let close = body.trim_end().len().checked_sub(1)?;
             let head = body[..close].trim_end();
             let sep = if head.ends_with('{') { "" } else { "," };
-            Some(format!(
-                "{head}{sep}\"tools\":[{def}]{}",
-                &body[close..]
-            ))
+            Some(format!("{head}{sep}\"tools\":[{def}]{}", &body[close..]))
         }
     }
 }
@@ -225,7 +243,9 @@ pub fn answer(store: &dyn OriginalStore, args: &Value) -> String {
     let (page, next) = crate::mcp::page(&body, offset, PAGE_BYTES);
     let mut notes: Vec<String> = summary.into_iter().collect();
     if let Some(n) = next {
-        let q = query.map(|q| format!(" query={}", json!(q))).unwrap_or_default();
+        let q = query
+            .map(|q| format!(" query={}", json!(q)))
+            .unwrap_or_default();
         notes.push(format!(
             "{} of {} bytes; more: headroom_retrieve hash={hash}{q} offset={n}",
             page.len(),
@@ -513,31 +533,89 @@ pub fn stream(wire: Wire, mut up: Upstream, first: reqwest::Response) -> ByteStr
 mod tests {
     use super::*;
 
+    /// A store holding one original, and its hash.
+    fn store_with_one() -> (crate::ccr::store::SqliteStore, String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::ccr::store::SqliteStore::open(
+            &dir.path().join("h.db"),
+            crate::ccr::store::StoreOptions::default(),
+        )
+        .unwrap();
+        let hash = store.put(b"line one\nthe fact: 4242\n", "text").unwrap();
+        (store, hash, dir)
+    }
+
     #[test]
-    fn inject_appends_to_tools_and_keeps_every_other_byte() {
-        let body = r#"{"model":"m", "tools": [ {"name":"Bash"} ] ,"messages":[]}"#;
-        let out = inject(Wire::Anthropic, body).unwrap();
+    fn offered_by_policy_appended_to_tools_every_other_byte_kept() {
+        let (store, hash, _dir) = store_with_one();
+        let store = Some(&store as &dyn OriginalStore);
+        let with_tools = r#"{"model":"m", "tools": [ {"name":"Bash"} ] ,"messages":[]}"#;
+        let out = prepare(Offer::Always, Wire::Anthropic, with_tools, store).unwrap();
         let def = Wire::Anthropic.definition().to_string();
         assert_eq!(
             out,
             format!(r#"{{"model":"m", "tools": [ {{"name":"Bash"}} ,{def}] ,"messages":[]}}"#)
         );
-        assert!(inject(Wire::Anthropic, &out).is_none(), "already there");
-        let none = r#"{"model":"m","messages":[]}  "#;
-        let out = inject(Wire::Chat, none).unwrap();
+        // Already there (the next turn, or the client's own): left alone.
+        assert!(prepare(Offer::Always, Wire::Anthropic, &out, store).is_none());
+        assert!(prepare(Offer::OnMarker, Wire::Anthropic, with_tools, store).is_none());
+        assert!(prepare(Offer::Never, Wire::Anthropic, with_tools, store).is_none());
+        assert!(prepare(Offer::Always, Wire::Anthropic, with_tools, None).is_none());
+        // A plain chat without tools or markers stays byte for byte.
+        let plain = r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#;
+        assert!(prepare(Offer::Always, Wire::Chat, plain, store).is_none());
+        // A stored marker offers it; one that only looks like a marker does not.
+        let marked = |h: &str| {
+            format!(
+                r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={h}]"}}]}}  "#
+            )
+        };
+        let out = prepare(Offer::OnMarker, Wire::Chat, &marked(&hash), store).unwrap();
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["tools"][0]["function"]["name"], TOOL);
-        assert!(out.starts_with(r#"{"model":"m","messages":[],"tools":["#));
-        let empty = r#"{"tools":[],"input":"x"}"#;
-        let v: Value = serde_json::from_str(&inject(Wire::Responses, empty).unwrap()).unwrap();
+        assert!(out.starts_with(&marked(&hash)[..marked(&hash).trim_end().len() - 1]));
+        assert!(
+            prepare(
+                Offer::OnMarker,
+                Wire::Chat,
+                &marked("0123456789abcdef"),
+                store
+            )
+            .is_none()
+        );
+        let empty = r#"{"tools":[ ],"input":"x"}"#;
+        assert!(prepare(Offer::Always, Wire::Responses, empty, store).is_none());
+        let empty = format!(
+            r#"{{"tools":[ ],"input":"{}"}}"#,
+            "retrieve: headroom retrieve ".to_string() + &hash
+        );
+        let v: Value =
+            serde_json::from_str(&prepare(Offer::Always, Wire::Responses, &empty, store).unwrap())
+                .unwrap();
         assert_eq!(v["tools"][0]["name"], TOOL);
-        assert!(inject(Wire::Chat, "[1]").is_none());
-        assert!(inject(Wire::Chat, "{}").is_some());
+        assert!(prepare(Offer::Always, Wire::Chat, "[1]", store).is_none());
+    }
+
+    #[test]
+    fn answers_page_and_filter_from_the_store() {
+        let (store, hash, _dir) = store_with_one();
+        let a = answer(&store, &json!({"hash": hash}));
+        assert_eq!(a, "line one\nthe fact: 4242\n");
+        let a = answer(
+            &store,
+            &json!({"hash": format!("hash={hash}"), "query": "4242"}),
+        );
+        assert_eq!(a, "2:the fact: 4242\n[headroom: 1 of 2 lines match '4242']");
+        assert!(answer(&store, &json!({"hash": "zz"})).starts_with("error: invalid hash"));
+        assert!(
+            answer(&store, &json!({"hash": "0123456789abcdef"})).starts_with("error: no original")
+        );
     }
 
     #[test]
     fn usage_adds_up_field_by_field() {
-        let mut a = json!({"input_tokens": 10, "output_tokens": 2, "details": {"cached": 1}, "tier": "x"});
+        let mut a =
+            json!({"input_tokens": 10, "output_tokens": 2, "details": {"cached": 1}, "tier": "x"});
         add_usage(
             &mut a,
             &json!({"input_tokens": 5, "output_tokens": 3, "details": {"cached": 4}, "extra": 1, "tier": null}),

@@ -17,12 +17,19 @@ fn is_ours(item: &Value) -> bool {
 fn is_theirs(item: &Value) -> bool {
     matches!(
         item["type"].as_str().unwrap_or(""),
-        "function_call" | "custom_tool_call" | "local_shell_call" | "computer_call" | "shell_call" | "apply_patch_call"
+        "function_call"
+            | "custom_tool_call"
+            | "local_shell_call"
+            | "computer_call"
+            | "shell_call"
+            | "apply_patch_call"
     ) && !is_ours(item)
 }
 
 fn call(item: &Value) -> Call {
-    let args = item["arguments"].as_str().and_then(|a| serde_json::from_str(a).ok());
+    let args = item["arguments"]
+        .as_str()
+        .and_then(|a| serde_json::from_str(a).ok());
     Call {
         id: item["call_id"].as_str().unwrap_or_default().to_string(),
         args: args.unwrap_or(json!({})),
@@ -57,7 +64,13 @@ pub(super) fn append(body: &mut Value, output: Option<&Value>, answers: &[(Call,
     let Some(list) = input.as_array_mut() else {
         return;
     };
-    list.extend(output.and_then(Value::as_array).into_iter().flatten().cloned());
+    list.extend(
+        output
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
     for (c, text) in answers {
         list.push(json!({"type": "function_call_output", "call_id": c.id, "output": text}));
     }
@@ -91,7 +104,10 @@ impl Stitch for Stream {
         match kind.as_str() {
             "response.created" | "response.in_progress" | "response.queued" => {
                 if self.id.is_none() {
-                    self.id = v.pointer("/response/id").and_then(Value::as_str).map(String::from);
+                    self.id = v
+                        .pointer("/response/id")
+                        .and_then(Value::as_str)
+                        .map(String::from);
                 }
                 if self.round > 0 {
                     return;
@@ -140,7 +156,11 @@ impl Stitch for Stream {
             }
             self.seq += 1;
         }
-        out.push(if changed { ev.with_data(&v.to_string()) } else { ev.raw.clone() });
+        out.push(if changed {
+            ev.with_data(&v.to_string())
+        } else {
+            ev.raw.clone()
+        });
     }
 
     fn end(&mut self, more: bool, out: &mut Vec<Bytes>) -> Option<Vec<Call>> {
@@ -171,7 +191,11 @@ impl Stitch for Stream {
             if v.get("sequence_number").is_some() {
                 v["sequence_number"] = json!(self.seq);
             }
-            let ev = Event { raw: Bytes::new(), name, data: String::new() };
+            let ev = Event {
+                raw: Bytes::new(),
+                name,
+                data: String::new(),
+            };
             out.push(ev.with_data(&v.to_string()));
         }
         None

@@ -84,7 +84,8 @@ impl Parser {
     /// What is left when the stream ends without a blank line.
     pub fn finish(&mut self) -> Option<Event> {
         let rest = self.feed(b"\n\n");
-        rest.into_iter().find(|e| !e.data.is_empty() || e.name.is_some())
+        rest.into_iter()
+            .find(|e| !e.data.is_empty() || e.name.is_some())
     }
 }
 
