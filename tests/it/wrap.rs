@@ -165,18 +165,17 @@ struct Run {
 }
 
 /// Runs `headroom wrap AGENT_ARGS` with `vars` set, the fake upstream
-/// answering with `command`, then a `headroom_retrieve` call for `query` in
-/// the marker's original, then `final_text` and the retrieved line; all
-/// inside `unshare -n` when it works.
+/// scripted by `[command, final_text, query]`: it answers with `command`,
+/// then a `headroom_retrieve` call for `query` in the marker's original,
+/// then `final_text` and the retrieved line; all inside `unshare -n` when
+/// it works.
 fn run_agent(
     env: &Env,
     bin: &Path,
     wrap_args: &[&str],
     vars: &[(&str, &str)],
     base_var: (&str, &str),
-    command: &str,
-    final_text: &str,
-    query: &str,
+    [command, final_text, query]: [&str; 3],
 ) -> Run {
     let dir = env.dir.path();
     let user_home = dir.join("user");
@@ -448,9 +447,7 @@ fn claude_code_through_wrap_gets_compressed_tool_results() {
             ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
         ],
         ("ANTHROPIC_BASE_URL", ""),
-        "cat jobs.json",
-        "All done: one failure found",
-        "job-042",
+        ["cat jobs.json", "All done: one failure found", "job-042"],
     );
     let with_result = run
         .requests
@@ -530,9 +527,11 @@ fn codex_through_wrap_gets_compressed_tool_results() {
         ],
         &[("OPENAI_API_KEY", "sk-test")],
         ("OPENAI_BASE_URL", "/v1"),
-        "cat service.log",
-        "All done: one failure found",
-        "batch 10042 in",
+        [
+            "cat service.log",
+            "All done: one failure found",
+            "batch 10042 in",
+        ],
     );
     let with_result = run
         .requests

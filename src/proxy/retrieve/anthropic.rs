@@ -150,10 +150,11 @@ impl Stitch for Stream {
                     }
                     _ => {}
                 }
-                if v["type"] == "content_block_stop" && b.value.get("input").is_some() {
-                    if let Ok(input) = serde_json::from_str::<Value>(&b.partial_json) {
-                        b.value["input"] = input;
-                    }
+                if v["type"] == "content_block_stop"
+                    && b.value.get("input").is_some()
+                    && let Ok(input) = serde_json::from_str::<Value>(&b.partial_json)
+                {
+                    b.value["input"] = input;
                 }
                 if let Some(c) = b.client {
                     Stream::pass(out, ev, v, c);

@@ -217,7 +217,9 @@ impl Stitch for Stream {
                 x.is_null() || (k == "role" && self.round > 0) || (k == "content" && x == "")
             })
         });
-        if changed && empty || self.round > 0 && empty {
+        // Nothing left to say: only our call's part, or a later round's
+        // role announcement.
+        if empty && (changed || self.round > 0) {
             return;
         }
         if changed {
