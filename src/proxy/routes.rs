@@ -552,10 +552,9 @@ async fn rewrite_within_budget(
         let sink = store.map(|s| s as &dyn Sink);
         let r = rewrite::rewrite(&body, sink, &st2.memo, st2.config.lossy_min_tokens, via);
         let text = r.body.as_deref().or(std::str::from_utf8(&body).ok());
-        let with_tool = wire.zip(text).and_then(|(w, text)| {
-            let store = store.map(|s| s as &dyn OriginalStore);
-            retrieve::prepare(policy, w, text, store).map(|b| (w, b))
-        });
+        let with_tool = wire
+            .zip(text)
+            .and_then(|(w, text)| retrieve::prepare(policy, w, text, store).map(|b| (w, b)));
         (r, with_tool)
     });
     match tokio::time::timeout(st.config.budget, work).await {
