@@ -87,7 +87,8 @@ impl Wire {
         }
     }
 
-    fn definition(self) -> Value {
+    /// The tool's definition in this format's `tools` list.
+    pub fn definition(self) -> Value {
         let schema = json!({
             "type": "object",
             "properties": {
