@@ -479,11 +479,16 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
                 store: Arc::clone(store) as _,
                 retrievals: counter,
             };
-            Ok(if sse {
-                retrieve::stream(wire, up, resp)
+            if sse {
+                Ok(retrieve::stream(wire, up, resp))
             } else {
-                retrieve::json(wire, up, resp).await
-            })
+                // The rounds run before the client gets a byte: a client
+                // that leaves meanwhile is recorded as a cancellation.
+                let mut waiting = Pending(Some(finish_later));
+                let body = retrieve::json(wire, up, resp).await;
+                finish_later = waiting.0.take().expect("taken only here");
+                Ok(body)
+            }
         }
         _ => Err(resp),
     };
