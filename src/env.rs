@@ -5,6 +5,8 @@
 
 /// Directory holding the store (`headroom.db`) and `config.toml`. Default: `~/.headroom`.
 pub const HOME: &str = "HEADROOM_HOME";
+/// Where originals and usage records are kept: `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS) or a SQLite file. Default: `headroom.db` in the home.
+pub const STORE: &str = "HEADROOM_STORE";
 /// How long stored originals stay retrievable: `7d`, `12h`, `30m` or seconds. Default: `7d`.
 pub const TTL: &str = "HEADROOM_TTL";
 /// Size cap of the store in MiB; least recently used originals go first. Default: 512.
@@ -31,6 +33,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         HOME,
         "directory of the store (headroom.db) and config.toml; default ~/.headroom",
+    ),
+    (
+        STORE,
+        "store of originals and usage: redis://[user:pass@]host[:port][/db], rediss://… or a SQLite file; default headroom.db in the home",
     ),
     (
         TTL,

@@ -167,11 +167,7 @@ pub fn server_config(flags: ServeFlags, config: &Config, log: LogFormat) -> prox
         body_limit: flags.max_body_mb.saturating_mul(1024 * 1024),
         budget: Duration::from_millis(flags.budget_ms),
         log,
-        store: if flags.no_store {
-            None
-        } else {
-            config.store_path()
-        },
+        store: if flags.no_store { None } else { config.store() },
         store_options: options(config),
         lossy_min_tokens: config.lossy_min_tokens,
         retrieve_tool: match flags.retrieve_tool {

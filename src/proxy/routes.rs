@@ -21,7 +21,7 @@ use super::stats;
 use super::upstream::{self, Provider, Route};
 use super::{LogFormat, Mode, State};
 use crate::ccr::Sink;
-use crate::ccr::store::{Lookup, OriginalStore};
+use crate::ccr::store::Lookup;
 use crate::usage::{Record, Source, now_ms};
 
 type Shared = Arc<State>;
@@ -84,8 +84,14 @@ async fn health(AxState(st): AxState<Shared>, headers: HeaderMap) -> Response {
     }
     let store = match (&st.config.store, &st.store) {
         (None, _) => "disabled".to_string(),
-        (Some(_), Some(_)) => "ok".to_string(),
-        (Some(p), None) => format!("unavailable: {}", p.display()),
+        (Some(_), Some(s)) => match s.outage() {
+            None => "ok".to_string(),
+            Some(why) => format!(
+                "unreachable: {} ({why}); compressing losslessly",
+                s.location()
+            ),
+        },
+        (Some(l), None) => format!("unavailable: {l}"),
     };
     json_response(
         StatusCode::OK,
@@ -551,10 +557,9 @@ async fn rewrite_within_budget(
         let sink = store.map(|s| s as &dyn Sink);
         let r = rewrite::rewrite(&body, sink, &st2.memo, st2.config.lossy_min_tokens, via);
         let text = r.body.as_deref().or(std::str::from_utf8(&body).ok());
-        let with_tool = wire.zip(text).and_then(|(w, text)| {
-            let store = store.map(|s| s as &dyn OriginalStore);
-            retrieve::prepare(policy, w, text, store).map(|b| (w, b))
-        });
+        let with_tool = wire
+            .zip(text)
+            .and_then(|(w, text)| retrieve::prepare(policy, w, text, store).map(|b| (w, b)));
         (r, with_tool)
     });
     match tokio::time::timeout(st.config.budget, work).await {

@@ -241,7 +241,7 @@ fn sdks_round_trip_through_the_proxy_and_the_upstream_gets_fewer_tokens() {
     assert_eq!(log.matches("POST /v1/").count(), 6, "{log}");
     assert!(!log.contains("sk-test-secret") && !log.contains("sk-ant-test-secret"));
     // One usage record per request, written on shutdown at the latest.
-    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
     assert!(
         records
@@ -339,7 +339,7 @@ fn the_model_retrieves_through_the_proxy_and_the_client_gets_one_answer() {
         "{metrics}"
     );
     proxy.stop();
-    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
     assert!(
         records

@@ -381,7 +381,7 @@ fn check_run(
         .lines()
         .find(|l| l.starts_with("headroom: ") && l.contains("requests"))
         .unwrap_or_else(|| panic!("no summary line:\n{summary}"));
-    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     let (b, a): (u64, u64) = records
         .iter()
         .filter(|r| r.source == headroom::usage::Source::Wrap)
