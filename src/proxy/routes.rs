@@ -628,12 +628,16 @@ fn log_line(st: &State, method: &Method, path: &str, r: &Record, start: Instant)
     match st.config.log {
         LogFormat::Off => {}
         LogFormat::Text => eprintln!(
-            "headroom: {method} {path} {} model={} saved={} tokens overhead={:.2}ms total={:.0}ms",
+            "headroom: {method} {path} {} model={} saved={} tokens overhead={:.2}ms total={:.0}ms{}",
             r.status,
             r.model.as_deref().unwrap_or("-"),
             r.tokens_saved(),
             r.overhead_ms,
             total_ms,
+            match r.retrievals {
+                0 => String::new(),
+                n => format!(" retrievals={n}"),
+            },
         ),
         LogFormat::Json => eprintln!(
             "{}",
@@ -648,6 +652,7 @@ fn log_line(st: &State, method: &Method, path: &str, r: &Record, start: Instant)
                 "tokens_after": r.tokens_after,
                 "tokens_saved": r.tokens_saved(),
                 "kinds": r.kinds,
+                "retrievals": r.retrievals,
                 "overhead_ms": r.overhead_ms,
                 "total_ms": total_ms,
             })

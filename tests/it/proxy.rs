@@ -338,7 +338,8 @@ fn the_model_retrieves_through_the_proxy_and_the_client_gets_one_answer() {
         metrics.contains("headroom_retrievals_total 12"),
         "{metrics}"
     );
-    proxy.stop();
+    let log = proxy.stop();
+    assert_eq!(log.matches(" retrievals=2").count(), 6, "{log}");
     let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
     assert!(
