@@ -412,16 +412,20 @@ fn stream_events_are_forwarded_as_they_arrive() {
     let env = Env::new();
     let up = Upstream::start();
     let proxy = Proxy::start(&env, &up, &[]);
-    let r = client(&py, "slow", &proxy);
-    let gaps: Vec<i64> = r["gaps_ms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g.as_i64().unwrap())
-        .collect();
-    // The upstream pauses 300 ms between events; buffering would merge them.
-    assert!(gaps.len() >= 4, "{gaps:?}");
-    assert!(gaps.iter().all(|&g| g >= 200), "{gaps:?}");
+    for scenario in ["slow", "slow-tools"] {
+        let r = client(&py, scenario, &proxy);
+        let gaps: Vec<i64> = r["gaps_ms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_i64().unwrap())
+            .collect();
+        // The upstream pauses 300 ms between events; buffering would merge them.
+        assert!(gaps.len() >= 4, "{scenario}: {gaps:?}");
+        assert!(gaps.iter().all(|&g| g >= 200), "{scenario}: {gaps:?}");
+    }
+    let offered = String::from_utf8_lossy(&up.last().body).into_owned();
+    assert!(offered.contains("\"headroom_retrieve\""), "{offered}");
 }
 
 #[test]
