@@ -44,6 +44,8 @@ mod retrieve;
 mod search;
 /// `headroom simulate`: reports per conversation and folder, nothing stored.
 mod simulate;
+/// The store contract on SQLite and a real redis-server; the CLI on Redis, migrate, report.
+mod store;
 /// `headroom compress` on prose and Markdown: extractive selection, markers.
 mod text;
 /// `headroom wrap`: programs and the real Claude Code and Codex through the proxy.
