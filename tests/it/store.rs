@@ -377,7 +377,7 @@ fn bad_or_unreachable_stores_get_one_clear_line() {
 fn record(time_ms: i64, i: u64) -> Record {
     let mut r = Record::new(
         time_ms,
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             Source::Cli
         } else {
             Source::Proxy
@@ -391,11 +391,11 @@ fn record(time_ms: i64, i: u64) -> Record {
     r.tokens_before = 10_000 + i;
     r.tokens_after = 2_000 + i / 2;
     r.upstream = UpstreamUsage {
-        input: (i % 2 == 0).then_some(2_100 + i),
+        input: i.is_multiple_of(2).then_some(2_100 + i),
         output: Some(50),
         cache_write: None,
         cache_write_1h: None,
-        cache_read: (i % 4 == 0).then_some(1_000),
+        cache_read: i.is_multiple_of(4).then_some(1_000),
     };
     r.retrievals = (i % 3) as u32;
     r.overhead_ms = 1.5;
