@@ -18,6 +18,8 @@ mod convo;
 mod diff;
 /// The faithfulness contract of line-oriented kinds, as property tests.
 mod faithful;
+/// Proxy replicas sharing one redis-server: markers across replicas, one report, outages.
+mod fleet;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, markers, passthrough.

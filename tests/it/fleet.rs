@@ -1,0 +1,240 @@
+//! A fleet: `headroom proxy` replicas on one real redis-server. A marker
+//! written through one replica is retrieved through another, usage of all
+//! adds up in one report, and a Redis outage costs requests nothing but
+//! the savings.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::Env;
+use crate::support::redis::RedisServer;
+use crate::support::upstream::Upstream;
+
+/// A running `headroom proxy` on a free port; killed on drop.
+struct Replica {
+    child: Child,
+    url: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Replica {
+    fn start(env: &Env, up: &Upstream, store: &str) -> Replica {
+        let openai = format!("{}/v1", up.url());
+        let mut child = env
+            .cmd(&[
+                "proxy",
+                "--port",
+                "0",
+                "--openai-base-url",
+                &openai,
+                "--anthropic-base-url",
+                &up.url(),
+                "--budget-ms",
+                "20000",
+                "--store",
+                store,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for l in lines.map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&l);
+                s.push('\n');
+            }
+        });
+        Replica { child, url, log }
+    }
+
+    /// SIGTERM, a clean exit (usage flushed), and the log.
+    fn stop(mut self) -> String {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        assert!(self.child.wait().unwrap().success());
+        std::thread::sleep(Duration::from_millis(100));
+        self.log.lock().unwrap().clone()
+    }
+
+    fn health(&self) -> Value {
+        let (status, body) = send("GET", &format!("{}/health", self.url), "");
+        assert_eq!(status, 200);
+        serde_json::from_slice(&body).unwrap()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn send(method: &str, url: &str, body: impl Into<Vec<u8>>) -> (u16, Vec<u8>) {
+    let body = body.into();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let r = reqwest::Client::new()
+                .request(method.parse().unwrap(), url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        })
+}
+
+/// A Chat request with one large log tool result, different for each `n`.
+fn chat(n: usize) -> String {
+    let result = crate::support::log_records(300 + n, 100 + n);
+    json!({
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "Why did the checkout fail?"},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "logs", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": result},
+        ]
+    })
+    .to_string()
+}
+
+/// Sends `chat(n)` through `replica`; the hashes of the markers the
+/// upstream received.
+fn through(replica: &Replica, up: &Upstream, n: usize) -> Vec<String> {
+    let (status, body) = send(
+        "POST",
+        &format!("{}/v1/chat/completions", replica.url),
+        chat(n),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let sent = String::from_utf8(up.last().body.to_vec()).unwrap();
+    headroom::ccr::hashes_in(&sent)
+}
+
+fn retrieve(replica: &Replica, hash: &str) -> (u16, Value) {
+    let (status, body) = send(
+        "POST",
+        &format!("{}/v1/retrieve", replica.url),
+        json!({"hash": hash}).to_string(),
+    );
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[test]
+fn replicas_share_markers_and_usage_through_redis() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let up = Upstream::start();
+    let (env_a, env_b) = (Env::new(), Env::new());
+    let a = Replica::start(&env_a, &up, &server.url());
+    let b = Replica::start(&env_b, &up, &server.url());
+    let hashes = through(&a, &up, 1);
+    assert!(!hashes.is_empty(), "A compressed with a marker");
+    for h in &hashes {
+        let (status, got) = retrieve(&b, h);
+        assert_eq!(status, 200, "{got}");
+        let original = got["original"].as_str().unwrap();
+        assert!(original.contains("request_id"), "{original}");
+    }
+    let hashes_b = through(&b, &up, 2);
+    let (status, _) = retrieve(&a, &hashes_b[0]);
+    assert_eq!(status, 200);
+    assert_eq!(a.health()["store"], "ok");
+    a.stop();
+    b.stop();
+    // Both replicas' requests in one report.
+    let records = headroom::usage::read(
+        headroom::ccr::StoreLocation::parse(&server.url()).unwrap(),
+        0,
+        i64::MAX,
+    )
+    .unwrap();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let report = Env::new().ok_str(
+        &["report", "--format", "json", "--store", &server.url()],
+        "",
+    );
+    let before: u64 = records.iter().map(|r| r.tokens_before).sum();
+    assert!(report.contains(&before.to_string()), "{before} in {report}");
+}
+
+#[test]
+fn a_redis_outage_keeps_requests_succeeding_losslessly_then_recovers() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let up = Upstream::start();
+    let (env_a, env_b) = (Env::new(), Env::new());
+    let a = Replica::start(&env_a, &up, &server.url());
+    let b = Replica::start(&env_b, &up, &server.url());
+    assert!(!through(&a, &up, 10).is_empty());
+    server.kill();
+    for n in 11..16 {
+        // Still 200, and nothing sent upstream needs the store.
+        assert!(
+            through(&a, &up, n).is_empty(),
+            "request {n} stayed lossless"
+        );
+    }
+    let health = a.health();
+    assert!(
+        health["store"]
+            .as_str()
+            .unwrap()
+            .starts_with("unreachable: redis://127.0.0.1"),
+        "{health}"
+    );
+    server.resume();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while a.health()["store"] != "ok" {
+        assert!(Instant::now() < deadline, "A never reconnected");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let hashes = through(&a, &up, 20);
+    assert!(!hashes.is_empty(), "compressing fully again");
+    let (status, got) = retrieve(&b, &hashes[0]);
+    assert_eq!(status, 200, "{got}");
+    let log = a.stop();
+    assert_eq!(log.matches("unreachable").count(), 1, "said once: {log}");
+    assert_eq!(log.matches("reachable again").count(), 1, "{log}");
+    drop(b);
+}
+
+#[test]
+fn a_proxy_starts_on_an_unreachable_redis_and_compresses_once_it_is_up() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    server.kill();
+    let up = Upstream::start();
+    let env = Env::new();
+    let a = Replica::start(&env, &up, &server.url());
+    assert!(through(&a, &up, 30).is_empty());
+    server.resume();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while a.health()["store"] != "ok" {
+        assert!(Instant::now() < deadline, "never connected");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!through(&a, &up, 31).is_empty());
+}
