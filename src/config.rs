@@ -25,6 +25,7 @@ pub const FILE_KEYS: &[(&str, &str)] = &[
     ("openai_base_url", env::OPENAI_BASE_URL),
     ("anthropic_base_url", env::ANTHROPIC_BASE_URL),
     ("store", env::STORE),
+    ("retrieve_tool", env::RETRIEVE_TOOL),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +43,8 @@ pub struct Config {
     /// `--store`, `HEADROOM_STORE` or the file's `store`, as given: a Redis
     /// URL or a SQLite file; `None` means `headroom.db` in the home.
     pub store: Option<String>,
+    /// When the proxy offers the model its retrieve tool, when set.
+    pub retrieve_tool: Option<crate::proxy::Offer>,
 }
 
 /// A setting headroom could not use; the default was used instead.
@@ -148,6 +151,13 @@ impl Config {
             &mut warnings,
         )
         .unwrap_or(DEFAULT_LOSSY_MIN_TOKENS);
+        let retrieve_tool = setting(
+            raw(env::RETRIEVE_TOOL, "retrieve_tool"),
+            "always",
+            "expected always, on-marker or never",
+            |v| crate::proxy::Offer::parse(v.trim()),
+            &mut warnings,
+        );
         let model = raw(env::MODEL, "model").map_or_else(|| DEFAULT_MODEL.into(), |(_, v)| v);
         let config = Config {
             home,
@@ -158,6 +168,7 @@ impl Config {
             openai_base_url: raw(env::OPENAI_BASE_URL, "openai_base_url").map(|(_, v)| v),
             anthropic_base_url: raw(env::ANTHROPIC_BASE_URL, "anthropic_base_url").map(|(_, v)| v),
             store: raw(env::STORE, "store").map(|(_, v)| v),
+            retrieve_tool,
         };
         (config, warnings)
     }

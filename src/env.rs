@@ -21,6 +21,8 @@ pub const MCP_TOKEN: &str = "HEADROOM_MCP_TOKEN";
 pub const OPENAI_BASE_URL: &str = "HEADROOM_OPENAI_BASE_URL";
 /// Upstream for Anthropic requests of `headroom proxy`. Default: `https://api.anthropic.com`.
 pub const ANTHROPIC_BASE_URL: &str = "HEADROOM_ANTHROPIC_BASE_URL";
+/// When the proxy offers the model `headroom_retrieve`: `always`, `on-marker` or `never`. Default: `always`.
+pub const RETRIEVE_TOOL: &str = "HEADROOM_RETRIEVE_TOOL";
 /// Token the proxy's ops endpoints require; needed to bind a non-loopback address.
 pub const PROXY_TOKEN: &str = "HEADROOM_PROXY_TOKEN";
 /// Benchmark corpus directory (layout of `shared/bench`), for `cargo bench`.
@@ -63,6 +65,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         ANTHROPIC_BASE_URL,
         "proxy upstream for Anthropic requests; default https://api.anthropic.com",
+    ),
+    (
+        RETRIEVE_TOOL,
+        "when the proxy offers the model headroom_retrieve: always, on-marker or never; default always",
     ),
     (
         PROXY_TOKEN,

@@ -355,7 +355,7 @@ fn usize_arg(args: &Value, name: &str) -> Result<Option<usize>, String> {
 /// character boundary) and holds at most `limit` bytes, ending after a
 /// newline when one falls in its second half; with the offset of the next
 /// page, if there is more.
-fn page(text: &str, offset: usize, limit: usize) -> (&str, Option<usize>) {
+pub(crate) fn page(text: &str, offset: usize, limit: usize) -> (&str, Option<usize>) {
     let mut start = offset.min(text.len());
     while !text.is_char_boundary(start) {
         start += 1;

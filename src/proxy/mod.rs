@@ -7,9 +7,11 @@
 //! it in-process. The parts: [`upstream`] (where a request goes and which
 //! headers travel), [`rewrite`] (request-body compression on the blocking
 //! pool, memoized, failing open), [`relay`] (the response stream and the
-//! usage tap), [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
+//! usage tap), [`retrieve`] (the `headroom_retrieve` tool and its loop),
+//! [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
 
 mod relay;
+pub mod retrieve;
 mod rewrite;
 mod routes;
 mod stats;
@@ -28,6 +30,7 @@ use crate::ccr::redis::RedisStore;
 use crate::ccr::store::{OriginalStore, SqliteStore, StoreOptions};
 use crate::usage;
 
+pub use self::retrieve::Offer;
 pub use self::stats::Snapshot;
 
 pub const DEFAULT_PORT: u16 = 8787;
@@ -79,6 +82,8 @@ pub struct Config {
     pub memo_bytes: usize,
     /// Set by `headroom wrap`: usage records are the wrapped session's.
     pub wrapped: Option<Wrapped>,
+    /// When the model is offered the `headroom_retrieve` tool.
+    pub retrieve_tool: Offer,
 }
 
 /// The agent session a proxy inside `headroom wrap` serves: its usage
@@ -107,6 +112,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(600),
             memo_bytes: 256 * 1024 * 1024,
             wrapped: None,
+            retrieve_tool: Offer::default(),
         }
     }
 }
