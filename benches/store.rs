@@ -270,7 +270,14 @@ async fn run(redis: &Redis, dur: Duration) {
     );
     let warm = |p: &Proxy| vec![p.url.clone()];
     for p in [&sqlite, &on_redis] {
-        let _ = load(&client, &warm(p), 10, Duration::from_millis(500), Arc::clone(&big)).await;
+        let _ = load(
+            &client,
+            &warm(p),
+            10,
+            Duration::from_millis(500),
+            Arc::clone(&big),
+        )
+        .await;
     }
     let (d, e0) = load(&client, &direct, rate, dur, Arc::clone(&big)).await;
     let mut p99 = Vec::new();

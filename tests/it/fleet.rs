@@ -86,19 +86,28 @@ impl Drop for Replica {
 }
 
 fn send(method: &str, url: &str, body: impl Into<Vec<u8>>) -> (u16, Vec<u8>) {
+    send_with(method, url, &[], body)
+}
+
+fn send_with(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+) -> (u16, Vec<u8>) {
     let body = body.into();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
         .block_on(async {
-            let r = reqwest::Client::new()
+            let mut rb = reqwest::Client::new()
                 .request(method.parse().unwrap(), url)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+                .header("content-type", "application/json");
+            for (k, v) in headers {
+                rb = rb.header(*k, *v);
+            }
+            let r = rb.body(body).send().await.unwrap();
             (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
         })
 }
@@ -176,6 +185,35 @@ fn replicas_share_markers_and_usage_through_redis() {
     );
     let before: u64 = records.iter().map(|r| r.tokens_before).sum();
     assert!(report.contains(&before.to_string()), "{before} in {report}");
+}
+
+#[test]
+fn the_models_retrieve_call_through_another_replica_gets_the_original() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let up = Upstream::start();
+    let (env_a, env_b) = (Env::new(), Env::new());
+    let a = Replica::start(&env_a, &up, &server.url());
+    let b = Replica::start(&env_b, &up, &server.url());
+    assert!(!through(&a, &up, 40).is_empty());
+    // The conversation as A sent it on (markers in place), continued
+    // through B: B offers headroom_retrieve for A's marker and answers
+    // the model's call from Redis.
+    let mut sent: Value = serde_json::from_slice(&up.last().body).unwrap();
+    sent.as_object_mut().unwrap().remove("tools");
+    let (status, body) = send_with(
+        "POST",
+        &format!("{}/v1/chat/completions", b.url),
+        &[("x-fake", "retrieve")],
+        sent.to_string(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let reply: Value = serde_json::from_slice(&body).unwrap();
+    let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
+    // chat(40) holds 340 log records: all of them came back (in pages,
+    // each call stitched into the one answer).
+    assert!(text.ends_with("Retrieved 340 items"), "{reply}");
 }
 
 #[test]
