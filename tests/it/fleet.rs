@@ -19,10 +19,13 @@ struct Replica {
     child: Child,
     url: String,
     log: Arc<Mutex<String>>,
+    _env: Env,
 }
 
 impl Replica {
-    fn start(env: &Env, up: &Upstream, store: &str) -> Replica {
+    /// A replica with a HEADROOM_HOME of its own, sharing only `store`.
+    fn start(up: &Upstream, store: &str) -> Replica {
+        let env = Env::new();
         let openai = format!("{}/v1", up.url());
         let mut child = env
             .cmd(&[
@@ -59,7 +62,25 @@ impl Replica {
                 s.push('\n');
             }
         });
-        Replica { child, url, log }
+        Replica {
+            child,
+            url,
+            log,
+            _env: env,
+        }
+    }
+
+    /// Waits until `/health` says the store is reachable.
+    fn wait_store_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.health()["store"] != "ok" {
+            assert!(
+                Instant::now() < deadline,
+                "{} never reached the store",
+                self.url
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// SIGTERM, a clean exit (usage flushed), and the log.
@@ -154,9 +175,8 @@ fn replicas_share_markers_and_usage_through_redis() {
         return;
     };
     let up = Upstream::start();
-    let (env_a, env_b) = (Env::new(), Env::new());
-    let a = Replica::start(&env_a, &up, &server.url());
-    let b = Replica::start(&env_b, &up, &server.url());
+    let a = Replica::start(&up, &server.url());
+    let b = Replica::start(&up, &server.url());
     let hashes = through(&a, &up, 1);
     assert!(!hashes.is_empty(), "A compressed with a marker");
     for h in &hashes {
@@ -193,9 +213,8 @@ fn the_models_retrieve_call_through_another_replica_gets_the_original() {
         return;
     };
     let up = Upstream::start();
-    let (env_a, env_b) = (Env::new(), Env::new());
-    let a = Replica::start(&env_a, &up, &server.url());
-    let b = Replica::start(&env_b, &up, &server.url());
+    let a = Replica::start(&up, &server.url());
+    let b = Replica::start(&up, &server.url());
     assert!(!through(&a, &up, 40).is_empty());
     // The conversation as A sent it on (markers in place), continued
     // through B: B offers headroom_retrieve for A's marker and answers
@@ -222,9 +241,8 @@ fn a_redis_outage_keeps_requests_succeeding_losslessly_then_recovers() {
         return;
     };
     let up = Upstream::start();
-    let (env_a, env_b) = (Env::new(), Env::new());
-    let a = Replica::start(&env_a, &up, &server.url());
-    let b = Replica::start(&env_b, &up, &server.url());
+    let a = Replica::start(&up, &server.url());
+    let b = Replica::start(&up, &server.url());
     assert!(!through(&a, &up, 10).is_empty());
     server.kill();
     for n in 11..16 {
@@ -243,11 +261,7 @@ fn a_redis_outage_keeps_requests_succeeding_losslessly_then_recovers() {
         "{health}"
     );
     server.resume();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while a.health()["store"] != "ok" {
-        assert!(Instant::now() < deadline, "A never reconnected");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    a.wait_store_ok();
     let hashes = through(&a, &up, 20);
     assert!(!hashes.is_empty(), "compressing fully again");
     let (status, got) = retrieve(&b, &hashes[0]);
@@ -265,14 +279,9 @@ fn a_proxy_starts_on_an_unreachable_redis_and_compresses_once_it_is_up() {
     };
     server.kill();
     let up = Upstream::start();
-    let env = Env::new();
-    let a = Replica::start(&env, &up, &server.url());
+    let a = Replica::start(&up, &server.url());
     assert!(through(&a, &up, 30).is_empty());
     server.resume();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while a.health()["store"] != "ok" {
-        assert!(Instant::now() < deadline, "never connected");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    a.wait_store_ok();
     assert!(!through(&a, &up, 31).is_empty());
 }
