@@ -208,41 +208,41 @@ fn open_store(loc: &StoreLocation, opts: StoreOptions) -> Option<Arc<dyn Origina
     }
 }
 
-/// How often an unreachable store is tried again while no request tries it.
-const STORE_PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the store's state is checked, and an unreachable one tried
+/// again while no request tries it.
+const STORE_PROBE_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Says once when the store becomes unreachable (compression is lossless
 /// until it is back) and once when it is back, and reconnects by itself.
+/// Outages are counted by the store, so one shorter than a tick is still
+/// told.
 async fn watch_store(store: Arc<dyn OriginalStore>) {
+    let mut told = 0;
     let mut down = false;
     loop {
         let s = Arc::clone(&store);
-        let reachable = tokio::task::spawn_blocking(move || {
-            if s.outage().is_some() {
-                s.probe()
-            } else {
-                true
-            }
+        let (outages, outage) = tokio::task::spawn_blocking(move || {
+            let outages = s.outages();
+            let outage = s.outage().filter(|_| !s.probe()).or_else(|| s.outage());
+            (outages, outage)
         })
         .await
-        .unwrap_or(false);
-        let outage = if reachable { None } else { store.outage() };
-        match (down, outage) {
-            (false, Some(why)) => {
-                eprintln!(
-                    "headroom: warning: store {} unreachable ({why}); compressing losslessly until it is back",
-                    store.location()
-                );
-                down = true;
-            }
-            (true, None) => {
-                eprintln!(
-                    "headroom: store {} reachable again; compressing fully",
-                    store.location()
-                );
-                down = false;
-            }
-            _ => {}
+        .unwrap_or((told, None));
+        if outages > told {
+            told = outages;
+            eprintln!(
+                "headroom: warning: store {} unreachable ({}); compressing losslessly until it is back",
+                store.location(),
+                outage.as_deref().unwrap_or("connection lost")
+            );
+            down = true;
+        }
+        if down && outage.is_none() {
+            eprintln!(
+                "headroom: store {} reachable again; compressing fully",
+                store.location()
+            );
+            down = false;
         }
         tokio::time::sleep(STORE_PROBE_INTERVAL).await;
     }

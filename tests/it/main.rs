@@ -18,6 +18,8 @@ mod convo;
 mod diff;
 /// The faithfulness contract of line-oriented kinds, as property tests.
 mod faithful;
+/// Proxy replicas sharing one redis-server: markers across replicas, one report, outages.
+mod fleet;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, markers, passthrough.
@@ -44,6 +46,8 @@ mod retrieve;
 mod search;
 /// `headroom simulate`: reports per conversation and folder, nothing stored.
 mod simulate;
+/// The store contract on SQLite and a real redis-server; the CLI on Redis, migrate, report.
+mod store;
 /// `headroom compress` on prose and Markdown: extractive selection, markers.
 mod text;
 /// `headroom wrap`: programs and the real Claude Code and Codex through the proxy.
