@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use self::store::{DayTotals, UsageError, Writer, WriterStats, day_totals, read, time_range};
 
 /// Version of the `usage` table, kept in `schema_versions` under `usage`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// Records older than this are purged by the writer: 400 days, so a report
 /// can compare a month with the same month a year before.
 pub const DEFAULT_RETENTION_MS: i64 = 400 * 24 * 3600 * 1000;
@@ -100,6 +100,13 @@ pub struct Record {
     /// (upstream cut the stream) or `cancelled` (client went away). CLI:
     /// `ok` or `error`.
     pub status: String,
+    /// The agent's session id, when the request or command names one.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// Proxy and MCP: the tools whose results were compressed
+    /// (comma-separated, sorted); CLI: the command `compress` ran on.
+    #[serde(default)]
+    pub tool: Option<String>,
 }
 
 impl Record {
@@ -120,6 +127,8 @@ impl Record {
             retrievals: 0,
             overhead_ms: 0.0,
             status: String::new(),
+            session: None,
+            tool: None,
         }
     }
 
