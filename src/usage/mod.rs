@@ -6,7 +6,12 @@
 //! are written by a [`Writer`] on a background thread, in batches; handing a
 //! record over never blocks and never fails (a full queue or a broken store
 //! drops the record and counts it), so accounting never costs the user a
-//! request. [`read`] returns the records of a time range.
+//! request. [`read`] returns the records of a time range; [`day_totals`]
+//! their sums per local day and dims (source, agent, project, model, kinds,
+//! session, tool), which is what reports read. SQLite answers it from an
+//! hourly rollup the writer keeps in the same transaction as the records;
+//! another backend may answer it by summing [`read`]'s records (the same
+//! numbers, only slower).
 
 mod store;
 
