@@ -17,7 +17,9 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::store::{DayTotals, UsageError, Writer, WriterStats, day_totals, read, time_range};
+pub use self::store::{
+    DayTotals, UsageError, Writer, WriterStats, day_totals, read, sum_days, time_range,
+};
 
 /// Version of the `usage` table, kept in `schema_versions` under `usage`.
 pub const SCHEMA_VERSION: i64 = 2;

@@ -823,10 +823,37 @@ pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotal
             }
         }
     }
-    let mut out: Vec<DayTotals> = by_dims
-        .iter()
-        .map(|((day, d), s)| d.totals(*day, s))
-        .collect();
+    Ok(sorted_totals(&by_dims))
+}
+
+/// [`DayTotals`] of `records` in each span, summed per local day: what
+/// [`day_totals`] returns, for a backend that sums records as it reads them.
+pub fn sum_days(records: &[Record], spans: &[(i64, i64, i64)]) -> Vec<DayTotals> {
+    let mut sums = HashMap::new();
+    for &(from, to, offset) in spans {
+        let inside = records
+            .iter()
+            .filter(|r| r.time_ms >= from && r.time_ms < to);
+        add_per_day(inside, offset, &mut sums);
+    }
+    sorted_totals(&sums)
+}
+
+fn add_per_day<'a>(
+    records: impl Iterator<Item = &'a Record>,
+    offset: i64,
+    sums: &mut HashMap<(i64, Dims), Sums>,
+) {
+    for r in records {
+        let day = (r.time_ms + offset).div_euclid(DAY_MS);
+        sums.entry((day, Dims::of(r)))
+            .or_default()
+            .add(&Sums::of(r));
+    }
+}
+
+fn sorted_totals(sums: &HashMap<(i64, Dims), Sums>) -> Vec<DayTotals> {
+    let mut out: Vec<DayTotals> = sums.iter().map(|((day, d), s)| d.totals(*day, s)).collect();
     out.sort_by(|a, b| {
         (a.day, &a.source, &a.agent, &a.project, &a.model, &a.kinds)
             .cmp(&(b.day, &b.source, &b.agent, &b.project, &b.model, &b.kinds))
@@ -835,7 +862,7 @@ pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotal
             })
             .then_with(|| a.has_upstream.cmp(&b.has_upstream))
     });
-    Ok(out)
+    out
 }
 
 /// Adds the records with `from <= time_ms < to` to `sums`, per local day.
@@ -849,12 +876,7 @@ fn sum_records(
     if from >= to {
         return Ok(());
     }
-    for r in read_records(conn, from, to)? {
-        let day = (r.time_ms + offset).div_euclid(DAY_MS);
-        sums.entry((day, Dims::of(&r)))
-            .or_default()
-            .add(&Sums::of(&r));
-    }
+    add_per_day(read_records(conn, from, to)?.iter(), offset, sums);
     Ok(())
 }
 
@@ -1031,19 +1053,10 @@ mod tests {
         assert_eq!(written + s.dropped, 200);
     }
 
-    /// The reference: every record of each span read back and summed per
-    /// local day, the way a backend without a rollup answers.
+    /// The reference: every record read back and summed per local day,
+    /// the way a backend without a rollup answers.
     fn summed_from_records(path: &Path, spans: &[(i64, i64, i64)]) -> Vec<DayTotals> {
-        let mut sums: HashMap<(i64, Dims), Sums> = HashMap::new();
-        for &(from, to, offset) in spans {
-            for r in read(path, from, to).unwrap() {
-                let day = (r.time_ms + offset).div_euclid(DAY_MS);
-                sums.entry((day, Dims::of(&r)))
-                    .or_default()
-                    .add(&Sums::of(&r));
-            }
-        }
-        sorted(sums.iter().map(|((d, k), s)| k.totals(*d, s)).collect())
+        sorted(sum_days(&read(path, 0, i64::MAX).unwrap(), spans))
     }
 
     fn sorted(mut v: Vec<DayTotals>) -> Vec<DayTotals> {
