@@ -752,6 +752,11 @@ pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotal
     let Some(conn) = open_for_reading(path)? else {
         return Ok(Vec::new());
     };
+    // One read transaction: the rollup and the records from one snapshot.
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(err("sum usage records"))?;
+    let conn = &*tx;
     let mut by_id: HashMap<(i64, i64), Sums> = HashMap::new();
     let mut by_dims: HashMap<(i64, Dims), Sums> = HashMap::new();
     let mut hourly = conn
@@ -766,12 +771,12 @@ pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotal
         let first = from.div_euclid(HOUR_MS) + i64::from(from.rem_euclid(HOUR_MS) != 0);
         let last = to.div_euclid(HOUR_MS);
         if first >= last {
-            sum_records(&conn, from, to, offset, &mut by_dims).map_err(err("sum usage records"))?;
+            sum_records(conn, from, to, offset, &mut by_dims).map_err(err("sum usage records"))?;
             continue;
         }
-        sum_records(&conn, from, first * HOUR_MS, offset, &mut by_dims)
+        sum_records(conn, from, first * HOUR_MS, offset, &mut by_dims)
             .map_err(err("sum usage records"))?;
-        sum_records(&conn, last * HOUR_MS, to, offset, &mut by_dims)
+        sum_records(conn, last * HOUR_MS, to, offset, &mut by_dims)
             .map_err(err("sum usage records"))?;
         let mut split = Vec::new();
         let mut rows = hourly
@@ -806,7 +811,7 @@ pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotal
         split.dedup();
         for hour in split {
             sum_records(
-                &conn,
+                conn,
                 hour * HOUR_MS,
                 (hour + 1) * HOUR_MS,
                 offset,
@@ -816,7 +821,7 @@ pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotal
         }
     }
     if !by_id.is_empty() {
-        let dims = all_dims(&conn).map_err(err("read usage dims"))?;
+        let dims = all_dims(conn).map_err(err("read usage dims"))?;
         for ((day, id), sums) in by_id {
             if let Some(d) = dims.get(&id) {
                 by_dims.entry((day, d.clone())).or_default().add(&sums);
