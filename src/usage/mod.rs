@@ -10,16 +10,53 @@
 //! their sums per local day and dims (source, agent, project, model, kinds,
 //! session, tool), which is what reports read. SQLite answers it from an
 //! hourly rollup the writer keeps in the same transaction as the records;
-//! another backend may answer it by summing [`read`]'s records (the same
+//! Redis keeps the records in one stream per day ([`redis`]), shared by
+//! every replica, and sums them as it reads them ([`sum_days`]: the same
 //! numbers, only slower).
 
+mod redis;
 mod store;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ccr::StoreLocation;
+
 pub use self::store::{
-    DayTotals, UsageError, Writer, WriterStats, day_totals, read, sum_days, time_range,
+    DayTotals, UsageError, Writer, WriterOptions, WriterStats, append, sum_days,
 };
+
+/// The records with `from_ms <= time_ms < to_ms`, oldest first. A store
+/// that does not exist yet, or holds no usage records, has none.
+pub fn read(
+    loc: impl Into<StoreLocation>,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<Record>, UsageError> {
+    match loc.into() {
+        StoreLocation::Sqlite(path) => store::read(&path, from_ms, to_ms),
+        StoreLocation::Redis(url) => redis::read(&url, from_ms, to_ms),
+    }
+}
+
+/// The first and last record's time, or `None` without records.
+pub fn time_range(loc: impl Into<StoreLocation>) -> Result<Option<(i64, i64)>, UsageError> {
+    match loc.into() {
+        StoreLocation::Sqlite(path) => store::time_range(&path),
+        StoreLocation::Redis(url) => redis::time_range(&url),
+    }
+}
+
+/// [`DayTotals`] of the records in each span `(from_ms, to_ms, offset_ms)`,
+/// days counted in the span's UTC offset: the same sums on every backend.
+pub fn day_totals(
+    loc: impl Into<StoreLocation>,
+    spans: &[(i64, i64, i64)],
+) -> Result<Vec<DayTotals>, UsageError> {
+    match loc.into() {
+        StoreLocation::Sqlite(path) => store::day_totals(&path, spans),
+        StoreLocation::Redis(url) => redis::day_totals(&url, spans),
+    }
+}
 
 /// Version of the `usage` table, kept in `schema_versions` under `usage`.
 pub const SCHEMA_VERSION: i64 = 2;
