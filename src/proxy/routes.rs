@@ -324,6 +324,16 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(120).collect());
+    // Claude Code and Codex name their session in a header.
+    record.session = [
+        "x-claude-code-session-id",
+        "session-id",
+        "session_id",
+        "conversation_id",
+    ]
+    .iter()
+    .find_map(|h| parts.headers.get(*h)?.to_str().ok())
+    .map(|s| s.chars().take(120).collect());
     if let Some(w) = &st.config.wrapped {
         record.source = Source::Wrap;
         record.agent = Some(w.agent.clone());
@@ -392,6 +402,7 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
             record.tokens_before = r.tokens_before;
             record.tokens_after = r.tokens_after;
             record.kinds = r.kinds;
+            record.tool = Some(r.tools.join(",")).filter(|t| !t.is_empty());
             send = bytes::Bytes::from(new);
         }
         if let Some((wire, b)) = with_tool {
