@@ -9,6 +9,7 @@
 //! pool, memoized, failing open), [`relay`] (the response stream and the
 //! usage tap), [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
 
+mod mcp;
 mod relay;
 mod rewrite;
 mod routes;
@@ -207,7 +208,7 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
         stats: stats::Stats::default(),
         started: Instant::now(),
     });
-    let app = routes::router(Arc::clone(&state));
+    let app = routes::router(Arc::clone(&state)).merge(mcp::router(&state.config));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
