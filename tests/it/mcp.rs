@@ -648,12 +648,14 @@ fn tool_calls_write_usage_records_and_stats_adds_up_today() {
 #[test]
 fn large_compress_output_comes_in_pages_that_retrieve_continues() {
     let env = Env::new();
-    // Failures are kept whole, so this stays far above one page.
-    let content: String = (0..2000)
+    // One-line functions: nothing to fold, so this passes through whole,
+    // far above one page.
+    let content: String = (0..1500)
         .map(|i| {
             format!(
-                "2026-12-01T00:00:00.{i:04}Z ERROR job-{i} failed: exit {}\n",
-                i * 7919 % 10007
+                "def f_{i:05}(x):\n    return x * {} + {}\n\n",
+                i * 7919 % 10007,
+                i * 31 % 977
             )
         })
         .collect();
@@ -675,7 +677,7 @@ fn large_compress_output_comes_in_pages_that_retrieve_continues() {
     let m = re
         .captures(texts[1])
         .unwrap_or_else(|| panic!("{}", texts[1]));
-    assert!(texts[1].starts_with("[headroom: log, "), "{}", texts[1]);
+    assert!(texts[1].starts_with("[headroom: code, "), "{}", texts[1]);
     assert_eq!(m[2].parse::<usize>().unwrap(), texts[0].len());
     let rest = &stdio_session(
         &env,
