@@ -5,15 +5,14 @@
 //! can act on them; only an unknown tool or malformed `params` is a
 //! protocol error.
 
-use std::path::PathBuf;
-use std::sync::{LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::jsonrpc;
-use crate::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore, StoreOptions};
-use crate::ccr::{RetrieveVia, Sink, is_hash};
+use crate::ccr::store::{GoneReason, Lookup, OriginalStore, StoreOptions};
+use crate::ccr::{RetrieveVia, Sink, StoreLocation, is_hash};
 use crate::compress::Context;
 use crate::config::Config;
 use crate::pipeline::{self, Kind};
@@ -86,7 +85,7 @@ struct Session {
 pub struct Settings {
     /// The store of originals and usage records; `None` keeps compression
     /// lossless and leaves nothing to retrieve.
-    pub store: Option<PathBuf>,
+    pub store: Option<StoreLocation>,
     pub store_options: StoreOptions,
     /// The model whose tokenizer counts savings.
     pub model: String,
@@ -98,7 +97,7 @@ pub struct Settings {
 impl From<&Config> for Settings {
     fn from(config: &Config) -> Self {
         Settings {
-            store: config.store_path(),
+            store: config.store(),
             store_options: StoreOptions::from(config),
             model: config.model.clone(),
             lossy_min_tokens: config.lossy_min_tokens,
@@ -113,7 +112,7 @@ pub struct Tools {
     exact: bool,
     /// Opened on first use, so a server that only answers `initialize`
     /// never touches the disk; `Err` keeps why it could not be.
-    store: OnceLock<Result<SqliteStore, String>>,
+    store: OnceLock<Result<Arc<dyn OriginalStore>, String>>,
     /// Started on the first tool call.
     usage: OnceLock<Option<usage::Writer>>,
     session: Mutex<Session>,
@@ -188,16 +187,19 @@ impl Tools {
         })
     }
 
-    fn store(&self) -> Result<&SqliteStore, String> {
+    fn store(&self) -> Result<&dyn OriginalStore, String> {
         self.store
             .get_or_init(|| {
-                let path = self.settings.store.as_ref().ok_or_else(|| {
+                let loc = self.settings.store.as_ref().ok_or_else(|| {
                     "there is no store: no home directory and no HEADROOM_HOME; set HEADROOM_HOME"
                         .to_string()
                 })?;
-                SqliteStore::open(path, self.settings.store_options).map_err(|e| e.to_string())
+                crate::ccr::open(loc, self.settings.store_options)
+                    .map(|(store, _)| store)
+                    .map_err(|e| e.to_string())
             })
             .as_ref()
+            .map(|s| &**s)
             .map_err(Clone::clone)
     }
 
@@ -240,7 +242,7 @@ impl Tools {
             Lookup::Missing => {
                 return Err(format!(
                     "no original stored under {hash}: it was never stored in {} (another machine or HEADROOM_HOME?); re-run the command that produced the marker",
-                    self.store()?.path().display()
+                    self.store()?.location()
                 ));
             }
         };
@@ -344,18 +346,15 @@ impl Tools {
         );
         out.push_str("\ntoday: ");
         out.push_str(&self.today().unwrap_or_else(|e| format!("unavailable: {e}")));
-        let store = match self
-            .store()
-            .and_then(|st| Ok((st.list(usize::MAX).map_err(|e| e.to_string())?, st.path())))
-        {
+        let store = match self.store().and_then(|st| {
+            Ok((
+                st.list(usize::MAX).map_err(|e| e.to_string())?,
+                st.location(),
+            ))
+        }) {
             Ok((entries, path)) => {
                 let bytes: u64 = entries.iter().map(|e| e.size).sum();
-                format!(
-                    "{} originals, {} bytes, in {}",
-                    entries.len(),
-                    bytes,
-                    path.display()
-                )
+                format!("{} originals, {} bytes, in {}", entries.len(), bytes, path)
             }
             Err(e) => format!("unavailable: {e}"),
         };
@@ -381,7 +380,7 @@ impl Tools {
             .map_err(|e| e.to_string())?
             .timestamp()
             .as_millisecond();
-        let records = usage::read(path, midnight, now.timestamp().as_millisecond() + 1)
+        let records = usage::read(path.clone(), midnight, now.timestamp().as_millisecond() + 1)
             .map_err(|e| e.to_string())?;
         let mut by_source: Vec<(&str, usize)> = Vec::new();
         let (mut before, mut after, mut retrievals, mut estimated) = (0, 0, 0, false);
@@ -509,7 +508,7 @@ fn usize_arg(args: &Value, name: &str) -> Result<Option<usize>, String> {
 /// character boundary) and holds at most `limit` bytes, ending after a
 /// newline when one falls in its second half; with the offset of the next
 /// page, if there is more.
-fn page(text: &str, offset: usize, limit: usize) -> (&str, Option<usize>) {
+pub(crate) fn page(text: &str, offset: usize, limit: usize) -> (&str, Option<usize>) {
     let mut start = offset.min(text.len());
     while !text.is_char_boundary(start) {
         start += 1;

@@ -138,8 +138,7 @@ fn claude_code_calls_headroom_retrieve_over_mcp() {
             ("HEADROOM_HOME", store.to_str().unwrap()),
         ],
         ("ANTHROPIC_BASE_URL", ""),
-        &format!("mcp:{hash}"),
-        "Got the original",
+        [&format!("mcp:{hash}"), "Got the original", ""],
     );
     check(&run, "toolu_fake_mcp", &original);
     // Claude Code defers MCP tools: the fake model loaded it through ToolSearch first.
@@ -185,8 +184,7 @@ fn codex_calls_headroom_retrieve_over_mcp() {
             ("HEADROOM_HOME", store.to_str().unwrap()),
         ],
         ("HEADROOM_FAKE_URL", ""),
-        &format!("mcp:{hash}"),
-        "Got the original",
+        [&format!("mcp:{hash}"), "Got the original", ""],
     );
     check(&run, "call_fake_mcp", &original);
 }
