@@ -21,6 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'headroom' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -48,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: the compressed text, or one JSON object per input')
             [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Who acts on the markers: `cli` names `headroom retrieve HASH`; `mcp` and `proxy` name the headroom_retrieve tool')
             [CompletionResult]::new('--fit', '--fit', [CompletionResultType]::ParameterName, 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Print one summary line per input on stderr')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print one summary line per input on stderr')
             [CompletionResult]::new('--lossless', '--lossless', [CompletionResultType]::ParameterName, 'Never drop anything: lossless encodings only')
@@ -65,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many entries --list shows; 0 shows them all')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'List recent entries: hash, kind, size, age, expiry')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List recent entries: hash, kind, size, age, expiry')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -79,6 +82,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'List the N biggest blocks of each conversation')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('--no-prefix-check', '--no-prefix-check', [CompletionResultType]::ParameterName, 'Skip the prefix-stability check (it compresses the first half again)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -95,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every project found in the transcripts (each gets its own files)')
             [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write the rules (default: show them and a diff, change nothing)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -113,6 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of a running `headroom proxy` to reuse')
             [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token of the running proxy''s /health and /stats')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Per-request lines of wrap''s own proxy on stderr (off: the terminal is the agent''s)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Keep compression lossless and record no usage (no store)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No summary line when the agent exits')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No summary line when the agent exits')
@@ -136,6 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--auth-token', '--auth-token', [CompletionResultType]::ParameterName, 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'One line per request on stderr: `text`, `json`, or `off`')
             [CompletionResult]::new('--drain-secs', '--drain-secs', [CompletionResultType]::ParameterName, 'Seconds open streams get to finish on SIGINT/SIGTERM')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('--no-store', '--no-store', [CompletionResultType]::ParameterName, 'Keep compression lossless and record no usage (no store)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -153,6 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('--statusline', '--statusline', [CompletionResultType]::ParameterName, 'Print one short line (today''s spend and savings from usage records) for an agent''s status line')
             [CompletionResult]::new('--transcripts', '--transcripts', [CompletionResultType]::ParameterName, 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -162,6 +170,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;mcp' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -176,6 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'Serve Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8788; port 0 picks one)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token HTTP clients must send; required on a non-loopback address')
             [CompletionResult]::new('--allow-origin', '--allow-origin', [CompletionResultType]::ParameterName, 'An Origin allowed besides loopback ones (repeatable), e.g. https://app.example')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -183,6 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;mcp;install' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -191,6 +202,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;mcp;uninstall' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -218,6 +230,7 @@ Register-ArgumentCompleter -Native -CommandName 'headroom' -ScriptBlock {
             break
         }
         'headroom;completions' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

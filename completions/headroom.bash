@@ -116,12 +116,16 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --help --version compress retrieve simulate learn wrap proxy report mcp completions help"
+            opts="-h -V --store --help --version compress retrieve simulate learn wrap proxy report mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -130,12 +134,16 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__completions)
-            opts="-h -V --help --version bash elvish fish powershell zsh"
+            opts="-h -V --store --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -144,7 +152,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__compress)
-            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --for --fit --help --version"
+            opts="-t -q -m -f -s -h -V --type --query --model --format --stats --lossless --no-store --valid-json --for --fit --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,6 +195,10 @@ _headroom() {
                     return 0
                     ;;
                 --fit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -394,7 +406,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__learn)
-            opts="-f -h -V --project --all --apply --agent --since --min-count --max-rules --target --format --help --version"
+            opts="-f -h -V --project --all --apply --agent --since --min-count --max-rules --target --format --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,6 +444,10 @@ _headroom() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -440,12 +456,16 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__mcp)
-            opts="-h -V --help --version serve install uninstall help"
+            opts="-h -V --store --help --version serve install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -524,12 +544,16 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__mcp__subcmd__install)
-            opts="-h -V --project --help --version claude codex"
+            opts="-h -V --project --store --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -538,7 +562,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__mcp__subcmd__serve)
-            opts="-h -V --http --token --allow-origin --help --version"
+            opts="-h -V --http --token --allow-origin --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -556,6 +580,10 @@ _headroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -564,12 +592,16 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__mcp__subcmd__uninstall)
-            opts="-h -V --project --help --version claude codex"
+            opts="-h -V --project --store --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -578,7 +610,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__proxy)
-            opts="-p -h -V --host --port --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --auth-token --log-format --drain-secs --help --version"
+            opts="-p -h -V --host --port --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --auth-token --log-format --drain-secs --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -628,6 +660,10 @@ _headroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -636,7 +672,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__report)
-            opts="-f -h -V --by --since --until --timezone --project --agent --format --html --statusline --transcripts --help --version summary daily weekly monthly sessions"
+            opts="-f -h -V --by --since --until --timezone --project --agent --format --html --statusline --transcripts --store --help --version summary daily weekly monthly sessions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,6 +714,10 @@ _headroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -686,7 +726,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__retrieve)
-            opts="-q -f -l -h -V --query --format --list --limit --help --version"
+            opts="-q -f -l -h -V --query --format --list --limit --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,6 +752,10 @@ _headroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -720,7 +764,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__simulate)
-            opts="-m -f -h -V --model --format --top --no-prefix-check --help --version"
+            opts="-m -f -h -V --model --format --top --no-prefix-check --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -746,6 +790,10 @@ _headroom() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -754,7 +802,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__wrap)
-            opts="-p -q -h -V --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --port --auth-token --log-format --quiet --full-output --print-env --help --version"
+            opts="-p -q -h -V --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --port --auth-token --log-format --quiet --full-output --print-env --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,6 +842,10 @@ _headroom() {
                     ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json off" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -18,6 +18,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
     }
     var completions = [
         &'headroom'= {
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -44,6 +45,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --format 'Output format: the compressed text, or one JSON object per input'
             cand --for 'Who acts on the markers: `cli` names `headroom retrieve HASH`; `mcp` and `proxy` name the headroom_retrieve tool'
             cand --fit 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand -s 'Print one summary line per input on stderr'
             cand --stats 'Print one summary line per input on stderr'
             cand --lossless 'Never drop anything: lossless encodings only'
@@ -60,6 +62,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -f 'Output format'
             cand --format 'Output format'
             cand --limit 'How many entries --list shows; 0 shows them all'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand -l 'List recent entries: hash, kind, size, age, expiry'
             cand --list 'List recent entries: hash, kind, size, age, expiry'
             cand -h 'Print help (see more with ''--help'')'
@@ -73,6 +76,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -f 'Output format'
             cand --format 'Output format'
             cand --top 'List the N biggest blocks of each conversation'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand --no-prefix-check 'Skip the prefix-stability check (it compresses the first half again)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -88,6 +92,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --target 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them'
             cand -f 'Output format'
             cand --format 'Output format'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand --all 'Every project found in the transcripts (each gets its own files)'
             cand --apply 'Write the rules (default: show them and a diff, change nothing)'
             cand -h 'Print help (see more with ''--help'')'
@@ -105,6 +110,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --port 'Port of a running `headroom proxy` to reuse'
             cand --auth-token 'Token of the running proxy''s /health and /stats'
             cand --log-format 'Per-request lines of wrap''s own proxy on stderr (off: the terminal is the agent''s)'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand --no-store 'Keep compression lossless and record no usage (no store)'
             cand -q 'No summary line when the agent exits'
             cand --quiet 'No summary line when the agent exits'
@@ -127,6 +133,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --auth-token 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve'
             cand --log-format 'One line per request on stderr: `text`, `json`, or `off`'
             cand --drain-secs 'Seconds open streams get to finish on SIGINT/SIGTERM'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand --no-store 'Keep compression lossless and record no usage (no store)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -143,6 +150,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand -f 'Output format'
             cand --format 'Output format'
             cand --html 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand --statusline 'Print one short line (today''s spend and savings from usage records) for an agent''s status line'
             cand --transcripts 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
             cand -h 'Print help (see more with ''--help'')'
@@ -151,6 +159,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
         }
         &'headroom;mcp'= {
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -164,12 +173,14 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --http 'Serve Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8788; port 0 picks one)'
             cand --token 'Bearer token HTTP clients must send; required on a non-loopback address'
             cand --allow-origin 'An Origin allowed besides loopback ones (repeatable), e.g. https://app.example'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'headroom;mcp;install'= {
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand --project 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -177,6 +188,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand --version 'Print version'
         }
         &'headroom;mcp;uninstall'= {
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand --project 'Claude Code: the project''s .mcp.json (in the current directory) instead of user scope'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -198,6 +210,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;mcp;help;help'= {
         }
         &'headroom;completions'= {
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_headroom_global_optspecs
-    string join \n h/help V/version
+    string join \n store= h/help V/version
 end
 
 function __fish_headroom_needs_command
@@ -24,6 +24,7 @@ function __fish_headroom_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c headroom -n "__fish_headroom_needs_command" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_needs_command" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_needs_command" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'
@@ -53,6 +54,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand compress" -l for -d 'W
 mcp\t''
 proxy\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -l fit -d 'Conversations only: drop the oldest tool calls and turns until the request fits this many tokens' -r
+complete -c headroom -n "__fish_headroom_using_subcommand compress" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -s s -l stats -d 'Print one summary line per input on stderr'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -l lossless -d 'Never drop anything: lossless encodings only'
 complete -c headroom -n "__fish_headroom_using_subcommand compress" -l no-store -d 'Do not write to the store (implies --lossless)'
@@ -63,6 +65,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s q -l quer
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s f -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l limit -d 'How many entries --list shows; 0 shows them all' -r
+complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s l -l list -d 'List recent entries: hash, kind, size, age, expiry'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand retrieve" -s V -l version -d 'Print version'
@@ -71,6 +74,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s f -l form
 markdown\t''
 json\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l top -d 'List the N biggest blocks of each conversation' -r
+complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -l no-prefix-check -d 'Skip the prefix-stability check (it compresses the first half again)'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand simulate" -s V -l version -d 'Print version'
@@ -84,6 +88,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand learn" -l max-rules -d
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -l target -d 'Where rules go: `local` for CLAUDE.local.md instead of CLAUDE.md, or a file for all of them' -r
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -s f -l format -d 'Output format' -r -f -a "table\t''
 json\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand learn" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -l all -d 'Every project found in the transcripts (each gets its own files)'
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -l apply -d 'Write the rules (default: show them and a diff, change nothing)'
 complete -c headroom -n "__fish_headroom_using_subcommand learn" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -99,6 +104,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l auth-token -d
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l log-format -d 'Per-request lines of wrap\'s own proxy on stderr (off: the terminal is the agent\'s)' -r -f -a "text\t''
 json\t''
 off\t''"
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l no-store -d 'Keep compression lossless and record no usage (no store)'
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s q -l quiet -d 'No summary line when the agent exits'
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l full-output -d 'Claude Code: raise its Bash output limit from 30,000 to 128,000 characters, so the model gets whole outputs (compressed, the rest retrievable) instead of a 2 KB preview'
@@ -118,6 +124,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l log-format -
 json\t''
 off\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l drain-secs -d 'Seconds open streams get to finish on SIGINT/SIGTERM' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l no-store -d 'Keep compression lossless and record no usage (no store)'
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -s V -l version -d 'Print version'
@@ -137,10 +144,12 @@ md\t''
 json\t''
 csv\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand report" -l html -d 'Also write one self-contained HTML page (charts, no scripts, opens offline) to FILE' -r -F
+complete -c headroom -n "__fish_headroom_using_subcommand report" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand report" -l statusline -d 'Print one short line (today\'s spend and savings from usage records) for an agent\'s status line'
 complete -c headroom -n "__fish_headroom_using_subcommand report" -l transcripts -d 'Also read Claude Code and Codex transcripts (CLAUDE_CONFIG_DIR, CODEX_HOME or their default folders)'
 complete -c headroom -n "__fish_headroom_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand report" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_seen_subcommand_from serve install uninstall help" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_seen_subcommand_from serve install uninstall help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_seen_subcommand_from serve install uninstall help" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_seen_subcommand_from serve install uninstall help" -f -a "serve" -d 'Serve the tools over stdio (what agents launch), or over HTTP with --http'
@@ -150,11 +159,14 @@ complete -c headroom -n "__fish_headroom_using_subcommand mcp; and not __fish_se
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from serve" -l http -d 'Serve Streamable HTTP at http://ADDR/mcp (e.g. 127.0.0.1:8788; port 0 picks one)' -r
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from serve" -l token -d 'Bearer token HTTP clients must send; required on a non-loopback address' -r
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from serve" -l allow-origin -d 'An Origin allowed besides loopback ones (repeatable), e.g. https://app.example' -r
+complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from serve" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from install" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from install" -l project -d 'Claude Code: the project\'s .mcp.json (in the current directory) instead of user scope'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from install" -s V -l version -d 'Print version'
+complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from uninstall" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from uninstall" -l project -d 'Claude Code: the project\'s .mcp.json (in the current directory) instead of user scope'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from uninstall" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from uninstall" -s V -l version -d 'Print version'
@@ -162,6 +174,7 @@ complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_s
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "install" -d 'Register `headroom mcp serve` with an agent (Claude Code: user scope unless --project)'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "uninstall" -d 'Remove what `install` added'
 complete -c headroom -n "__fish_headroom_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c headroom -n "__fish_headroom_using_subcommand completions" -l store -d 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]' -r
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c headroom -n "__fish_headroom_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c headroom -n "__fish_headroom_using_subcommand help; and not __fish_seen_subcommand_from compress retrieve simulate learn wrap proxy report mcp completions help" -f -a "compress" -d 'Compress tool output (JSON, logs, search hits, diffs, code, HTML, text)'

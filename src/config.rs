@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::ccr::location::{LocationError, StoreLocation};
 use crate::env;
 
 pub const DEFAULT_TTL_SECS: i64 = 7 * 24 * 3600;
@@ -23,6 +24,8 @@ pub const FILE_KEYS: &[(&str, &str)] = &[
     ("lossy_min_tokens", env::LOSSY_MIN_TOKENS),
     ("openai_base_url", env::OPENAI_BASE_URL),
     ("anthropic_base_url", env::ANTHROPIC_BASE_URL),
+    ("store", env::STORE),
+    ("retrieve_tool", env::RETRIEVE_TOOL),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +40,11 @@ pub struct Config {
     /// `headroom proxy` upstreams, when set by env or file.
     pub openai_base_url: Option<String>,
     pub anthropic_base_url: Option<String>,
+    /// `--store`, `HEADROOM_STORE` or the file's `store`, as given: a Redis
+    /// URL or a SQLite file; `None` means `headroom.db` in the home.
+    pub store: Option<String>,
+    /// When the proxy offers the model its retrieve tool, when set.
+    pub retrieve_tool: Option<crate::proxy::Offer>,
 }
 
 /// A setting headroom could not use; the default was used instead.
@@ -143,6 +151,13 @@ impl Config {
             &mut warnings,
         )
         .unwrap_or(DEFAULT_LOSSY_MIN_TOKENS);
+        let retrieve_tool = setting(
+            raw(env::RETRIEVE_TOOL, "retrieve_tool"),
+            "always",
+            "expected always, on-marker or never",
+            |v| crate::proxy::Offer::parse(v.trim()),
+            &mut warnings,
+        );
         let model = raw(env::MODEL, "model").map_or_else(|| DEFAULT_MODEL.into(), |(_, v)| v);
         let config = Config {
             home,
@@ -152,6 +167,8 @@ impl Config {
             lossy_min_tokens,
             openai_base_url: raw(env::OPENAI_BASE_URL, "openai_base_url").map(|(_, v)| v),
             anthropic_base_url: raw(env::ANTHROPIC_BASE_URL, "anthropic_base_url").map(|(_, v)| v),
+            store: raw(env::STORE, "store").map(|(_, v)| v),
+            retrieve_tool,
         };
         (config, warnings)
     }
@@ -165,9 +182,31 @@ impl Config {
         (config, warnings)
     }
 
-    /// The store's file, when there is a home to keep it in.
+    /// Where the store is: the configured location, else `headroom.db` in
+    /// the home; `Ok(None)` when neither exists, `Err` when the configured
+    /// one is not valid (the CLI refuses to start then).
+    pub fn store_location(&self) -> Result<Option<StoreLocation>, LocationError> {
+        match &self.store {
+            Some(given) => StoreLocation::parse(given).map(Some),
+            None => Ok(self
+                .home
+                .as_ref()
+                .map(|h| StoreLocation::Sqlite(h.join("headroom.db")))),
+        }
+    }
+
+    /// [`Config::store_location`], with an invalid one as no store (for
+    /// callers after the CLI has validated it).
+    pub fn store(&self) -> Option<StoreLocation> {
+        self.store_location().ok().flatten()
+    }
+
+    /// The store's file, when the store is a SQLite file.
     pub fn store_path(&self) -> Option<PathBuf> {
-        self.home.as_ref().map(|h| h.join("headroom.db"))
+        match self.store()? {
+            StoreLocation::Sqlite(p) => Some(p),
+            StoreLocation::Redis(_) => None,
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 
 /// Directory holding the store (`headroom.db`) and `config.toml`. Default: `~/.headroom`.
 pub const HOME: &str = "HEADROOM_HOME";
+/// Where originals and usage records are kept: `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS) or a SQLite file. Default: `headroom.db` in the home.
+pub const STORE: &str = "HEADROOM_STORE";
 /// How long stored originals stay retrievable: `7d`, `12h`, `30m` or seconds. Default: `7d`.
 pub const TTL: &str = "HEADROOM_TTL";
 /// Size cap of the store in MiB; least recently used originals go first. Default: 512.
@@ -19,6 +21,8 @@ pub const MCP_TOKEN: &str = "HEADROOM_MCP_TOKEN";
 pub const OPENAI_BASE_URL: &str = "HEADROOM_OPENAI_BASE_URL";
 /// Upstream for Anthropic requests of `headroom proxy`. Default: `https://api.anthropic.com`.
 pub const ANTHROPIC_BASE_URL: &str = "HEADROOM_ANTHROPIC_BASE_URL";
+/// When the proxy offers the model `headroom_retrieve`: `always`, `on-marker` or `never`. Default: `always`.
+pub const RETRIEVE_TOOL: &str = "HEADROOM_RETRIEVE_TOOL";
 /// Token the proxy's ops endpoints require; needed to bind a non-loopback address.
 pub const PROXY_TOKEN: &str = "HEADROOM_PROXY_TOKEN";
 /// Benchmark corpus directory (layout of `shared/bench`), for `cargo bench`.
@@ -29,6 +33,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         HOME,
         "directory of the store (headroom.db) and config.toml; default ~/.headroom",
+    ),
+    (
+        STORE,
+        "store of originals and usage: redis://[user:pass@]host[:port][/db], rediss://… or a SQLite file; default headroom.db in the home",
     ),
     (
         TTL,
@@ -57,6 +65,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         ANTHROPIC_BASE_URL,
         "proxy upstream for Anthropic requests; default https://api.anthropic.com",
+    ),
+    (
+        RETRIEVE_TOOL,
+        "when the proxy offers the model headroom_retrieve: always, on-marker or never; default always",
     ),
     (
         PROXY_TOKEN,

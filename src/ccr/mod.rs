@@ -11,12 +11,15 @@
 //! The CLI names the command; the proxy and MCP server name the
 //! `headroom_retrieve` tool (`retrieve: headroom_retrieve hash=…`).
 
+pub mod location;
+pub mod redis;
 pub mod store;
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+pub use location::{StoreLocation, open};
 pub use store::{OriginalStore, hash_of, is_hash};
 
 /// How a marker tells its reader to fetch the original.
@@ -73,11 +76,18 @@ pub trait Sink {
     fn store(&self, original: &[u8], kind: &str) -> Option<String>;
 }
 
-impl<S: OriginalStore> Sink for S {
-    fn store(&self, original: &[u8], kind: &str) -> Option<String> {
-        self.put(original, kind).ok()
-    }
+/// Every store is a sink (a supertrait, so `&dyn OriginalStore` upcasts
+/// to `&dyn Sink`): a put that fails keeps the output lossless.
+macro_rules! store_is_sink {
+    ($($t:ty),*) => {$(
+        impl Sink for $t {
+            fn store(&self, original: &[u8], kind: &str) -> Option<String> {
+                self.put(original, kind).ok()
+            }
+        }
+    )*};
 }
+store_is_sink!(store::SqliteStore, redis::RedisStore);
 
 /// A sink that stores nothing and returns the hash a real store would: for
 /// tests and benchmarks that measure compression without the disk.

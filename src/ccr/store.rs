@@ -6,8 +6,8 @@
 //! file permissions, expiry (TTL), the total-size cap with LRU eviction, the
 //! tombstones that let `get` tell "expired" from "never stored", and the
 //! locking discipline that lets many headroom processes share one database.
-//! Callers only see the [`OriginalStore`] trait, so another backend (Redis)
-//! can be added without touching them.
+//! Callers only see the [`OriginalStore`] trait and open the store through
+//! [`super::location::open`], which also serves the Redis backend.
 
 use std::fmt;
 use std::fs;
@@ -45,15 +45,43 @@ const RETRY_MAX_PAUSE: Duration = Duration::from_millis(100);
 const PURGE_INTERVAL_SECS: i64 = 10 * 60;
 const DEFAULT_TOMBSTONE_CAP: u64 = 100_000;
 
-/// Where omitted originals go and come back from.
-pub trait OriginalStore {
-    /// Stores `original` and returns its hash ([`hash_of`]). Durable once it
-    /// returns: the caller may print a marker that refers to the hash.
+/// Where omitted originals go and come back from: one contract, kept by
+/// the SQLite file ([`SqliteStore`]) and by Redis ([`super::redis::RedisStore`]).
+pub trait OriginalStore: super::Sink + Send + Sync {
+    /// Stores `original` and returns its hash ([`hash_of`]). Idempotent.
+    /// Durable once it returns: the caller may print a marker that refers
+    /// to the hash.
     fn put(&self, original: &[u8], kind: &str) -> Result<String, StoreError>;
     /// The exact bytes stored under `hash`, or why they are not there.
     fn get(&self, hash: &str) -> Result<Lookup, StoreError>;
     /// Whether `hash` is stored and not expired.
     fn contains(&self, hash: &str) -> Result<bool, StoreError>;
+    /// Live entries, most recently stored first, at most `limit`.
+    fn list(&self, limit: usize) -> Result<Vec<EntryMeta>, StoreError>;
+    /// How much the store holds.
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+    /// Where the store is, for messages: a path, or a URL with its
+    /// password hidden.
+    fn location(&self) -> String;
+    /// Why the store cannot be reached now, when a backend that reconnects
+    /// by itself (Redis) lost its server; `None` when it can.
+    fn outage(&self) -> Option<String> {
+        None
+    }
+    /// Tries to reach the store now, ending an outage if it can.
+    fn probe(&self) -> bool {
+        true
+    }
+}
+
+/// What a store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Live originals.
+    pub entries: u64,
+    /// Their total size, when the backend keeps it (Redis leaves the cap
+    /// to the server and does not).
+    pub bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +219,15 @@ pub enum StoreError {
     InvalidOptions { path: PathBuf, problem: String },
     #[error("not a headroom hash (expected {HASH_LEN} lowercase hex digits): {hash:?}")]
     InvalidHash { hash: String },
+    #[error("{location}: cannot {action}: {source}")]
+    Redis {
+        location: String,
+        action: &'static str,
+        source: redis::RedisError,
+    },
+    /// A Redis store that lost its server and fails fast until it is back.
+    #[error("{location}: unreachable ({reason}); retrying")]
+    Unavailable { location: String, reason: String },
 }
 
 impl StoreError {
@@ -374,30 +411,6 @@ impl SqliteStore {
 
     pub fn options(&self) -> StoreOptions {
         self.opts
-    }
-
-    /// Live entries, most recently stored first.
-    pub fn list(&self, limit: usize) -> Result<Vec<EntryMeta>, StoreError> {
-        let now = (self.now)();
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let conn = self.lock();
-        retry(&self.path, "list originals", || {
-            let mut stmt = conn.prepare_cached(
-                "SELECT hash, kind, size, stored_at, expires_at, last_access FROM originals \
-                 WHERE expires_at > ?1 ORDER BY stored_at DESC, rowid DESC LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![now, limit], |r| {
-                Ok(EntryMeta {
-                    hash: r.get(0)?,
-                    kind: r.get(1)?,
-                    size: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                    stored_at: r.get(3)?,
-                    expires_at: r.get(4)?,
-                    last_access: r.get(5)?,
-                })
-            })?;
-            rows.collect()
-        })
     }
 
     fn init(
@@ -629,6 +642,50 @@ impl OriginalStore for SqliteStore {
             .query_row(params![hash, now], |r| r.get(0))
         })
     }
+
+    fn list(&self, limit: usize) -> Result<Vec<EntryMeta>, StoreError> {
+        let now = (self.now)();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let conn = self.lock();
+        retry(&self.path, "list originals", || {
+            let mut stmt = conn.prepare_cached(
+                "SELECT hash, kind, size, stored_at, expires_at, last_access FROM originals \
+                 WHERE expires_at > ?1 ORDER BY stored_at DESC, rowid DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![now, limit], |r| {
+                Ok(EntryMeta {
+                    hash: r.get(0)?,
+                    kind: r.get(1)?,
+                    size: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    stored_at: r.get(3)?,
+                    expires_at: r.get(4)?,
+                    last_access: r.get(5)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        let now = (self.now)();
+        let conn = self.lock();
+        let (entries, bytes) = retry(&self.path, "count originals", || {
+            conn.prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM originals WHERE expires_at > ?1",
+            )?
+            .query_row(params![now], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
+        })?;
+        Ok(StoreStats {
+            entries: u64::try_from(entries).unwrap_or(0),
+            bytes: Some(u64::try_from(bytes).unwrap_or(0)),
+        })
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
 }
 
 /// Moves expired rows to tombstones and trims the tombstones, at most once
@@ -824,7 +881,7 @@ fn io_err(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> StoreE
     }
 }
 
-fn check_hash(hash: &str) -> Result<(), StoreError> {
+pub(crate) fn check_hash(hash: &str) -> Result<(), StoreError> {
     if is_hash(hash) {
         Ok(())
     } else {
@@ -844,7 +901,7 @@ fn check_options(path: &Path, opts: &StoreOptions) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn system_now() -> i64 {
+pub(crate) fn system_now() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),

@@ -175,7 +175,7 @@ pub fn run(args: Args) -> Result<Exit> {
         }
     }
     if !args.no_store
-        && let Some(store) = config.store_path()
+        && let Some(store) = config.store()
     {
         record.model = Some(config.model.clone());
         record.estimated |= !exact;

@@ -32,6 +32,10 @@ pub use self::exit::Exit;
     propagate_version = true
 )]
 pub struct Cli {
+    /// Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]
+    #[arg(long, global = true, value_name = "URL|PATH")]
+    pub store: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,6 +55,7 @@ pub enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    config::set_store(cli.store);
     let result = match cli.command {
         Command::Compress(args) => compress::run(args),
         Command::Retrieve(args) => retrieve::run(args),

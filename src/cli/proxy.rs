@@ -76,6 +76,20 @@ pub struct ServeFlags {
     /// Keep compression lossless and record no usage (no store).
     #[arg(long)]
     pub no_store: bool,
+
+    /// When the model gets the `headroom_retrieve` tool: `always` (from a
+    /// conversation's first request), `on-marker` (once a stored marker
+    /// appears), `never` (markers then name `headroom retrieve`)
+    /// [env: HEADROOM_RETRIEVE_TOOL] [default: always]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub retrieve_tool: Option<RetrieveToolArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RetrieveToolArg {
+    Always,
+    OnMarker,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -153,13 +167,15 @@ pub fn server_config(flags: ServeFlags, config: &Config, log: LogFormat) -> prox
         body_limit: flags.max_body_mb.saturating_mul(1024 * 1024),
         budget: Duration::from_millis(flags.budget_ms),
         log,
-        store: if flags.no_store {
-            None
-        } else {
-            config.store_path()
-        },
+        store: if flags.no_store { None } else { config.store() },
         store_options: options(config),
         lossy_min_tokens: config.lossy_min_tokens,
+        retrieve_tool: match flags.retrieve_tool {
+            Some(RetrieveToolArg::Always) => proxy::Offer::Always,
+            Some(RetrieveToolArg::OnMarker) => proxy::Offer::OnMarker,
+            Some(RetrieveToolArg::Never) => proxy::Offer::Never,
+            None => config.retrieve_tool.unwrap_or_default(),
+        },
         ..proxy::Config::default()
     }
 }

@@ -232,10 +232,10 @@ fn records(
     filter: &Filter,
     tz: &TimeZone,
 ) -> Result<Vec<Entry>, usage::UsageError> {
-    let Some(path) = config.store_path() else {
+    let Some(loc) = config.store() else {
         return Ok(Vec::new());
     };
-    let Some((first, last)) = usage::time_range(&path)? else {
+    let Some((first, last)) = usage::time_range(&loc)? else {
         return Ok(Vec::new());
     };
     let (from, to) = range_ms(filter, tz);
@@ -261,7 +261,7 @@ fn records(
         }
     }
     spans.push((start, to, offset(start)));
-    let totals = usage::day_totals(&path, &spans)?;
+    let totals = usage::day_totals(&loc, &spans)?;
     Ok(totals
         .iter()
         .map(|t| Entry::from_day_totals(t, tz))

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::ValueEnum;
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
 use headroom::ccr::is_hash;
-use headroom::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore};
+use headroom::ccr::store::{GoneReason, Lookup};
 use headroom::config::Config;
 use headroom::human::count;
 
@@ -61,16 +61,19 @@ pub fn run(args: Args) -> Result<Exit> {
         );
         return Ok(Exit::Usage);
     }
-    let Some(path) = config.store_path().filter(|p| p.exists()) else {
+    let Some(loc) = config
+        .store()
+        .filter(|l| l.sqlite_path().is_none_or(|p| p.exists()))
+    else {
         eprintln!(
-            "headroom: error: no original stored under {hash}: there is no store at {} (set HEADROOM_HOME if it lives elsewhere); re-run the command that produced the marker",
+            "headroom: error: no original stored under {hash}: there is no store at {} (set HEADROOM_HOME or --store if it lives elsewhere); re-run the command that produced the marker",
             config
-                .store_path()
-                .map_or_else(|| "~/.headroom".to_string(), |p| p.display().to_string())
+                .store()
+                .map_or_else(|| "~/.headroom".to_string(), |l| l.to_string())
         );
         return Ok(Exit::Failure);
     };
-    let (store, moved) = SqliteStore::open_or_recover(&path, options(&config))?;
+    let (store, moved) = headroom::ccr::open(&loc, options(&config))?;
     if let Some(m) = moved {
         eprintln!(
             "headroom: error: the original for {hash} cannot be read: the store was damaged ({}); it has been moved aside to {} and a fresh one started; re-run the command that produced the marker",
@@ -83,7 +86,7 @@ pub fn run(args: Args) -> Result<Exit> {
         Err(e) if e.is_damaged() => {
             eprintln!(
                 "headroom: error: {e}; the store is damaged: move it aside (mv {0} {0}.damaged) to start a fresh one, and re-run the command that produced the marker",
-                path.display()
+                loc
             );
             return Ok(Exit::Failure);
         }
@@ -108,7 +111,7 @@ pub fn run(args: Args) -> Result<Exit> {
         Lookup::Missing => {
             eprintln!(
                 "headroom: error: no original stored under {hash} in {}; it was never stored here — re-run the command that produced the marker",
-                path.display()
+                loc
             );
             return Ok(Exit::Failure);
         }
@@ -171,14 +174,16 @@ pub fn run(args: Args) -> Result<Exit> {
 }
 
 fn list(config: &Config, args: &Args) -> Result<Exit> {
-    let path = config.store_path().filter(|p| p.exists());
+    let loc = config
+        .store()
+        .filter(|l| l.sqlite_path().is_none_or(|p| p.exists()));
     let limit = if args.limit == 0 {
         usize::MAX
     } else {
         args.limit
     };
-    let entries = match &path {
-        Some(p) => super::store::open(p, config)?.list(limit)?,
+    let entries = match &loc {
+        Some(l) => super::store::open(l, config)?.list(limit)?,
         None => Vec::new(),
     };
     let now = now();
@@ -194,9 +199,9 @@ fn list(config: &Config, args: &Args) -> Result<Exit> {
         }
         Format::Text => {
             if entries.is_empty() {
-                let place = path.map_or_else(
+                let place = loc.map_or_else(
                     || "there is no store yet".to_string(),
-                    |p| format!("the store at {} is empty", p.display()),
+                    |l| format!("the store at {l} is empty"),
                 );
                 eprintln!("headroom: {place}");
                 return Ok(Exit::Success);

@@ -1,10 +1,9 @@
 //! Opening the store from the CLI: lazily, and never fatal to compression.
 
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use headroom::ccr::Sink;
 use headroom::ccr::store::{MovedAside, OriginalStore, SqliteStore, StoreError, StoreOptions};
+use headroom::ccr::{Sink, StoreLocation};
 use headroom::config::Config;
 
 pub fn options(config: &Config) -> StoreOptions {
@@ -22,7 +21,7 @@ pub struct LazySink<'a> {
 
 enum Slot {
     Unopened,
-    Open(SqliteStore),
+    Open(Arc<dyn OriginalStore>),
     Unavailable,
 }
 
@@ -52,11 +51,11 @@ impl LazySink<'_> {
             return;
         }
         // No home: the configuration warning has said so already.
-        let Some(path) = self.config.store_path() else {
+        let Some(loc) = self.config.store() else {
             *slot = Slot::Unavailable;
             return;
         };
-        *slot = match open(&path, self.config) {
+        *slot = match open(&loc, self.config) {
             Ok(s) => Slot::Open(s),
             Err(e) => {
                 eprintln!("headroom: warning: {e}; keeping output lossless");
@@ -83,7 +82,7 @@ impl LazySink<'_> {
                     say_moved(&m);
                 }
                 let stored = put(&fresh, original, kind);
-                *slot = Slot::Open(fresh);
+                *slot = Slot::Open(Arc::new(fresh));
                 stored
             }
             Err(e) => {
@@ -96,8 +95,8 @@ impl LazySink<'_> {
 
 /// Opens the store, moving a damaged file aside (and saying so) so that a
 /// fresh store starts instead of every later run staying lossless.
-pub fn open(path: &Path, config: &Config) -> Result<SqliteStore, StoreError> {
-    let (store, moved) = SqliteStore::open_or_recover(path, options(config))?;
+pub fn open(loc: &StoreLocation, config: &Config) -> Result<Arc<dyn OriginalStore>, StoreError> {
+    let (store, moved) = headroom::ccr::open(loc, options(config))?;
     if let Some(m) = moved {
         say_moved(&m);
     }
@@ -112,7 +111,7 @@ fn say_moved(m: &MovedAside) {
     );
 }
 
-fn put(store: &SqliteStore, original: &[u8], kind: &str) -> Option<String> {
+fn put(store: &dyn OriginalStore, original: &[u8], kind: &str) -> Option<String> {
     store
         .put(original, kind)
         .inspect_err(|e| eprintln!("headroom: warning: {e}; keeping this output lossless"))

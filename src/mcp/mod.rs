@@ -16,6 +16,8 @@ mod server;
 pub mod stdio;
 mod tools;
 
+pub(crate) use tools::page;
+
 pub use self::jsonrpc::Incoming;
 pub use self::server::{Server, ServerInfo};
 

@@ -6,12 +6,12 @@
 //! protocol error.
 
 use std::borrow::Cow;
-use std::sync::{LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use serde_json::{Value, json};
 
 use super::jsonrpc;
-use crate::ccr::store::{GoneReason, Lookup, OriginalStore, SqliteStore, StoreOptions};
+use crate::ccr::store::{GoneReason, Lookup, OriginalStore, StoreOptions};
 use crate::ccr::{RetrieveVia, Sink, is_hash};
 use crate::compress::Context;
 use crate::config::Config;
@@ -84,7 +84,7 @@ pub struct Tools {
     encoding: Encoding,
     exact: bool,
     /// Opened on first use; `Err` keeps why it could not be.
-    store: OnceLock<Result<SqliteStore, String>>,
+    store: OnceLock<Result<Arc<dyn OriginalStore>, String>>,
     session: Mutex<Session>,
 }
 
@@ -143,17 +143,19 @@ impl Tools {
         })
     }
 
-    fn store(&self) -> Result<&SqliteStore, String> {
+    fn store(&self) -> Result<&dyn OriginalStore, String> {
         self.store
             .get_or_init(|| {
-                let path = self.config.store_path().ok_or_else(|| {
+                let loc = self.config.store().ok_or_else(|| {
                     "there is no store: no home directory and no HEADROOM_HOME; set HEADROOM_HOME"
                         .to_string()
                 })?;
-                SqliteStore::open(&path, StoreOptions::from(&self.config))
+                crate::ccr::open(&loc, StoreOptions::from(&self.config))
+                    .map(|(store, _)| store)
                     .map_err(|e| e.to_string())
             })
             .as_ref()
+            .map(|s| &**s)
             .map_err(Clone::clone)
     }
 
@@ -189,7 +191,7 @@ impl Tools {
             Lookup::Missing => {
                 return Err(format!(
                     "no original stored under {hash}: it was never stored in {} (another machine or HEADROOM_HOME?); re-run the command that produced the marker",
-                    self.store()?.path().display()
+                    self.store()?.location()
                 ));
             }
         };
@@ -293,18 +295,15 @@ impl Tools {
             100.0 * saved as f64 / s.tokens_before as f64
         };
         let est = if self.exact { "" } else { " (estimated)" };
-        let store = match self
-            .store()
-            .and_then(|st| Ok((st.list(usize::MAX).map_err(|e| e.to_string())?, st.path())))
-        {
+        let store = match self.store().and_then(|st| {
+            Ok((
+                st.list(usize::MAX).map_err(|e| e.to_string())?,
+                st.location(),
+            ))
+        }) {
             Ok((entries, path)) => {
                 let bytes: u64 = entries.iter().map(|e| e.size).sum();
-                format!(
-                    "{} originals, {} bytes, in {}",
-                    entries.len(),
-                    bytes,
-                    path.display()
-                )
+                format!("{} originals, {} bytes, in {}", entries.len(), bytes, path)
             }
             Err(e) => format!("unavailable: {e}"),
         };
@@ -356,7 +355,7 @@ fn usize_arg(args: &Value, name: &str) -> Result<Option<usize>, String> {
 /// character boundary) and holds at most `limit` bytes, ending after a
 /// newline when one falls in its second half; with the offset of the next
 /// page, if there is more.
-fn page(text: &str, offset: usize, limit: usize) -> (&str, Option<usize>) {
+pub(crate) fn page(text: &str, offset: usize, limit: usize) -> (&str, Option<usize>) {
     let mut start = offset.min(text.len());
     while !text.is_char_boundary(start) {
         start += 1;

@@ -7,16 +7,17 @@
 //! it in-process. The parts: [`upstream`] (where a request goes and which
 //! headers travel), [`rewrite`] (request-body compression on the blocking
 //! pool, memoized, failing open), [`relay`] (the response stream and the
-//! usage tap), [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
+//! usage tap), [`retrieve`] (the `headroom_retrieve` tool and its loop),
+//! [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
 
 mod relay;
+pub mod retrieve;
 mod rewrite;
 mod routes;
 mod stats;
 mod upstream;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,9 +25,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::ccr::store::{SqliteStore, StoreOptions};
+use crate::ccr::StoreLocation;
+use crate::ccr::redis::RedisStore;
+use crate::ccr::store::{OriginalStore, SqliteStore, StoreOptions};
 use crate::usage;
 
+pub use self::retrieve::Offer;
 pub use self::stats::Snapshot;
 
 pub const DEFAULT_PORT: u16 = 8787;
@@ -68,7 +72,7 @@ pub struct Config {
     pub log: LogFormat,
     /// The store of originals and usage records; `None` keeps compression
     /// lossless and records no usage.
-    pub store: Option<PathBuf>,
+    pub store: Option<StoreLocation>,
     pub store_options: StoreOptions,
     pub lossy_min_tokens: usize,
     pub connect_timeout: Duration,
@@ -78,6 +82,8 @@ pub struct Config {
     pub memo_bytes: usize,
     /// Set by `headroom wrap`: usage records are the wrapped session's.
     pub wrapped: Option<Wrapped>,
+    /// When the model is offered the `headroom_retrieve` tool.
+    pub retrieve_tool: Offer,
 }
 
 /// The agent session a proxy inside `headroom wrap` serves: its usage
@@ -106,6 +112,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(600),
             memo_bytes: 256 * 1024 * 1024,
             wrapped: None,
+            retrieve_tool: Offer::default(),
         }
     }
 }
@@ -124,7 +131,7 @@ pub enum ProxyError {
 pub(crate) struct State {
     pub config: Config,
     pub client: reqwest::Client,
-    pub store: Option<Arc<SqliteStore>>,
+    pub store: Option<Arc<dyn OriginalStore>>,
     pub usage: Option<usage::Writer>,
     pub memo: rewrite::Memo,
     pub stats: stats::Stats,
@@ -170,17 +177,12 @@ impl Handle {
     }
 }
 
-/// Serves the proxy on `listener` (call inside a tokio runtime). A store
-/// that cannot be opened is reported on stderr and leaves compression
-/// lossless; it never stops the proxy.
-pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError> {
-    for url in [&config.openai_base, &config.anthropic_base] {
-        upstream::check_base(url)?;
-    }
-    let addr = listener.local_addr()?;
-    let client = upstream::client(&config)?;
-    let store = config.store.as_ref().and_then(|path| {
-        match SqliteStore::open_or_recover(path, config.store_options) {
+/// Opens the store for serving. A SQLite file that cannot be opened leaves
+/// compression lossless; a Redis server that cannot be reached yet is
+/// connected to later ([`watch_store`]), compressing losslessly until then.
+fn open_store(loc: &StoreLocation, opts: StoreOptions) -> Option<Arc<dyn OriginalStore>> {
+    match loc {
+        StoreLocation::Sqlite(path) => match SqliteStore::open_or_recover(path, opts) {
             Ok((s, moved)) => {
                 if let Some(m) = moved {
                     eprintln!(
@@ -195,9 +197,71 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
                 eprintln!("headroom: warning: {e}; compressing losslessly");
                 None
             }
+        },
+        StoreLocation::Redis(url) => match RedisStore::new(url, opts) {
+            Ok(s) => Some(Arc::new(s)),
+            Err(e) => {
+                eprintln!("headroom: warning: {e}; compressing losslessly");
+                None
+            }
+        },
+    }
+}
+
+/// How often an unreachable store is tried again while no request tries it.
+const STORE_PROBE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Says once when the store becomes unreachable (compression is lossless
+/// until it is back) and once when it is back, and reconnects by itself.
+async fn watch_store(store: Arc<dyn OriginalStore>) {
+    let mut down = false;
+    loop {
+        let s = Arc::clone(&store);
+        let reachable = tokio::task::spawn_blocking(move || {
+            if s.outage().is_some() {
+                s.probe()
+            } else {
+                true
+            }
+        })
+        .await
+        .unwrap_or(false);
+        let outage = if reachable { None } else { store.outage() };
+        match (down, outage) {
+            (false, Some(why)) => {
+                eprintln!(
+                    "headroom: warning: store {} unreachable ({why}); compressing losslessly until it is back",
+                    store.location()
+                );
+                down = true;
+            }
+            (true, None) => {
+                eprintln!(
+                    "headroom: store {} reachable again; compressing fully",
+                    store.location()
+                );
+                down = false;
+            }
+            _ => {}
         }
-    });
-    let usage = config.store.clone().map(usage::Writer::start);
+        tokio::time::sleep(STORE_PROBE_INTERVAL).await;
+    }
+}
+
+/// Serves the proxy on `listener` (call inside a tokio runtime). A store
+/// that cannot be opened is reported on stderr and leaves compression
+/// lossless; it never stops the proxy.
+pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError> {
+    for url in [&config.openai_base, &config.anthropic_base] {
+        upstream::check_base(url)?;
+    }
+    let addr = listener.local_addr()?;
+    let client = upstream::client(&config)?;
+    let store = config
+        .store
+        .as_ref()
+        .and_then(|loc| open_store(loc, config.store_options));
+    let usage = config.store.as_ref().map(usage::Writer::start);
     let state = Arc::new(State {
         memo: rewrite::Memo::new(config.memo_bytes),
         config,
@@ -207,6 +271,9 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
         stats: stats::Stats::default(),
         started: Instant::now(),
     });
+    if let Some(store) = state.store.clone() {
+        tokio::spawn(watch_store(store));
+    }
     let app = routes::router(Arc::clone(&state));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

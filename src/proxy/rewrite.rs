@@ -45,6 +45,7 @@ pub fn rewrite(
     sink: Option<&dyn Sink>,
     memo: &Memo,
     lossy_min_tokens: usize,
+    via: crate::ccr::RetrieveVia,
 ) -> Rewritten {
     let mut out = Rewritten {
         model: model(body),
@@ -63,9 +64,7 @@ pub fn rewrite(
         lossless: sink.is_none(),
         valid_json: false,
         sink,
-        // No retrieve tool is offered to the model yet, so markers name the
-        // command (agents with a shell can run it; /v1/retrieve serves the rest).
-        via: crate::ccr::RetrieveVia::Cli,
+        via,
         cost: &cost,
         lossy_min_tokens,
     };
@@ -174,7 +173,7 @@ impl LeafMemo for MemoFor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ccr::HashOnlySink;
+    use crate::ccr::{HashOnlySink, RetrieveVia};
 
     fn body(turns: usize) -> String {
         let rows: Vec<String> = (0..300)
@@ -205,7 +204,13 @@ mod tests {
     fn splices_and_memoizes() {
         let memo = Memo::new(1 << 20);
         let one = body(1);
-        let r = rewrite(one.as_bytes(), Some(&HashOnlySink), &memo, 50);
+        let r = rewrite(
+            one.as_bytes(),
+            Some(&HashOnlySink),
+            &memo,
+            50,
+            RetrieveVia::Tool,
+        );
         let out = r.body.expect("compressed");
         assert!(out.len() < one.len());
         assert!(out.ends_with(r#"],"x_unknown":{"a": 1}}"#));
@@ -215,7 +220,13 @@ mod tests {
         assert_eq!(memo.misses.load(Ordering::Relaxed), 1);
         // The next turn repeats the first result byte for byte (same query:
         // same call arguments, same last user message) from the memo.
-        let two = rewrite(body(2).as_bytes(), Some(&HashOnlySink), &memo, 50);
+        let two = rewrite(
+            body(2).as_bytes(),
+            Some(&HashOnlySink),
+            &memo,
+            50,
+            RetrieveVia::Tool,
+        );
         let out2 = two.body.unwrap();
         let prefix = out.find(r#"]}"#).map(|_| &out[..out.len() - 30]).unwrap();
         assert!(out2.starts_with(prefix));
@@ -230,7 +241,11 @@ mod tests {
             b"{\"model\":\"m\",\"input\":\"hi\"}",
             &[0xff, 0xfe],
         ] {
-            assert!(rewrite(b, Some(&HashOnlySink), &memo, 50).body.is_none());
+            assert!(
+                rewrite(b, Some(&HashOnlySink), &memo, 50, RetrieveVia::Tool)
+                    .body
+                    .is_none()
+            );
         }
     }
 }

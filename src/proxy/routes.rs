@@ -3,6 +3,7 @@
 //! other method and path.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use axum::Router;
@@ -14,12 +15,13 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::relay::{End, OnEnd, Relay, UsageTap};
+use super::retrieve::{self, Wire};
 use super::rewrite::{self, Rewritten};
 use super::stats;
 use super::upstream::{self, Provider, Route};
 use super::{LogFormat, Mode, State};
 use crate::ccr::Sink;
-use crate::ccr::store::{Lookup, OriginalStore};
+use crate::ccr::store::Lookup;
 use crate::usage::{Record, Source, now_ms};
 
 type Shared = Arc<State>;
@@ -82,8 +84,14 @@ async fn health(AxState(st): AxState<Shared>, headers: HeaderMap) -> Response {
     }
     let store = match (&st.config.store, &st.store) {
         (None, _) => "disabled".to_string(),
-        (Some(_), Some(_)) => "ok".to_string(),
-        (Some(p), None) => format!("unavailable: {}", p.display()),
+        (Some(_), Some(s)) => match s.outage() {
+            None => "ok".to_string(),
+            Some(why) => format!(
+                "unreachable: {} ({why}); compressing losslessly",
+                s.location()
+            ),
+        },
+        (Some(l), None) => format!("unavailable: {l}"),
     };
     json_response(
         StatusCode::OK,
@@ -375,14 +383,20 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         st.stats.bypassed();
     }
     let mut send = body.clone();
+    // The wire format, when the model is offered the retrieve tool.
+    let mut offered: Option<Wire> = None;
     if compress {
-        let r = rewrite_within_budget(&st, body.clone()).await;
+        let (r, with_tool) = rewrite_within_budget(&st, body.clone(), &path).await;
         record.model = r.model.clone();
         if let Some(new) = r.body {
             record.tokens_before = r.tokens_before;
             record.tokens_after = r.tokens_after;
             record.kinds = r.kinds;
             send = bytes::Bytes::from(new);
+        }
+        if let Some((wire, b)) = with_tool {
+            offered = Some(wire).filter(|_| !path.ends_with("/count_tokens"));
+            send = bytes::Bytes::from(b);
         }
     } else if route.compressible {
         record.model = rewrite::model(&body);
@@ -396,6 +410,7 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
             .map_or(path.as_str(), |p| p.as_str()),
     );
     let headers = upstream::request_headers(&parts.headers, route.compressible);
+    let again = offered.map(|w| (w, url.clone(), headers.clone(), send.clone()));
     let sent = Instant::now();
     record.overhead_ms = sent.duration_since(start).as_secs_f64() * 1e3;
     // Until a response stream takes it over, dropping this (the client
@@ -407,6 +422,7 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         record,
         status: StatusCode::OK,
         start,
+        retrievals: None,
     }));
     let resp = st
         .client
@@ -456,16 +472,52 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         UsageTap::new(content_type)
     };
     finish_later.status = status;
-    let length = resp.content_length();
-    let relay = Relay::new(
-        Box::pin(resp.bytes_stream()),
-        tap,
-        length,
-        Box::new(finish_later),
-    );
-    let mut response = Response::new(Body::from_stream(relay));
+    let sse = content_type.is_some_and(|c| c.starts_with("text/event-stream"));
+    let looped = match (again, &st.store) {
+        (Some((wire, url, headers, body)), Some(store)) if status.is_success() => {
+            let counter = Arc::new(AtomicU32::new(0));
+            finish_later.retrievals = Some(Arc::clone(&counter));
+            let up = retrieve::Upstream {
+                client: st.client.clone(),
+                url,
+                headers,
+                body,
+                store: Arc::clone(store) as _,
+                retrievals: counter,
+            };
+            Ok(if sse {
+                retrieve::stream(wire, up, resp)
+            } else {
+                retrieve::json(wire, up, resp).await
+            })
+        }
+        _ => Err(resp),
+    };
+    let body = match looped {
+        Ok(stream) => {
+            // The body may change length; it goes out chunked.
+            let mut out_headers = out_headers;
+            out_headers.remove(header::CONTENT_LENGTH);
+            let relay = Relay::new(stream, tap, None, Box::new(finish_later));
+            return respond(status, out_headers, Body::from_stream(relay));
+        }
+        Err(resp) => {
+            let length = resp.content_length();
+            Body::from_stream(Relay::new(
+                Box::pin(resp.bytes_stream()),
+                tap,
+                length,
+                Box::new(finish_later),
+            ))
+        }
+    };
+    respond(status, out_headers, body)
+}
+
+fn respond(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
-    *response.headers_mut() = out_headers;
+    *response.headers_mut() = headers;
     response
 }
 
@@ -479,20 +531,37 @@ impl Drop for Pending {
     }
 }
 
-/// Runs [`rewrite::rewrite`] on the blocking pool. A panic or an overrun
-/// forwards the original (an overrun's result still lands in the memo, so
-/// the next turn gets it for free).
-async fn rewrite_within_budget(st: &Shared, body: bytes::Bytes) -> Rewritten {
+/// Runs [`rewrite::rewrite`] on the blocking pool, then offers the retrieve
+/// tool when [`retrieve::prepare`] says so: the body with the tool, and its
+/// wire format. A panic or an overrun forwards the original (an overrun's
+/// result still lands in the memo, so the next turn gets it for free).
+async fn rewrite_within_budget(
+    st: &Shared,
+    body: bytes::Bytes,
+    path: &str,
+) -> (Rewritten, Option<(Wire, String)>) {
     let st2 = Arc::clone(st);
+    let wire = Wire::of(path);
     let work = tokio::task::spawn_blocking(move || {
-        let sink = st2.store.as_deref().map(|s| s as &dyn Sink);
-        rewrite::rewrite(&body, sink, &st2.memo, st2.config.lossy_min_tokens)
+        let store = st2.store.as_deref();
+        let policy = st2.config.retrieve_tool;
+        let via = match (policy, store) {
+            (retrieve::Offer::Never, _) | (_, None) => crate::ccr::RetrieveVia::Cli,
+            _ => crate::ccr::RetrieveVia::Tool,
+        };
+        let sink = store.map(|s| s as &dyn Sink);
+        let r = rewrite::rewrite(&body, sink, &st2.memo, st2.config.lossy_min_tokens, via);
+        let text = r.body.as_deref().or(std::str::from_utf8(&body).ok());
+        let with_tool = wire
+            .zip(text)
+            .and_then(|(w, text)| retrieve::prepare(policy, w, text, store).map(|b| (w, b)));
+        (r, with_tool)
     });
     match tokio::time::timeout(st.config.budget, work).await {
         Ok(Ok(r)) => r,
         _ => {
             st.stats.fail_open();
-            Rewritten::default()
+            (Rewritten::default(), None)
         }
     }
 }
@@ -504,6 +573,8 @@ struct Finish {
     record: Record,
     status: StatusCode,
     start: Instant,
+    /// Retrieve calls answered for this request, when the tool was offered.
+    retrievals: Option<Arc<AtomicU32>>,
 }
 
 impl OnEnd for Finish {
@@ -515,8 +586,10 @@ impl OnEnd for Finish {
             mut record,
             status,
             start,
+            retrievals,
         } = *self;
         record.upstream = tap.usage;
+        record.retrievals = retrievals.map_or(0, |n| n.load(Ordering::Relaxed));
         let status_text = match end {
             End::Complete => status.as_str().to_string(),
             End::Dropped => "dropped".to_string(),

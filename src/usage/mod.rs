@@ -6,13 +6,50 @@
 //! are written by a [`Writer`] on a background thread, in batches; handing a
 //! record over never blocks and never fails (a full queue or a broken store
 //! drops the record and counts it), so accounting never costs the user a
-//! request. [`read`] returns the records of a time range.
+//! request. [`read`] returns the records of a time range. On Redis the
+//! records live in one stream per day ([`redis`]), shared by every replica.
 
+mod redis;
 mod store;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::store::{DayTotals, UsageError, Writer, WriterStats, day_totals, read, time_range};
+use crate::ccr::StoreLocation;
+
+pub use self::store::{DayTotals, UsageError, Writer, WriterOptions, WriterStats, append};
+
+/// The records with `from_ms <= time_ms < to_ms`, oldest first. A store
+/// that does not exist yet, or holds no usage records, has none.
+pub fn read(
+    loc: impl Into<StoreLocation>,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<Record>, UsageError> {
+    match loc.into() {
+        StoreLocation::Sqlite(path) => store::read(&path, from_ms, to_ms),
+        StoreLocation::Redis(url) => redis::read(&url, from_ms, to_ms),
+    }
+}
+
+/// The first and last record's time, or `None` without records.
+pub fn time_range(loc: impl Into<StoreLocation>) -> Result<Option<(i64, i64)>, UsageError> {
+    match loc.into() {
+        StoreLocation::Sqlite(path) => store::time_range(&path),
+        StoreLocation::Redis(url) => redis::time_range(&url),
+    }
+}
+
+/// [`DayTotals`] of the records in each span `(from_ms, to_ms, offset_ms)`,
+/// days counted in the span's UTC offset: the same sums on every backend.
+pub fn day_totals(
+    loc: impl Into<StoreLocation>,
+    spans: &[(i64, i64, i64)],
+) -> Result<Vec<DayTotals>, UsageError> {
+    match loc.into() {
+        StoreLocation::Sqlite(path) => store::day_totals(&path, spans),
+        StoreLocation::Redis(url) => redis::day_totals(&url, spans),
+    }
+}
 
 /// Version of the `usage` table, kept in `schema_versions` under `usage`.
 pub const SCHEMA_VERSION: i64 = 1;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::{DEFAULT_RETENTION_MS, Record, SCHEMA_VERSION, Source, UpstreamUsage, now_ms};
+use crate::ccr::StoreLocation;
 use crate::ccr::store::{SqliteStore, StoreOptions};
 
 const SCHEMA_SQL: &str = include_str!("schema.sql");
@@ -38,6 +39,12 @@ pub enum UsageError {
     },
     #[error(transparent)]
     Store(Box<crate::ccr::store::StoreError>),
+    #[error("{location}: cannot {action}: {source}")]
+    Redis {
+        location: String,
+        action: &'static str,
+        source: redis::RedisError,
+    },
 }
 
 /// How the writer batches.
@@ -97,18 +104,20 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// A writer into the store at `path` (created on first write).
-    pub fn start(path: PathBuf) -> Writer {
-        Writer::with_options(path, WriterOptions::default())
+    /// A writer into the store at `loc` (a SQLite file is created on first
+    /// write).
+    pub fn start(loc: impl Into<StoreLocation>) -> Writer {
+        Writer::with_options(loc, WriterOptions::default())
     }
 
-    pub fn with_options(path: PathBuf, opts: WriterOptions) -> Writer {
+    pub fn with_options(loc: impl Into<StoreLocation>, opts: WriterOptions) -> Writer {
+        let target = Target::new(loc.into());
         let (tx, rx) = mpsc::sync_channel(opts.capacity.max(1));
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
         let thread = thread::Builder::new()
             .name("headroom-usage".into())
-            .spawn(move || run(path, opts, rx, &thread_counters))
+            .spawn(move || run(target, opts, rx, &thread_counters))
             .ok();
         if thread.is_none() {
             // Without a thread nothing would drain the queue: count every
@@ -183,9 +192,70 @@ impl Drop for Writer {
     }
 }
 
-fn run(path: PathBuf, opts: WriterOptions, rx: Receiver<Msg>, counters: &Counters) {
-    let mut conn: Option<Connection> = None;
-    let mut last_purge: Option<Instant> = None;
+/// Where the writer thread writes, with its open connection.
+enum Target {
+    Sqlite {
+        path: PathBuf,
+        conn: Option<Connection>,
+        last_purge: Option<Instant>,
+    },
+    Redis {
+        url: String,
+        conn: Option<redis::Connection>,
+    },
+}
+
+impl Target {
+    fn new(loc: StoreLocation) -> Target {
+        match loc {
+            StoreLocation::Sqlite(path) => Target::Sqlite {
+                path,
+                conn: None,
+                last_purge: None,
+            },
+            StoreLocation::Redis(url) => Target::Redis { url, conn: None },
+        }
+    }
+
+    /// Writes `batch`; after a failure the next batch reconnects.
+    fn write(&mut self, batch: &[Record], opts: WriterOptions) -> Result<(), UsageError> {
+        let result = match self {
+            Target::Sqlite {
+                path,
+                conn,
+                last_purge,
+            } => write_batch(path, conn, batch, opts, last_purge),
+            Target::Redis { url, conn } => {
+                if conn.is_none() {
+                    *conn = Some(super::redis::connect(url)?);
+                }
+                let Some(c) = conn.as_mut() else {
+                    unreachable!("connected above")
+                };
+                super::redis::append(url, c, batch, opts.retention_ms, now_ms())
+            }
+        };
+        if result.is_err() {
+            match self {
+                Target::Sqlite { conn, .. } => *conn = None,
+                Target::Redis { conn, .. } => *conn = None,
+            }
+        }
+        result
+    }
+}
+
+/// Appends `records` to the store at `loc` now, on this thread (for
+/// `store migrate`; front ends use a [`Writer`]).
+pub fn append(loc: &StoreLocation, records: &[Record]) -> Result<(), UsageError> {
+    let mut target = Target::new(loc.clone());
+    for chunk in records.chunks(1000) {
+        target.write(chunk, WriterOptions::default())?;
+    }
+    Ok(())
+}
+
+fn run(mut target: Target, opts: WriterOptions, rx: Receiver<Msg>, counters: &Counters) {
     let mut batch: Vec<Record> = Vec::with_capacity(opts.batch);
     let mut first_at = Instant::now();
     loop {
@@ -216,14 +286,11 @@ fn run(path: PathBuf, opts: WriterOptions, rx: Receiver<Msg>, counters: &Counter
             || closed;
         if due && !batch.is_empty() {
             let n = batch.len() as u64;
-            match write_batch(&path, &mut conn, &batch, opts, &mut last_purge) {
+            match target.write(&batch, opts) {
                 Ok(()) => counters.written.fetch_add(n, Ordering::Relaxed),
-                Err(_) => {
-                    // Best effort: a broken store loses these records, and
-                    // the next batch tries to open it afresh.
-                    conn = None;
-                    counters.failed.fetch_add(n, Ordering::Relaxed)
-                }
+                // Best effort: a broken store loses these records, and
+                // the next batch tries to open it afresh.
+                Err(_) => counters.failed.fetch_add(n, Ordering::Relaxed),
             };
             batch.clear();
         }

@@ -241,7 +241,7 @@ fn sdks_round_trip_through_the_proxy_and_the_upstream_gets_fewer_tokens() {
     assert_eq!(log.matches("POST /v1/").count(), 6, "{log}");
     assert!(!log.contains("sk-test-secret") && !log.contains("sk-ant-test-secret"));
     // One usage record per request, written on shutdown at the latest.
-    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
     assert!(
         records
@@ -250,6 +250,101 @@ fn sdks_round_trip_through_the_proxy_and_the_upstream_gets_fewer_tokens() {
                 && r.status == "200"
                 && r.tokens_after < r.tokens_before
                 && r.upstream.input.is_some())
+    );
+}
+
+#[test]
+fn the_model_retrieves_through_the_proxy_and_the_client_gets_one_answer() {
+    let Some(py) = python() else { return };
+    let env = Env::new();
+    let up = Upstream::start();
+    let proxy = Proxy::start(&env, &up, &[]);
+    let wires = [
+        ("messages", "end_turn", "msg_fake1"),
+        ("messages-stream", "end_turn", "msg_fake1"),
+        ("chat", "stop", "chatcmpl-fake1"),
+        ("chat-stream", "stop", "chatcmpl-fake2"),
+        ("responses", "completed", "resp_fake0"),
+        ("responses-stream", "completed", "resp_fake0"),
+    ];
+    for (wire, stop, id) in wires {
+        let before = up.seen().len();
+        let out = client(&py, &format!("retrieve-{wire}"), &proxy);
+        let seen = up.seen()[before..].to_vec();
+        // The original is two pages: two calls, then the answer.
+        assert_eq!(seen.len(), 3, "{wire}: two calls, then the answer");
+        // The tool came last in the client's tools; the marker names it.
+        let first: Value = serde_json::from_slice(&seen[0].body).unwrap();
+        let names: Vec<&str> = first["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                t["name"]
+                    .as_str()
+                    .or(t["function"]["name"].as_str())
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(names, ["list_hosts", "headroom_retrieve"], "{wire}");
+        let sent = String::from_utf8_lossy(&seen[0].body);
+        assert!(
+            sent.contains("; retrieve: headroom_retrieve hash="),
+            "{wire}"
+        );
+        // The fake model got all 400 items back and said so; the client
+        // sees one answer: the text of both rounds, no retrieve call, the
+        // usage of both rounds, one id.
+        assert_eq!(
+            out["text"].as_str().unwrap_or_default(),
+            "Let me look. Let me look. Retrieved 400 items",
+            "{wire}: {out}"
+        );
+        assert_eq!(out["calls"], serde_json::json!([]), "{wire}");
+        assert_eq!(out["stop"], stop, "{wire}");
+        assert_eq!(out["id"], id, "{wire}");
+        let input: usize = seen.iter().map(|s| s.body.len() / 4).sum();
+        assert_eq!(out["input"], input as u64, "{wire}: {out}");
+        assert_eq!(out["output"], 5 + 5 + 2, "{wire}: {out}");
+        if wire == "chat-stream" {
+            assert_eq!(out["ids"], 1);
+        }
+        if wire == "responses-stream" {
+            assert_eq!(
+                (&out["in_order"], &out["completed"]),
+                (&Value::Bool(true), &Value::from(1))
+            );
+        }
+    }
+    // Without an offered tool, a call cannot happen: `never` sends the
+    // CLI's marker and no tool.
+    let never_env = Env::new();
+    let never = Proxy::start(&never_env, &up, &["--retrieve-tool", "never"]);
+    let out = client(&py, "retrieve-chat", &never);
+    assert_eq!(out["text"], "Hello there");
+    let sent = String::from_utf8_lossy(&up.last().body).into_owned();
+    assert!(sent.contains("; retrieve: headroom retrieve ") && !sent.contains("headroom_retrieve"));
+    never.stop();
+    let stats: Value =
+        serde_json::from_slice(&send("GET", &format!("{}/stats", proxy.url), &[], "").2).unwrap();
+    assert_eq!(
+        (&stats["requests"], &stats["retrievals"]),
+        (&Value::from(6), &Value::from(12)),
+        "{stats}"
+    );
+    let metrics =
+        String::from_utf8(send("GET", &format!("{}/metrics", proxy.url), &[], "").2).unwrap();
+    assert!(
+        metrics.contains("headroom_retrievals_total 12"),
+        "{metrics}"
+    );
+    proxy.stop();
+    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    assert_eq!(records.len(), 6);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.retrievals == 2 && r.status == "200")
     );
 }
 
@@ -373,7 +468,12 @@ fn bodies_are_spliced_and_everything_else_is_byte_identical() {
         }
     }
     assert!(out.starts_with("{\"model\":\"gpt-4o\", \"messages\":["));
-    assert!(out.ends_with("],\n \"safeguards\": {\"x\": [1, 2]}}"));
+    // The body held no tools list: the retrieve tool comes in one, at the end.
+    let (head, tools) = out.split_at(out.rfind(",\"tools\":[").unwrap());
+    assert!(head.ends_with("],\n \"safeguards\": {\"x\": [1, 2]}"));
+    let tools: Value = serde_json::from_str(&format!("{{{}", &tools[1..])).unwrap();
+    assert_eq!(tools["tools"][0]["function"]["name"], "headroom_retrieve");
+    assert!(out.contains("; retrieve: headroom_retrieve hash="));
     // The marker's original is retrievable from the proxy.
     let hash = headroom::ccr::hashes_in(&out)[0].clone();
     let (status, _, body) = send("GET", &format!("{}/v1/retrieve/{hash}", proxy.url), &[], "");

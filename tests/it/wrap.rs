@@ -165,7 +165,9 @@ struct Run {
 }
 
 /// Runs `headroom wrap AGENT_ARGS` with `vars` set, the fake upstream
-/// answering with `command` then `final_text`; all inside `unshare -n` when
+/// scripted by `[command, final_text, query]`: it answers with `command`,
+/// then a `headroom_retrieve` call for `query` in the marker's original,
+/// then `final_text` and the retrieved line; all inside `unshare -n` when
 /// it works.
 fn run_agent(
     env: &Env,
@@ -173,8 +175,7 @@ fn run_agent(
     wrap_args: &[&str],
     vars: &[(&str, &str)],
     base_var: (&str, &str),
-    command: &str,
-    final_text: &str,
+    [command, final_text, query]: [&str; 3],
 ) -> Run {
     let dir = env.dir.path();
     let user_home = dir.join("user");
@@ -186,7 +187,7 @@ fn run_agent(
     let quoted: Vec<String> = wrap_args.iter().map(|a| shell_quote(a)).collect();
     let script = format!(
         r#"ip link set lo up 2>/dev/null
-python3 {fake} {port} {record} {command} {final_text} & fake=$!
+python3 {fake} {port} {record} {command} {final_text} {query} & fake=$!
 while [ ! -s {port} ]; do sleep 0.02; done
 export {var}="http://127.0.0.1:$(cat {port}){suffix}"
 "$HEADROOM_BIN" wrap {args} </dev/null
@@ -198,6 +199,7 @@ exit $rc"#,
         record = shell_quote(record.to_str().unwrap()),
         command = shell_quote(command),
         final_text = shell_quote(final_text),
+        query = shell_quote(query),
         var = base_var.0,
         suffix = base_var.1,
         args = quoted.join(" "),
@@ -315,7 +317,10 @@ fn tokens(s: &str) -> usize {
 
 /// Checks what every agent run must show: exit 0 with the final text, the
 /// tool result compressed ≥ 70% with its marker and the failure kept, the
-/// original retrievable, no process left, the user's files unchanged.
+/// original retrievable, no process left, the user's files unchanged; and
+/// the round trip: `omitted` (a fact the compressed result left out) ends
+/// the agent's answer, got by one `headroom_retrieve` call the agent never
+/// saw.
 fn check_run(
     env: &Env,
     run: &Run,
@@ -323,11 +328,30 @@ fn check_run(
     result: &str,
     original: &str,
     failure: &str,
+    omitted: &str,
 ) {
     eprintln!("{}", stderr(&run.out));
     assert_eq!(run.out.status.code(), Some(0), "{}", stderr(&run.out));
     let stdout = String::from_utf8_lossy(&run.out.stdout);
     assert!(stdout.contains("All done: one failure found"), "{stdout}");
+    assert!(!result.contains(omitted), "{omitted} was not omitted");
+    assert!(
+        stdout.contains(omitted),
+        "{omitted} was not retrieved: {stdout}"
+    );
+    assert_eq!(
+        marker_hash(result),
+        marker_hash(&run.requests.last().unwrap()["body"].to_string()),
+        "the continuation carries the conversation"
+    );
+    // The agent's own files (transcripts, logs) never name the tool.
+    for (path, bytes) in snapshot(&run.user_home) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("headroom_retrieve"),
+            "the agent saw the retrieve tool: {}",
+            path.display()
+        );
+    }
     assert!(
         result.contains(failure),
         "the failure was dropped:\n{result}"
@@ -357,7 +381,7 @@ fn check_run(
         .lines()
         .find(|l| l.starts_with("headroom: ") && l.contains("requests"))
         .unwrap_or_else(|| panic!("no summary line:\n{summary}"));
-    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     let (b, a): (u64, u64) = records
         .iter()
         .filter(|r| r.source == headroom::usage::Source::Wrap)
@@ -370,6 +394,8 @@ fn check_run(
         headroom::wrap::summary::compact(a)
     );
     assert!(line.contains(&figures), "{line} vs records {figures}");
+    assert!(line.contains(", 1 retrieval;"), "{line}");
+    assert_eq!(records.iter().map(|r| r.retrievals).sum::<u32>(), 1);
 }
 
 #[test]
@@ -421,8 +447,7 @@ fn claude_code_through_wrap_gets_compressed_tool_results() {
             ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
         ],
         ("ANTHROPIC_BASE_URL", ""),
-        "cat jobs.json",
-        "All done: one failure found",
+        ["cat jobs.json", "All done: one failure found", "job-042"],
     );
     let with_result = run
         .requests
@@ -450,6 +475,7 @@ fn claude_code_through_wrap_gets_compressed_tool_results() {
         &with_result,
         &original,
         "disk quota exceeded",
+        "job-042",
     );
 }
 
@@ -501,8 +527,11 @@ fn codex_through_wrap_gets_compressed_tool_results() {
         ],
         &[("OPENAI_API_KEY", "sk-test")],
         ("OPENAI_BASE_URL", "/v1"),
-        "cat service.log",
-        "All done: one failure found",
+        [
+            "cat service.log",
+            "All done: one failure found",
+            "batch 10042 in",
+        ],
     );
     let with_result = run
         .requests
@@ -528,5 +557,6 @@ fn codex_through_wrap_gets_compressed_tool_results() {
         &with_result,
         &log,
         "charge 8812 FAILED",
+        "batch 10042 in",
     );
 }

@@ -3,18 +3,39 @@
 Answers Anthropic Messages (/v1/messages) and OpenAI Responses
 (/v1/responses) as server-sent events, like the real APIs stream them:
 the first turn asks for one shell command (COMMAND), the turn that carries
-its result gets a final text (FINAL). Every request is appended to RECORD as
+its result gets a final text (FINAL). With QUERY, a turn that carries the
+result with a headroom marker and offers the `headroom_retrieve` tool calls
+that tool first (the marker's hash, QUERY), and the final text then ends with
+the first line of the tool's answer. Every request is appended to RECORD as
 one JSON line (method, path, body). Listens on 127.0.0.1, any free port, and
 writes the port to PORT_FILE once ready.
 
-Usage: fake_llm.py PORT_FILE RECORD COMMAND FINAL
+Usage: fake_llm.py PORT_FILE RECORD COMMAND FINAL [QUERY]
 """
 
 import json
+import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT_FILE, RECORD, COMMAND, FINAL = sys.argv[1:5]
+QUERY = sys.argv[5] if len(sys.argv) > 5 else ""
+MARKER = re.compile(r"retrieve: headroom_retrieve hash=([0-9a-f]{16})")
+
+
+def retrieval(body, answers):
+    """("call", args) to call headroom_retrieve, ("final", text), or None."""
+    if answers:
+        return ("final", f"{FINAL}. Retrieved: {answers[-1].splitlines()[0]}")
+    tools = {t.get("name") or t.get("function", {}).get("name") for t in body.get("tools", [])}
+    found = MARKER.search(json.dumps(body))
+    if QUERY and "headroom_retrieve" in tools and found:
+        return ("call", {"hash": found.group(1), "query": QUERY})
+    return None
+
+
+def text(v):
+    return v if isinstance(v, str) else json.dumps(v)
 
 
 def sse(event, data):
@@ -29,6 +50,9 @@ def anthropic(body):
         for m in messages
     )
     tools = {t.get("name") for t in body.get("tools", [])}
+    answers = [text(b.get("content")) for m in messages if isinstance(m.get("content"), list)
+               for b in m["content"] if b.get("tool_use_id") == "toolu_hr1"]
+    then = retrieval(body, answers) if has_result else None
     usage = {"input_tokens": 10, "output_tokens": 1,
              "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
     start = {"type": "message_start", "message": {
@@ -46,12 +70,21 @@ def anthropic(body):
             sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
         ]
         stop = "tool_use"
+    elif then and then[0] == "call":
+        out += [
+            sse("content_block_start", {"type": "content_block_start", "index": 0,
+                "content_block": {"type": "tool_use", "id": "toolu_hr1", "name": "headroom_retrieve", "input": {}}}),
+            sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                "delta": {"type": "input_json_delta", "partial_json": json.dumps(then[1])}}),
+            sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ]
+        stop = "tool_use"
     else:
         out += [
             sse("content_block_start", {"type": "content_block_start", "index": 0,
                 "content_block": {"type": "text", "text": ""}}),
             sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                "delta": {"type": "text_delta", "text": FINAL}}),
+                "delta": {"type": "text_delta", "text": then[1] if then else FINAL}}),
             sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
         ]
         stop = "end_turn"
@@ -67,7 +100,13 @@ def responses(body):
     items = body.get("input", [])
     has_result = any(i.get("type") == "function_call_output" for i in items)
     tools = {t.get("name") for t in body.get("tools", [])}
-    if not has_result and "exec_command" in tools:
+    answers = [text(i.get("output")) for i in items
+               if i.get("type") == "function_call_output" and i.get("call_id") == "call_hr1"]
+    then = retrieval(body, answers) if has_result else None
+    if then and then[0] == "call":
+        item = {"type": "function_call", "id": "fc_hr1", "call_id": "call_hr1",
+                "name": "headroom_retrieve", "status": "completed", "arguments": json.dumps(then[1])}
+    elif not has_result and "exec_command" in tools:
         item = {"type": "function_call", "id": "fc_fake1", "call_id": "call_fake1",
                 "name": "exec_command", "status": "completed",
                 "arguments": json.dumps({"cmd": COMMAND})}
@@ -77,7 +116,7 @@ def responses(body):
                 "arguments": json.dumps({"command": ["bash", "-lc", COMMAND]})}
     else:
         item = {"type": "message", "id": "msg_fake1", "status": "completed", "role": "assistant",
-                "content": [{"type": "output_text", "text": FINAL, "annotations": []}]}
+                "content": [{"type": "output_text", "text": then[1] if then else FINAL, "annotations": []}]}
     resp = {"id": "resp_fake", "object": "response", "created_at": 1, "status": "in_progress",
             "model": body.get("model", "m"), "output": []}
     done = dict(resp, status="completed", output=[item], usage={
