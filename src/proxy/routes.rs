@@ -388,9 +388,9 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
     if compress {
         let (r, with_tool) = rewrite_within_budget(&st, body.clone(), &path).await;
         record.model = r.model.clone();
+        record.tokens_before = r.tokens_before;
+        record.tokens_after = r.tokens_after;
         if let Some(new) = r.body {
-            record.tokens_before = r.tokens_before;
-            record.tokens_after = r.tokens_after;
             record.kinds = r.kinds;
             send = bytes::Bytes::from(new);
         }

@@ -339,7 +339,7 @@ fn the_model_retrieves_through_the_proxy_and_the_client_gets_one_answer() {
         "{metrics}"
     );
     proxy.stop();
-    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
     assert!(
         records
