@@ -103,7 +103,7 @@ struct Proxy {
     child: Child,
     url: String,
     ready: Duration,
-    _home: tempfile::TempDir,
+    _home: Option<tempfile::TempDir>,
 }
 
 impl Drop for Proxy {
@@ -140,7 +140,7 @@ async fn start(
     name: &'static str,
     mut cmd: Command,
     port: u16,
-    home: tempfile::TempDir,
+    home: Option<tempfile::TempDir>,
     patience: Duration,
 ) -> Option<Proxy> {
     let started = Instant::now();
@@ -174,17 +174,36 @@ async fn start(
     }
 }
 
-async fn start_headroom(upstream: &str) -> Proxy {
+/// Starts headroom's proxy twice on one home: the first start creates the
+/// store, the second finds it (as every later start does); returns the
+/// second, and how long the first took. Anthropic stays the public API, so
+/// the start-up includes loading the system's certificate roots.
+async fn start_headroom(upstream: &str) -> (Proxy, Duration) {
     let home = tempfile::tempdir().unwrap();
+    let cmd = |port: u16| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_headroom"));
+        cmd.args(["proxy", "--port", &port.to_string(), "--log-format", "off"])
+            .args(["--openai-base-url", &format!("{upstream}/v1")])
+            .env("HEADROOM_HOME", home.path());
+        cmd
+    };
     let port = free_port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_headroom"));
-    cmd.args(["proxy", "--port", &port.to_string(), "--log-format", "off"])
-        .args(["--openai-base-url", &format!("{upstream}/v1")])
-        .args(["--anthropic-base-url", upstream])
-        .env("HEADROOM_HOME", home.path());
-    start("headroom", cmd, port, home, Duration::from_secs(10))
+    let first = start("headroom", cmd(port), port, None, Duration::from_secs(10))
         .await
-        .expect("headroom proxy starts")
+        .expect("headroom proxy starts");
+    let created = first.ready;
+    drop(first);
+    let port = free_port();
+    let proxy = start(
+        "headroom",
+        cmd(port),
+        port,
+        Some(home),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("headroom proxy starts again");
+    (proxy, created)
 }
 
 fn anchor_venv() -> PathBuf {
@@ -237,7 +256,7 @@ async fn start_python(upstream: &str) -> Option<Proxy> {
         .env("HEADROOM_OFFLINE", "1")
         .env("HEADROOM_TELEMETRY", "off")
         .env("TIKTOKEN_CACHE_DIR", tiktoken);
-    start("python", cmd, port, home, Duration::from_secs(60)).await
+    start("python", cmd, port, Some(home), Duration::from_secs(60)).await
 }
 
 // ---- load ----------------------------------------------------------------
@@ -471,7 +490,8 @@ struct Case {
 fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
     let rt = runtime.handle();
     let up = rt.block_on(upstream());
-    let mut proxies = vec![rt.block_on(start_headroom(&up))];
+    let (headroom, created) = rt.block_on(start_headroom(&up));
+    let mut proxies = vec![headroom];
     if python {
         proxies.extend(rt.block_on(start_python(&up)));
     } else {
@@ -484,21 +504,29 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
         .build()
         .unwrap();
     let chat = |base: &str| format!("{base}/v1/chat/completions");
-    let mut rows = vec![Row {
-        case: "start to healthy /health (ms); RSS idle (MB)".into(),
-        direct: "-".into(),
-        cells: proxies
-            .iter()
-            .map(|p| {
-                format!(
-                    "{:.1} ms; {:.1} MB",
-                    p.ready.as_secs_f64() * 1e3,
-                    p.rss_kb() as f64 / 1024.0
-                )
-            })
-            .collect(),
-        target: "≤ 50 ms; ≤ 20 MB",
-    }];
+    let mut rows = vec![
+        Row {
+            case: "start to healthy /health, new home (creates the store)".into(),
+            direct: "-".into(),
+            cells: vec![format!("{:.1} ms", created.as_secs_f64() * 1e3)],
+            target: "≤ 50 ms",
+        },
+        Row {
+            case: "start to healthy /health (ms); RSS idle (MB)".into(),
+            direct: "-".into(),
+            cells: proxies
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{:.1} ms; {:.1} MB",
+                        p.ready.as_secs_f64() * 1e3,
+                        p.rss_kb() as f64 / 1024.0
+                    )
+                })
+                .collect(),
+            target: "≤ 50 ms; ≤ 20 MB",
+        },
+    ];
 
     let base = Arc::new(tool_result(1));
     let memo: BodyFn = Arc::new(move |i| {

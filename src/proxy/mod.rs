@@ -8,8 +8,10 @@
 //! headers travel), [`rewrite`] (request-body compression on the blocking
 //! pool, memoized, failing open), [`relay`] (the response stream and the
 //! usage tap), [`retrieve`] (the `headroom_retrieve` tool and its loop),
-//! [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
+//! [`stats`] (`/stats` and `/metrics`), [`encoding`] (zstd request bodies),
+//! [`routes`] (the handlers).
 
+mod encoding;
 mod relay;
 pub mod retrieve;
 mod rewrite;
