@@ -452,8 +452,21 @@ fn claude_code_through_wrap_gets_compressed_tool_results() {
         ("ANTHROPIC_BASE_URL", ""),
         ["cat jobs.json", "All done: one failure found", "job-042"],
     );
-    let with_result = run
-        .requests
+    let with_result = claude_tool_result(&run);
+    check_run(
+        &env,
+        &run,
+        &home_before,
+        &with_result,
+        &original,
+        "disk quota exceeded",
+        "job-042",
+    );
+}
+
+/// The first Bash result the upstream received from Claude Code.
+fn claude_tool_result(run: &Run) -> String {
+    run.requests
         .iter()
         .find_map(|r| {
             r["body"]["messages"].as_array()?.iter().find_map(|m| {
@@ -470,16 +483,111 @@ fn claude_code_through_wrap_gets_compressed_tool_results() {
                 "no tool result reached the upstream; stderr:\n{}",
                 stderr(&run.out)
             )
-        });
-    check_run(
-        &env,
-        &run,
-        &home_before,
-        &with_result,
-        &original,
-        "disk quota exceeded",
-        "job-042",
-    );
+        })
+}
+
+/// A 120,000-character output with one failure at about 90,000: a log, and
+/// a JSON array of records.
+fn large_outputs() -> [(&'static str, String, &'static str); 2] {
+    let failure = "ERROR payments: charge 8812 FAILED: connection refused";
+    let mut log = String::new();
+    let mut i = 0;
+    while log.len() < 120_000 {
+        if log.len() >= 90_000 && !log.contains(failure) {
+            log += &format!("2026-12-01T05:00:00.000Z {failure}\n");
+        } else {
+            log += &format!(
+                "2026-12-01T04:{:02}:{:02}.{:03}Z INFO worker-{} processed batch {} in {}ms\n",
+                i / 60 % 60,
+                i % 60,
+                i % 1000,
+                i % 4,
+                10_000 + i,
+                5 + i % 20
+            );
+        }
+        i += 1;
+    }
+    let n = 120_000 * 100 / crate::support::log_records(100, 0).len();
+    let json = crate::support::log_records(n, n * 3 / 4);
+    [
+        ("log", log, "charge 8812 FAILED"),
+        ("json", json, "card declined for order 4242"),
+    ]
+}
+
+/// Issue #12: what `--full-output` does, measured with the real Claude
+/// Code. Without it Claude Code keeps a Bash output over 30,000 characters
+/// in a file and gives the model a ~2 KB preview, so a failure deep in the
+/// output never reaches the model; with it the whole output reaches
+/// headroom, which compresses it and keeps the failure. The figures are in
+/// the README's wrap section.
+#[test]
+fn full_output_lets_a_deep_failure_reach_the_model_compressed() {
+    let Some(bin) = agents_bin() else { return };
+    for (kind, output, failure) in large_outputs() {
+        assert!((115_000..128_000).contains(&output.len()), "{kind}");
+        assert!(output.find(failure).unwrap() > 80_000, "{kind}");
+        for full in [false, true] {
+            let env = Env::new();
+            std::fs::create_dir_all(env.dir.path().join("work")).unwrap();
+            std::fs::write(env.dir.path().join("work/out.txt"), &output).unwrap();
+            let mut argv = vec![
+                env!("CARGO_BIN_EXE_headroom"),
+                "wrap",
+                "--budget-ms",
+                "20000",
+                "claude",
+            ];
+            if full {
+                argv.insert(4, "--full-output");
+            }
+            argv.extend(["--", "-p", "Check the output", "--allowedTools", "Bash"]);
+            let run = run_agent(
+                &env,
+                &bin,
+                &argv,
+                &[
+                    ("ANTHROPIC_API_KEY", "sk-ant-test"),
+                    ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+                ],
+                ("ANTHROPIC_BASE_URL", ""),
+                ["cat out.txt", "All done", ""],
+            );
+            assert_eq!(run.out.status.code(), Some(0), "{}", stderr(&run.out));
+            let upstream = claude_tool_result(&run);
+            // What Claude Code sent to headroom: the stored original when
+            // headroom compressed it, else what went upstream.
+            let sent = match headroom::ccr::hashes_in(&upstream).first() {
+                Some(hash) => env.ok_str(&["retrieve", hash], ""),
+                None => upstream.clone(),
+            };
+            eprintln!(
+                "MEASURE {kind} full_output={full}: output {} tokens; Claude Code sent {} chars / {} tokens; upstream got {} chars / {} tokens; failure reaches the model: {}",
+                tokens(&output),
+                sent.len(),
+                tokens(&sent),
+                upstream.len(),
+                tokens(&upstream),
+                upstream.contains(failure)
+            );
+            if full {
+                assert!(sent.contains(failure), "{kind}: Claude Code cut it");
+                assert!(upstream.contains(failure), "{kind}:\n{upstream}");
+                marker_hash(&upstream);
+                // Measured: 231 (log) and 327 (JSON) of 50,632 and 40,878.
+                assert!(
+                    tokens(&upstream) <= 1_000,
+                    "{kind}: {} tokens upstream",
+                    tokens(&upstream)
+                );
+            } else {
+                assert!(!sent.contains(failure), "{kind}: the limit is not 30K?");
+                assert!(!upstream.contains(failure), "{kind}");
+                assert!(sent.len() < 5_000, "{kind}: {} chars", sent.len());
+            }
+        }
+    }
 }
 
 #[test]
