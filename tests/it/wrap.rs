@@ -673,3 +673,67 @@ fn codex_through_wrap_gets_compressed_tool_results() {
         "batch 10042 in",
     );
 }
+
+/// Issue #12's target: the summary line's figures are the proxy's `/stats`
+/// for the session. A `headroom proxy` runs first (inside the same network
+/// namespace as the fake upstream); wrap reuses it, and the line it prints
+/// must be the one `/stats` gives, read after the agent exited.
+#[test]
+fn the_summary_is_the_reused_proxys_stats_for_the_session() {
+    let Some(bin) = agents_bin() else { return };
+    let env = Env::new();
+    let items: Vec<Value> = (0..200)
+        .map(|i| {
+            let status = if i == 137 { "error: disk full" } else { "ok" };
+            serde_json::json!({"id": i, "name": format!("job-{i:03}"), "status": status,
+                "region": "eu-west-1", "owner": "build-team"})
+        })
+        .collect();
+    std::fs::create_dir_all(env.dir.path().join("work")).unwrap();
+    std::fs::write(
+        env.dir.path().join("work/jobs.json"),
+        serde_json::to_string_pretty(&items).unwrap(),
+    )
+    .unwrap();
+    let stats_file = env.dir.path().join("stats.json");
+    let headroom = env!("CARGO_BIN_EXE_headroom");
+    let get = r#"python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())'"#;
+    let script = format!(
+        r#"port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$0" proxy --port "$port" --anthropic-base-url "$ANTHROPIC_BASE_URL" --budget-ms 20000 2>/dev/null & proxy=$!
+until {get} "http://127.0.0.1:$port/health" >/dev/null 2>&1; do sleep 0.05; done
+"$0" wrap --port "$port" claude -- -p "Check the jobs" --allowedTools Bash
+rc=$?
+{get} "http://127.0.0.1:$port/stats" > "$1"
+kill $proxy; wait $proxy
+exit $rc"#
+    );
+    let run = run_agent(
+        &env,
+        &bin,
+        &["sh", "-c", &script, headroom, stats_file.to_str().unwrap()],
+        &[
+            ("ANTHROPIC_API_KEY", "sk-ant-test"),
+            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+        ],
+        ("ANTHROPIC_BASE_URL", ""),
+        ["cat jobs.json", "All done", "job-042"],
+    );
+    assert_eq!(run.out.status.code(), Some(0), "{}", stderr(&run.out));
+    let stats: Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats_file).unwrap()).unwrap();
+    let from_stats = headroom::wrap::summary::Session::between(None, &stats);
+    // The session did compress and retrieve, so the comparison means something.
+    assert!(from_stats.requests >= 2, "{stats}");
+    assert!(
+        from_stats.tokens_after < from_stats.tokens_before,
+        "{stats}"
+    );
+    assert_eq!(from_stats.retrievals, 1, "{stats}");
+    let summary = stderr(&run.out);
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("headroom: ") && l.contains("requests"))
+        .unwrap_or_else(|| panic!("no summary line:\n{summary}"));
+    assert_eq!(line, from_stats.line(), "{stats}");
+}
