@@ -119,7 +119,8 @@ fn base_url_vars(agent: Agent) -> (&'static [&'static str], &'static [&'static s
     }
 }
 
-/// The upstreams `agent` would use without headroom, from its environment.
+/// The upstreams `agent` would use without headroom, from its environment
+/// (for Codex with a ChatGPT login and no base URL: the ChatGPT backend).
 /// A URL equal to `proxy` (the user already points at this proxy) is no
 /// upstream: forwarding to it would loop.
 pub fn upstreams_from_env(agent: Agent, env: &impl Env, proxy: &str) -> Upstreams {
@@ -131,8 +132,12 @@ pub fn upstreams_from_env(agent: Agent, env: &impl Env, proxy: &str) -> Upstream
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .filter(|u| u.trim_end_matches("/v1") != proxy)
     };
+    let login = || {
+        (agent == Agent::Codex && codex::uses_chatgpt_login(env))
+            .then(|| codex::CHATGPT_BASE_URL.to_string())
+    };
     Upstreams {
-        openai: first(openai),
+        openai: first(openai).or_else(login),
         anthropic: first(anthropic),
     }
 }

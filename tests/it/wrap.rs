@@ -737,3 +737,151 @@ exit $rc"#
         .unwrap_or_else(|| panic!("no summary line:\n{summary}"));
     assert_eq!(line, from_stats.line(), "{stats}");
 }
+
+/// A JWT with `claims` (unsigned: Codex only reads it).
+fn jwt(claims: &Value) -> String {
+    let b64 = |v: &Value| {
+        const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bytes = serde_json::to_vec(v).unwrap();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    };
+    format!(
+        "{}.{}.c2ln",
+        b64(&serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        b64(claims)
+    )
+}
+
+/// A CODEX_HOME whose auth.json holds a ChatGPT login (fake tokens; a
+/// fresh `last_refresh` so Codex does not try to refresh them) and the
+/// access token in it.
+fn chatgpt_codex_home(dir: &Path) -> (PathBuf, String) {
+    let home = dir.join("codex-home");
+    std::fs::create_dir_all(&home).unwrap();
+    // Test settings: no analytics, and no ChatGPT apps and plugins, which
+    // a ChatGPT login would otherwise look up online.
+    std::fs::write(
+        home.join("config.toml"),
+        "[analytics]\nenabled = false\n\n[features]\nplugins = false\napps = false\n",
+    )
+    .unwrap();
+    let claims = serde_json::json!({"https://api.openai.com/auth": {
+        "chatgpt_plan_type": "plus", "chatgpt_account_id": "acct-fake-7", "chatgpt_user_id": "user-fake"},
+        "email": "dev@example.com", "exp": 4_102_444_800_u64});
+    let access = jwt(&claims);
+    let auth = serde_json::json!({
+        "auth_mode": "chatgpt", "OPENAI_API_KEY": null,
+        "last_refresh": "2026-12-01T00:00:00Z",
+        "tokens": {"id_token": jwt(&claims), "access_token": access,
+            "refresh_token": "rt-fake", "account_id": "acct-fake-7"}});
+    std::fs::write(home.join("auth.json"), auth.to_string()).unwrap();
+    (home, access)
+}
+
+/// Codex with a ChatGPT login (no OPENAI_API_KEY; tokens in CODEX_HOME's
+/// auth.json): through wrap its requests reach the proxy, and the proxy
+/// forwards the user's bearer token and `chatgpt-account-id` unchanged to
+/// the configured upstream.
+#[test]
+fn codex_with_a_chatgpt_login_keeps_its_login_through_wrap() {
+    let Some(bin) = agents_bin() else { return };
+    let env = Env::new();
+    let (codex_home, access) = chatgpt_codex_home(env.dir.path());
+    std::fs::create_dir_all(env.dir.path().join("work")).unwrap();
+    std::fs::write(
+        env.dir.path().join("work/service.log"),
+        "INFO started\nERROR payments: charge 8812 FAILED\n",
+    )
+    .unwrap();
+    let auth_before = std::fs::read(codex_home.join("auth.json")).unwrap();
+    let run = run_agent(
+        &env,
+        &bin,
+        &[
+            env!("CARGO_BIN_EXE_headroom"),
+            "wrap",
+            "--budget-ms",
+            "20000",
+            "codex",
+            "--",
+            "exec",
+            "--skip-git-repo-check",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "-m",
+            "gpt-5.5",
+            "Check the service log",
+        ],
+        &[("CODEX_HOME", codex_home.to_str().unwrap())],
+        ("OPENAI_BASE_URL", "/v1"),
+        ["cat service.log", "All done", ""],
+    );
+    assert_eq!(run.out.status.code(), Some(0), "{}", stderr(&run.out));
+    let stdout = String::from_utf8_lossy(&run.out.stdout);
+    assert!(stdout.contains("All done"), "{stdout}");
+    let turns: Vec<&Value> = run
+        .requests
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"] == "/v1/responses")
+        .collect();
+    assert_eq!(turns.len(), 2, "{:?}", run.requests);
+    for r in &run.requests {
+        assert_eq!(r["headers"]["authorization"], format!("Bearer {access}"));
+        assert_eq!(r["headers"]["chatgpt-account-id"], "acct-fake-7");
+    }
+    // Every request, model listings included, went through the proxy.
+    let summary = format!("headroom: {} requests", run.requests.len());
+    assert!(stderr(&run.out).contains(&summary), "{}", stderr(&run.out));
+    assert_eq!(
+        std::fs::read(codex_home.join("auth.json")).unwrap(),
+        auth_before
+    );
+}
+
+/// With a ChatGPT login and no base URL of the user's, wrap's proxy
+/// forwards to the ChatGPT backend Codex would call itself; with an API key,
+/// to the OpenAI API. (A stand-in `codex` asks the proxy it was given.)
+#[test]
+fn codex_with_a_chatgpt_login_goes_to_the_chatgpt_backend() {
+    let env = Env::new();
+    let (codex_home, _) = chatgpt_codex_home(env.dir.path());
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let codex = bin.join("codex");
+    std::fs::write(
+        &codex,
+        r#"#!/bin/sh
+for a; do case $a in model_providers.headroom=*) url=${a#*base_url=\"}; url=${url%%/v1\"*};; esac; done
+exec python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1] + "/health").read().decode())' "$url"
+"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&codex, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let upstream = |key: Option<&str>| {
+        let mut c = env.cmd(&["wrap", "-q", "--port", "9", "codex"]);
+        c.env("PATH", &path)
+            .env("CODEX_HOME", &codex_home)
+            .env_remove("OPENAI_BASE_URL")
+            .env_remove("OPENAI_API_KEY")
+            .stdin(Stdio::null());
+        if let Some(k) = key {
+            c.env("OPENAI_API_KEY", k);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let health: Value = serde_json::from_slice(&out.stdout).unwrap();
+        health["upstreams"]["openai"].as_str().unwrap().to_string()
+    };
+    assert_eq!(upstream(None), "https://chatgpt.com/backend-api/codex");
+    assert_eq!(upstream(Some("sk-test")), "https://api.openai.com/v1");
+}

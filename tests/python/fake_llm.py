@@ -10,7 +10,7 @@ the first line of the tool's answer. A COMMAND of `mcp:HASH` asks for
 headroom's MCP tool instead: `headroom_retrieve` with that hash (Claude
 Code: found through its ToolSearch step first when the tool is deferred;
 Codex: in the `mcp__headroom` namespace). Every request is appended to RECORD as
-one JSON line (method, path, body). Listens on 127.0.0.1, any free port, and
+one JSON line (method, path, headers, body). Listens on 127.0.0.1, any free port, and
 writes the port to PORT_FILE once ready.
 
 Usage: fake_llm.py PORT_FILE RECORD COMMAND FINAL [QUERY]
@@ -182,6 +182,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.record(None)
+        if self.path.split("?")[0].endswith("/models"):
+            # Codex with a ChatGPT login lists models first; none is news.
+            data = b'{"models": []}'
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         self.send_response(404)
         self.send_header("content-length", "0")
         self.end_headers()
@@ -212,7 +221,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def record(self, body):
         with open(RECORD, "a") as f:
-            f.write(json.dumps({"method": self.command, "path": self.path, "body": body}) + "\n")
+            f.write(json.dumps({"method": self.command, "path": self.path,
+                                "headers": {k.lower(): v for k, v in self.headers.items()},
+                                "body": body}) + "\n")
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
