@@ -178,6 +178,9 @@ pub fn run(args: Args) -> Result<Exit> {
         && let Some(store) = config.store()
     {
         record.model = Some(config.model.clone());
+        // What ran is known only as this command; the program whose output
+        // was piped in is not.
+        record.tool = Some("compress".into());
         record.estimated |= !exact;
         record.status = if status == Exit::Success {
             "ok"

@@ -10,6 +10,7 @@
 //! usage tap), [`retrieve`] (the `headroom_retrieve` tool and its loop),
 //! [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
 
+mod mcp;
 mod relay;
 pub mod retrieve;
 mod rewrite;
@@ -274,7 +275,7 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
     if let Some(store) = state.store.clone() {
         tokio::spawn(watch_store(store));
     }
-    let app = routes::router(Arc::clone(&state));
+    let app = routes::router(Arc::clone(&state)).merge(mcp::router(&state.config));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -25,6 +25,8 @@ pub struct Rewritten {
     pub tokens_after: u64,
     /// Content kinds compressed, sorted, unique.
     pub kinds: Vec<String>,
+    /// Names of the tools whose results were compressed, sorted, unique.
+    pub tools: Vec<String>,
 }
 
 /// The request field the proxy reads besides the conversation.
@@ -81,12 +83,40 @@ pub fn rewrite(
     kinds.sort();
     kinds.dedup();
     out.kinds = kinds;
+    out.tools = compressed_tools(&conv, &c.leaves);
     if c.output.len() < text.len() {
         out.body = Some(c.output);
     } else {
         out.tokens_after = out.tokens_before;
     }
     out
+}
+
+/// The names of the calls answered by the compressed results, for usage records.
+fn compressed_tools(
+    conv: &convo::Conversation,
+    leaves: &[convo::compress::LeafOutcome],
+) -> Vec<String> {
+    let blocks = || conv.messages.iter().flat_map(|m| &m.blocks);
+    let mut tools: Vec<String> = leaves
+        .iter()
+        .filter(|l| l.replacement.is_some())
+        .filter_map(|l| {
+            conv.messages
+                .get(l.message)?
+                .blocks
+                .get(l.block)?
+                .call_id
+                .as_deref()
+        })
+        .filter_map(|id| {
+            blocks().find(|b| b.tool_name.is_some() && b.call_id.as_deref() == Some(id))
+        })
+        .filter_map(|b| b.tool_name.clone())
+        .collect();
+    tools.sort();
+    tools.dedup();
+    tools
 }
 
 /// Compressed tool results by (content, query, settings) and tokenizer,

@@ -324,6 +324,16 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(120).collect());
+    // Claude Code and Codex name their session in a header.
+    record.session = [
+        "x-claude-code-session-id",
+        "session-id",
+        "session_id",
+        "conversation_id",
+    ]
+    .iter()
+    .find_map(|h| parts.headers.get(*h)?.to_str().ok())
+    .map(|s| s.chars().take(120).collect());
     if let Some(w) = &st.config.wrapped {
         record.source = Source::Wrap;
         record.agent = Some(w.agent.clone());
@@ -392,6 +402,7 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
             record.tokens_before = r.tokens_before;
             record.tokens_after = r.tokens_after;
             record.kinds = r.kinds;
+            record.tool = Some(r.tools.join(",")).filter(|t| !t.is_empty());
             send = bytes::Bytes::from(new);
         }
         if let Some((wire, b)) = with_tool {
@@ -485,11 +496,16 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
                 store: Arc::clone(store) as _,
                 retrievals: counter,
             };
-            Ok(if sse {
-                retrieve::stream(wire, up, resp)
+            if sse {
+                Ok(retrieve::stream(wire, up, resp))
             } else {
-                retrieve::json(wire, up, resp).await
-            })
+                // The rounds run before the client gets a byte: a client
+                // that leaves meanwhile is recorded as a cancellation.
+                let mut waiting = Pending(Some(finish_later));
+                let body = retrieve::json(wire, up, resp).await;
+                finish_later = waiting.0.take().expect("taken only here");
+                Ok(body)
+            }
         }
         _ => Err(resp),
     };
@@ -623,12 +639,16 @@ fn log_line(st: &State, method: &Method, path: &str, r: &Record, start: Instant)
     match st.config.log {
         LogFormat::Off => {}
         LogFormat::Text => eprintln!(
-            "headroom: {method} {path} {} model={} saved={} tokens overhead={:.2}ms total={:.0}ms",
+            "headroom: {method} {path} {} model={} saved={} tokens overhead={:.2}ms total={:.0}ms{}",
             r.status,
             r.model.as_deref().unwrap_or("-"),
             r.tokens_saved(),
             r.overhead_ms,
             total_ms,
+            match r.retrievals {
+                0 => String::new(),
+                n => format!(" retrievals={n}"),
+            },
         ),
         LogFormat::Json => eprintln!(
             "{}",
@@ -643,6 +663,7 @@ fn log_line(st: &State, method: &Method, path: &str, r: &Record, start: Instant)
                 "tokens_after": r.tokens_after,
                 "tokens_saved": r.tokens_saved(),
                 "kinds": r.kinds,
+                "retrievals": r.retrievals,
                 "overhead_ms": r.overhead_ms,
                 "total_ms": total_ms,
             })

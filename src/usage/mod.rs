@@ -6,8 +6,13 @@
 //! are written by a [`Writer`] on a background thread, in batches; handing a
 //! record over never blocks and never fails (a full queue or a broken store
 //! drops the record and counts it), so accounting never costs the user a
-//! request. [`read`] returns the records of a time range. On Redis the
-//! records live in one stream per day ([`redis`]), shared by every replica.
+//! request. [`read`] returns the records of a time range; [`day_totals`]
+//! their sums per local day and dims (source, agent, project, model, kinds,
+//! session, tool), which is what reports read. SQLite answers it from an
+//! hourly rollup the writer keeps in the same transaction as the records;
+//! Redis keeps the records in one stream per day ([`redis`]), shared by
+//! every replica, and sums them as it reads them ([`sum_days`]: the same
+//! numbers, only slower).
 
 mod redis;
 mod store;
@@ -16,7 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ccr::StoreLocation;
 
-pub use self::store::{DayTotals, UsageError, Writer, WriterOptions, WriterStats, append};
+pub use self::store::{
+    DayTotals, UsageError, Writer, WriterOptions, WriterStats, append, sum_days,
+};
 
 /// The records with `from_ms <= time_ms < to_ms`, oldest first. A store
 /// that does not exist yet, or holds no usage records, has none.
@@ -52,7 +59,7 @@ pub fn day_totals(
 }
 
 /// Version of the `usage` table, kept in `schema_versions` under `usage`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// Records older than this are purged by the writer: 400 days, so a report
 /// can compare a month with the same month a year before.
 pub const DEFAULT_RETENTION_MS: i64 = 400 * 24 * 3600 * 1000;
@@ -137,6 +144,13 @@ pub struct Record {
     /// (upstream cut the stream) or `cancelled` (client went away). CLI:
     /// `ok` or `error`.
     pub status: String,
+    /// The agent's session id, when the request or command names one.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// Proxy and MCP: the tools whose results were compressed
+    /// (comma-separated, sorted); CLI: the command `compress` ran on.
+    #[serde(default)]
+    pub tool: Option<String>,
 }
 
 impl Record {
@@ -157,6 +171,8 @@ impl Record {
             retrievals: 0,
             overhead_ms: 0.0,
             status: String::new(),
+            session: None,
+            tool: None,
         }
     }
 

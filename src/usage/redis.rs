@@ -6,7 +6,6 @@
 //! `EXPIREAT`) a retention after the day ends, and the sorted set of days
 //! (`headroom:u:days`) is trimmed as records are appended.
 
-use std::collections::HashMap;
 
 use redis::{Client, Connection, RedisError};
 
@@ -204,78 +203,6 @@ pub(super) fn day_totals(
         return Ok(Vec::new());
     };
     let records = read(url, from, to)?;
-    Ok(sum_days(&records, spans))
+    Ok(super::sum_days(&records, spans))
 }
 
-/// Sums `records` per local day of each span and per everything a report
-/// groups by, sorted as the SQLite backend sorts.
-pub(super) fn sum_days(records: &[Record], spans: &[(i64, i64, i64)]) -> Vec<DayTotals> {
-    type Key = (
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-        bool,
-        bool,
-    );
-    let mut groups: HashMap<Key, DayTotals> = HashMap::new();
-    for &(from, to, offset) in spans {
-        for r in records
-            .iter()
-            .filter(|r| r.time_ms >= from && r.time_ms < to)
-        {
-            let u = &r.upstream;
-            let has_up = u.input.is_some()
-                || u.output.is_some()
-                || u.cache_write.is_some()
-                || u.cache_read.is_some();
-            let day = (r.time_ms + offset).div_euclid(DAY_MS);
-            let kinds = r.kinds.join(",");
-            let key = (
-                day,
-                r.source.as_str().to_string(),
-                r.agent.clone(),
-                r.project.clone(),
-                r.model.clone(),
-                kinds.clone(),
-                r.estimated,
-                has_up,
-            );
-            let g = groups.entry(key).or_insert_with(|| DayTotals {
-                day,
-                source: r.source.as_str().to_string(),
-                agent: r.agent.clone(),
-                project: r.project.clone(),
-                model: r.model.clone(),
-                kinds,
-                estimated: r.estimated,
-                has_upstream: has_up,
-                ..DayTotals::default()
-            });
-            g.records += 1;
-            g.tokens_before += r.tokens_before;
-            g.tokens_after += r.tokens_after;
-            g.retrievals += u64::from(r.retrievals);
-            let sums = [
-                (&mut g.upstream.input, u.input),
-                (&mut g.upstream.output, u.output),
-                (&mut g.upstream.cache_write, u.cache_write),
-                (&mut g.upstream.cache_write_1h, u.cache_write_1h),
-                (&mut g.upstream.cache_read, u.cache_read),
-            ];
-            for (sum, v) in sums {
-                if let Some(v) = v {
-                    *sum = Some(sum.unwrap_or(0) + v);
-                }
-            }
-        }
-    }
-    let mut out: Vec<DayTotals> = groups.into_values().collect();
-    out.sort_by(|a, b| {
-        (a.day, &a.source, &a.agent, &a.project, &a.model, &a.kinds)
-            .cmp(&(b.day, &b.source, &b.agent, &b.project, &b.model, &b.kinds))
-    });
-    out
-}

@@ -329,8 +329,8 @@ fn write_batch(
             .prepare_cached(
                 "INSERT INTO usage (time_ms, source, agent, project, provider, model, kinds, \
                  tokens_before, tokens_after, estimated, up_input, up_output, up_cache_write, \
-                 up_cache_write_1h, up_cache_read, retrievals, overhead_ms, status) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                 up_cache_write_1h, up_cache_read, retrievals, overhead_ms, status, session, tool) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             )
             .map_err(err("prepare usage insert"))?;
         for r in batch {
@@ -354,16 +354,25 @@ fn write_batch(
                 r.retrievals,
                 r.overhead_ms,
                 r.status,
+                r.session,
+                r.tool,
             ])
             .map_err(err("insert usage record"))?;
         }
     }
+    add_to_rollup(&tx, batch).map_err(err("update usage rollup"))?;
     if last_purge.is_none_or(|t| t.elapsed() >= PURGE_INTERVAL) {
+        // Whole hours only, so the rollup keeps summing exactly the records.
+        let hour = now_ms()
+            .saturating_sub(opts.retention_ms)
+            .div_euclid(HOUR_MS);
         tx.execute(
             "DELETE FROM usage WHERE time_ms < ?1",
-            params![now_ms().saturating_sub(opts.retention_ms)],
+            params![hour.saturating_mul(HOUR_MS)],
         )
         .map_err(err("purge old usage records"))?;
+        tx.execute("DELETE FROM usage_hourly WHERE hour < ?1", params![hour])
+            .map_err(err("purge old usage records"))?;
         *last_purge = Some(Instant::now());
     }
     tx.commit().map_err(err("commit usage batch"))
@@ -400,12 +409,77 @@ fn open_for_writing(path: &Path) -> Result<Connection, UsageError> {
             supported: SCHEMA_VERSION,
         });
     }
-    conn.execute(
-        "INSERT OR IGNORE INTO schema_versions (component, version) VALUES (?1, ?2)",
-        params![COMPONENT, SCHEMA_VERSION],
-    )
-    .map_err(err("record usage schema version"))?;
+    if found < SCHEMA_VERSION {
+        migrate(&conn).map_err(err("migrate the usage schema"))?;
+    }
     Ok(conn)
+}
+
+/// Brings a store to [`SCHEMA_VERSION`] (a new one, or version 1: no
+/// `session` and `tool` columns, no rollup), in one transaction that a
+/// second process migrating at the same time waits for.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT version FROM schema_versions WHERE component = ?1",
+                params![COMPONENT],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if found.is_some_and(|v| v >= SCHEMA_VERSION) {
+            return Ok(());
+        }
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('usage')")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for column in ["session", "tool"] {
+            if !columns.iter().any(|c| c == column) {
+                conn.execute_batch(&format!("ALTER TABLE usage ADD COLUMN {column} TEXT"))?;
+            }
+        }
+        // The rollup from the records, with the writer's mapping
+        // (`Dims::of`, `hour_of`) spelled in SQL.
+        conn.execute_batch(
+            "DELETE FROM usage_hourly;
+             INSERT OR IGNORE INTO usage_dims
+                 (source, agent, project, model, kinds, session, tool, estimated, has_upstream)
+             SELECT DISTINCT source, coalesce(agent, ''), coalesce(project, ''),
+                 coalesce(model, ''), kinds, coalesce(session, ''), coalesce(tool, ''),
+                 estimated != 0, (up_input IS NOT NULL OR up_output IS NOT NULL
+                     OR up_cache_write IS NOT NULL OR up_cache_read IS NOT NULL)
+             FROM usage;
+             INSERT INTO usage_hourly (hour, dims, records, tokens_before, tokens_after,
+                 retrievals, up_input, up_output, up_cache_write, up_cache_write_1h, up_cache_read)
+             SELECT (u.time_ms - ((u.time_ms % 3600000) + 3600000) % 3600000) / 3600000, d.id,
+                 count(*), sum(u.tokens_before), sum(u.tokens_after), sum(u.retrievals),
+                 coalesce(sum(u.up_input), 0), coalesce(sum(u.up_output), 0),
+                 coalesce(sum(u.up_cache_write), 0), coalesce(sum(u.up_cache_write_1h), 0),
+                 coalesce(sum(u.up_cache_read), 0)
+             FROM usage u JOIN usage_dims d
+                 ON d.source = u.source AND d.agent = coalesce(u.agent, '')
+                 AND d.project = coalesce(u.project, '') AND d.model = coalesce(u.model, '')
+                 AND d.kinds = u.kinds AND d.session = coalesce(u.session, '')
+                 AND d.tool = coalesce(u.tool, '') AND d.estimated = (u.estimated != 0)
+                 AND d.has_upstream = (u.up_input IS NOT NULL OR u.up_output IS NOT NULL
+                     OR u.up_cache_write IS NOT NULL OR u.up_cache_read IS NOT NULL)
+             GROUP BY 1, 2;",
+        )?;
+        conn.execute(
+            "INSERT OR REPLACE INTO schema_versions (component, version) VALUES (?1, ?2)",
+            params![COMPONENT, SCHEMA_VERSION],
+        )?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
 }
 
 fn version(conn: &Connection, path: &Path) -> Result<Option<i64>, UsageError> {
@@ -425,60 +499,58 @@ fn version(conn: &Connection, path: &Path) -> Result<Option<i64>, UsageError> {
 /// The records with `from_ms <= time_ms < to_ms`, oldest first. A store
 /// that does not exist yet, or holds no usage table, has no records.
 pub fn read(path: &Path, from_ms: i64, to_ms: i64) -> Result<Vec<Record>, UsageError> {
-    let err = |action| {
-        move |source| UsageError::Sqlite {
-            path: path.to_path_buf(),
-            action,
-            source,
-        }
-    };
     let Some(conn) = open_for_reading(path)? else {
         return Ok(Vec::new());
     };
-    let mut stmt = conn
-        .prepare(
-            "SELECT time_ms, source, agent, project, provider, model, kinds, tokens_before, \
-             tokens_after, estimated, up_input, up_output, up_cache_write, up_cache_write_1h, \
-             up_cache_read, retrievals, overhead_ms, status \
-             FROM usage WHERE time_ms >= ?1 AND time_ms < ?2 ORDER BY time_ms, id",
-        )
-        .map_err(err("read usage records"))?;
-    let rows = stmt
-        .query_map(params![from_ms, to_ms], |r| {
-            let kinds: String = r.get(6)?;
-            let source: String = r.get(1)?;
-            Ok(Record {
-                time_ms: r.get(0)?,
-                // A source written by a newer headroom reads as the CLI
-                // rather than failing the whole report.
-                source: Source::parse(&source).unwrap_or(Source::Cli),
-                agent: r.get(2)?,
-                project: r.get(3)?,
-                provider: r.get(4)?,
-                model: r.get(5)?,
-                kinds: kinds
-                    .split(',')
-                    .filter(|k| !k.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                tokens_before: to_u64(r.get(7)?),
-                tokens_after: to_u64(r.get(8)?),
-                estimated: r.get(9)?,
-                upstream: UpstreamUsage {
-                    input: r.get::<_, Option<i64>>(10)?.map(to_u64),
-                    output: r.get::<_, Option<i64>>(11)?.map(to_u64),
-                    cache_write: r.get::<_, Option<i64>>(12)?.map(to_u64),
-                    cache_write_1h: r.get::<_, Option<i64>>(13)?.map(to_u64),
-                    cache_read: r.get::<_, Option<i64>>(14)?.map(to_u64),
-                },
-                retrievals: r.get(15)?,
-                overhead_ms: r.get(16)?,
-                status: r.get(17)?,
-            })
+    read_records(&conn, from_ms, to_ms).map_err(|source| UsageError::Sqlite {
+        path: path.to_path_buf(),
+        action: "read usage records",
+        source,
+    })
+}
+
+fn read_records(conn: &Connection, from_ms: i64, to_ms: i64) -> rusqlite::Result<Vec<Record>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT time_ms, source, agent, project, provider, model, kinds, tokens_before, \
+         tokens_after, estimated, up_input, up_output, up_cache_write, up_cache_write_1h, \
+         up_cache_read, retrievals, overhead_ms, status, session, tool \
+         FROM usage WHERE time_ms >= ?1 AND time_ms < ?2 ORDER BY time_ms, id",
+    )?;
+    let rows = stmt.query_map(params![from_ms, to_ms], |r| {
+        let kinds: String = r.get(6)?;
+        let source: String = r.get(1)?;
+        Ok(Record {
+            time_ms: r.get(0)?,
+            // A source written by a newer headroom reads as the CLI
+            // rather than failing the whole report.
+            source: Source::parse(&source).unwrap_or(Source::Cli),
+            agent: r.get(2)?,
+            project: r.get(3)?,
+            provider: r.get(4)?,
+            model: r.get(5)?,
+            kinds: kinds
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect(),
+            tokens_before: to_u64(r.get(7)?),
+            tokens_after: to_u64(r.get(8)?),
+            estimated: r.get(9)?,
+            upstream: UpstreamUsage {
+                input: r.get::<_, Option<i64>>(10)?.map(to_u64),
+                output: r.get::<_, Option<i64>>(11)?.map(to_u64),
+                cache_write: r.get::<_, Option<i64>>(12)?.map(to_u64),
+                cache_write_1h: r.get::<_, Option<i64>>(13)?.map(to_u64),
+                cache_read: r.get::<_, Option<i64>>(14)?.map(to_u64),
+            },
+            retrievals: r.get(15)?,
+            overhead_ms: r.get(16)?,
+            status: r.get(17)?,
+            session: r.get(18)?,
+            tool: r.get(19)?,
         })
-        .map_err(err("read usage records"))?;
-    rows.collect::<Result<Vec<_>, _>>()
-        .map_err(err("read usage records"))
+    })?;
+    rows.collect()
 }
 
 /// The store read-only, or `None` when it has no usage records yet.
@@ -511,16 +583,28 @@ fn open_for_reading(path: &Path) -> Result<Option<Connection>, UsageError> {
     if !has_table {
         return Ok(None);
     }
-    if let Some(found) = version(&conn, path)?
-        && found > SCHEMA_VERSION
-    {
-        return Err(UsageError::SchemaTooNew {
+    match version(&conn, path)? {
+        Some(found) if found > SCHEMA_VERSION => Err(UsageError::SchemaTooNew {
             path: path.to_path_buf(),
             found,
             supported: SCHEMA_VERSION,
-        });
+        }),
+        Some(SCHEMA_VERSION) => Ok(Some(conn)),
+        _ => {
+            // Written by an older headroom and not written since: migrate
+            // it now (which builds the rollup), then read.
+            drop(conn);
+            drop(open_for_writing(path)?);
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(err("open database read-only"))?;
+            conn.busy_timeout(BUSY_TIMEOUT)
+                .map_err(err("set busy timeout"))?;
+            Ok(Some(conn))
+        }
     }
-    Ok(Some(conn))
 }
 
 /// Sums of the records of one day that share everything a report groups
@@ -534,23 +618,196 @@ pub struct DayTotals {
     pub project: Option<String>,
     pub model: Option<String>,
     pub kinds: String,
+    pub session: Option<String>,
+    pub tool: Option<String>,
     pub estimated: bool,
     /// Whether these records carry upstream usage.
     pub has_upstream: bool,
     pub records: u64,
     pub tokens_before: u64,
     pub tokens_after: u64,
+    /// Sums of the upstream counts; `None` without upstream usage.
     pub upstream: UpstreamUsage,
     pub retrievals: u64,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// What a report groups records by: one `usage_dims` row. `''` stands for
+/// a missing text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Dims {
+    source: String,
+    agent: String,
+    project: String,
+    model: String,
+    kinds: String,
+    session: String,
+    tool: String,
+    estimated: bool,
+    has_upstream: bool,
+}
+
+impl Dims {
+    fn of(r: &Record) -> Dims {
+        let text = |s: &Option<String>| s.clone().unwrap_or_default();
+        Dims {
+            source: r.source.as_str().to_string(),
+            agent: text(&r.agent),
+            project: text(&r.project),
+            model: text(&r.model),
+            kinds: r.kinds.join(","),
+            session: text(&r.session),
+            tool: text(&r.tool),
+            estimated: r.estimated,
+            has_upstream: has_upstream(&r.upstream),
+        }
+    }
+
+    fn totals(&self, day: i64, sums: &Sums) -> DayTotals {
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let up = |n: u64| self.has_upstream.then_some(n);
+        DayTotals {
+            day,
+            source: self.source.clone(),
+            agent: opt(&self.agent),
+            project: opt(&self.project),
+            model: opt(&self.model),
+            kinds: self.kinds.clone(),
+            session: opt(&self.session),
+            tool: opt(&self.tool),
+            estimated: self.estimated,
+            has_upstream: self.has_upstream,
+            records: sums.records,
+            tokens_before: sums.tokens_before,
+            tokens_after: sums.tokens_after,
+            upstream: UpstreamUsage {
+                input: up(sums.up[0]),
+                output: up(sums.up[1]),
+                cache_write: up(sums.up[2]),
+                cache_write_1h: up(sums.up[3]),
+                cache_read: up(sums.up[4]),
+            },
+            retrievals: sums.retrievals,
+        }
+    }
+}
+
+fn has_upstream(u: &UpstreamUsage) -> bool {
+    u.input.is_some() || u.output.is_some() || u.cache_write.is_some() || u.cache_read.is_some()
+}
+
+/// The counters of a `usage_hourly` row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sums {
+    records: u64,
+    tokens_before: u64,
+    tokens_after: u64,
+    retrievals: u64,
+    /// input, output, cache write, of which 1 h, cache read.
+    up: [u64; 5],
+}
+
+impl Sums {
+    fn of(r: &Record) -> Sums {
+        let u = &r.upstream;
+        let n = |v: Option<u64>| v.unwrap_or(0);
+        Sums {
+            records: 1,
+            tokens_before: r.tokens_before,
+            tokens_after: r.tokens_after,
+            retrievals: u64::from(r.retrievals),
+            up: [
+                n(u.input),
+                n(u.output),
+                n(u.cache_write),
+                n(u.cache_write_1h),
+                n(u.cache_read),
+            ],
+        }
+    }
+
+    fn add(&mut self, o: &Sums) {
+        self.records += o.records;
+        self.tokens_before += o.tokens_before;
+        self.tokens_after += o.tokens_after;
+        self.retrievals += o.retrievals;
+        for (a, b) in self.up.iter_mut().zip(o.up) {
+            *a += b;
+        }
+    }
+}
+
+/// Adds `batch` to `usage_hourly`, summed per hour and dims first.
+fn add_to_rollup(tx: &rusqlite::Transaction<'_>, batch: &[Record]) -> rusqlite::Result<()> {
+    let mut groups: HashMap<(i64, Dims), Sums> = HashMap::new();
+    for r in batch {
+        groups
+            .entry((r.time_ms.div_euclid(HOUR_MS), Dims::of(r)))
+            .or_default()
+            .add(&Sums::of(r));
+    }
+    let mut dims_id = tx.prepare_cached(
+        "INSERT INTO usage_dims (source, agent, project, model, kinds, session, tool, estimated, has_upstream) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT DO UPDATE SET source = excluded.source RETURNING id",
+    )?;
+    let mut add = tx.prepare_cached(
+        "INSERT INTO usage_hourly (hour, dims, records, tokens_before, tokens_after, retrievals, \
+         up_input, up_output, up_cache_write, up_cache_write_1h, up_cache_read) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         ON CONFLICT (hour, dims) DO UPDATE SET records = records + excluded.records, \
+         tokens_before = tokens_before + excluded.tokens_before, \
+         tokens_after = tokens_after + excluded.tokens_after, \
+         retrievals = retrievals + excluded.retrievals, \
+         up_input = up_input + excluded.up_input, up_output = up_output + excluded.up_output, \
+         up_cache_write = up_cache_write + excluded.up_cache_write, \
+         up_cache_write_1h = up_cache_write_1h + excluded.up_cache_write_1h, \
+         up_cache_read = up_cache_read + excluded.up_cache_read",
+    )?;
+    for ((hour, d), s) in &groups {
+        let id: i64 = dims_id.query_row(
+            params![
+                d.source,
+                d.agent,
+                d.project,
+                d.model,
+                d.kinds,
+                d.session,
+                d.tool,
+                d.estimated,
+                d.has_upstream
+            ],
+            |r| r.get(0),
+        )?;
+        add.execute(params![
+            hour,
+            id,
+            to_i64(s.records),
+            to_i64(s.tokens_before),
+            to_i64(s.tokens_after),
+            to_i64(s.retrievals),
+            to_i64(s.up[0]),
+            to_i64(s.up[1]),
+            to_i64(s.up[2]),
+            to_i64(s.up[3]),
+            to_i64(s.up[4]),
+        ])?;
+    }
+    Ok(())
 }
 
 /// [`DayTotals`] of the records in each span `(from_ms, to_ms, offset_ms)`,
 /// days counted in the span's UTC offset (a time zone's offset is constant
 /// between two transitions, so spans split at them give exact local days).
 ///
-/// Summed here in one pass over the rows with the strings interned: a
-/// million records take a fraction of what SQLite's GROUP BY (a sort over
-/// text columns) would.
+/// Read from the hourly rollup, so a year of records costs a few thousand
+/// rows whatever their number. Hours the rollup cannot place in one local
+/// day (the ends of a span, and the hour that holds local midnight under a
+/// half-hour offset) are summed from the records themselves. A backend
+/// without a rollup returns the same as summing [`read`]'s records per
+/// local day and [`DayTotals`] key.
 pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotals>, UsageError> {
     let err = |action| {
         move |source| UsageError::Sqlite {
@@ -562,100 +819,161 @@ pub fn day_totals(path: &Path, spans: &[(i64, i64, i64)]) -> Result<Vec<DayTotal
     let Some(conn) = open_for_reading(path)? else {
         return Ok(Vec::new());
     };
-    let mut stmt = conn
-        .prepare(
-            "SELECT time_ms, source, agent, project, model, kinds, estimated, up_input, up_output, \
-             up_cache_write, up_cache_write_1h, up_cache_read, tokens_before, tokens_after, retrievals \
-             FROM usage WHERE time_ms >= ?1 AND time_ms < ?2",
+    // One read transaction: the rollup and the records from one snapshot.
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(err("sum usage records"))?;
+    let conn = &*tx;
+    let mut by_id: HashMap<(i64, i64), Sums> = HashMap::new();
+    let mut by_dims: HashMap<(i64, Dims), Sums> = HashMap::new();
+    let mut hourly = conn
+        .prepare_cached(
+            "SELECT hour, dims, records, tokens_before, tokens_after, retrievals, up_input, \
+             up_output, up_cache_write, up_cache_write_1h, up_cache_read \
+             FROM usage_hourly WHERE hour >= ?1 AND hour < ?2",
         )
         .map_err(err("sum usage records"))?;
-    let mut strings = Interner::default();
-    let mut groups: HashMap<(i64, [u32; 5], bool, bool), DayTotals> = HashMap::new();
     for &(from, to, offset) in spans {
-        let mut rows = stmt
-            .query(params![from, to])
+        // Whole hours inside the span come from the rollup.
+        let first = from.div_euclid(HOUR_MS) + i64::from(from.rem_euclid(HOUR_MS) != 0);
+        let last = to.div_euclid(HOUR_MS);
+        if first >= last {
+            sum_records(conn, from, to, offset, &mut by_dims).map_err(err("sum usage records"))?;
+            continue;
+        }
+        sum_records(conn, from, first * HOUR_MS, offset, &mut by_dims)
+            .map_err(err("sum usage records"))?;
+        sum_records(conn, last * HOUR_MS, to, offset, &mut by_dims)
+            .map_err(err("sum usage records"))?;
+        let mut split = Vec::new();
+        let mut rows = hourly
+            .query(params![first, last])
             .map_err(err("sum usage records"))?;
         while let Some(r) = rows.next().map_err(err("sum usage records"))? {
-            let int = |i| r.get::<_, Option<i64>>(i);
-            let ups = [int(7), int(8), int(9), int(10), int(11)];
-            let ups = ups.map(|u| u.ok().flatten());
-            let has_up =
-                ups[0].is_some() || ups[1].is_some() || ups[2].is_some() || ups[4].is_some();
-            let day = (r.get::<_, i64>(0).unwrap_or(0) + offset).div_euclid(86_400_000);
-            let ids = [1, 2, 3, 4, 5].map(|i| strings.id(r.get_ref(i).ok()));
-            let estimated = r.get::<_, bool>(6).unwrap_or(false);
-            let g = groups
-                .entry((day, ids, estimated, has_up))
-                .or_insert_with(|| DayTotals {
-                    day,
-                    source: strings.text(ids[0]).unwrap_or_default(),
-                    agent: strings.text(ids[1]),
-                    project: strings.text(ids[2]),
-                    model: strings.text(ids[3]),
-                    kinds: strings.text(ids[4]).unwrap_or_default(),
-                    estimated,
-                    has_upstream: has_up,
-                    ..DayTotals::default()
-                });
-            g.records += 1;
-            g.tokens_before += to_u64(int(12).ok().flatten().unwrap_or(0));
-            g.tokens_after += to_u64(int(13).ok().flatten().unwrap_or(0));
-            g.retrievals += to_u64(int(14).ok().flatten().unwrap_or(0));
-            let sums = [
-                &mut g.upstream.input,
-                &mut g.upstream.output,
-                &mut g.upstream.cache_write,
-                &mut g.upstream.cache_write_1h,
-                &mut g.upstream.cache_read,
-            ];
-            for (sum, v) in sums.into_iter().zip(ups) {
-                if let Some(v) = v {
-                    *sum = Some(sum.unwrap_or(0) + to_u64(v));
-                }
+            let int = |i| r.get::<_, i64>(i).map(to_u64);
+            let hour: i64 = r.get(0).map_err(err("sum usage records"))?;
+            let start = hour * HOUR_MS + offset;
+            if start.rem_euclid(DAY_MS) > DAY_MS - HOUR_MS {
+                // Local midnight falls inside this hour.
+                split.push(hour);
+                continue;
+            }
+            let sums = (|| {
+                Ok::<_, rusqlite::Error>(Sums {
+                    records: int(2)?,
+                    tokens_before: int(3)?,
+                    tokens_after: int(4)?,
+                    retrievals: int(5)?,
+                    up: [int(6)?, int(7)?, int(8)?, int(9)?, int(10)?],
+                })
+            })()
+            .map_err(err("sum usage records"))?;
+            let dims: i64 = r.get(1).map_err(err("sum usage records"))?;
+            by_id
+                .entry((start.div_euclid(DAY_MS), dims))
+                .or_default()
+                .add(&sums);
+        }
+        drop(rows);
+        split.dedup();
+        for hour in split {
+            sum_records(
+                conn,
+                hour * HOUR_MS,
+                (hour + 1) * HOUR_MS,
+                offset,
+                &mut by_dims,
+            )
+            .map_err(err("sum usage records"))?;
+        }
+    }
+    if !by_id.is_empty() {
+        let dims = all_dims(conn).map_err(err("read usage dims"))?;
+        for ((day, id), sums) in by_id {
+            if let Some(d) = dims.get(&id) {
+                by_dims.entry((day, d.clone())).or_default().add(&sums);
             }
         }
     }
-    let mut out: Vec<DayTotals> = groups.into_values().collect();
+    Ok(sorted_totals(&by_dims))
+}
+
+/// [`DayTotals`] of `records` in each span, summed per local day: what
+/// [`day_totals`] returns, for a backend that sums records as it reads them.
+pub fn sum_days(records: &[Record], spans: &[(i64, i64, i64)]) -> Vec<DayTotals> {
+    let mut sums = HashMap::new();
+    for &(from, to, offset) in spans {
+        let inside = records
+            .iter()
+            .filter(|r| r.time_ms >= from && r.time_ms < to);
+        add_per_day(inside, offset, &mut sums);
+    }
+    sorted_totals(&sums)
+}
+
+fn add_per_day<'a>(
+    records: impl Iterator<Item = &'a Record>,
+    offset: i64,
+    sums: &mut HashMap<(i64, Dims), Sums>,
+) {
+    for r in records {
+        let day = (r.time_ms + offset).div_euclid(DAY_MS);
+        sums.entry((day, Dims::of(r)))
+            .or_default()
+            .add(&Sums::of(r));
+    }
+}
+
+fn sorted_totals(sums: &HashMap<(i64, Dims), Sums>) -> Vec<DayTotals> {
+    let mut out: Vec<DayTotals> = sums.iter().map(|((day, d), s)| d.totals(*day, s)).collect();
     out.sort_by(|a, b| {
         (a.day, &a.source, &a.agent, &a.project, &a.model, &a.kinds)
             .cmp(&(b.day, &b.source, &b.agent, &b.project, &b.model, &b.kinds))
+            .then_with(|| {
+                (&a.session, &a.tool, a.estimated).cmp(&(&b.session, &b.tool, b.estimated))
+            })
+            .then_with(|| a.has_upstream.cmp(&b.has_upstream))
     });
-    Ok(out)
+    out
 }
 
-/// Text columns as small ids; the previous row's value is checked first,
-/// since neighbouring records mostly share their agent, project and model.
-#[derive(Default)]
-struct Interner {
-    ids: HashMap<Vec<u8>, u32>,
-    texts: Vec<String>,
-    last: Vec<(Vec<u8>, u32)>,
+/// Adds the records with `from <= time_ms < to` to `sums`, per local day.
+fn sum_records(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    offset: i64,
+    sums: &mut HashMap<(i64, Dims), Sums>,
+) -> rusqlite::Result<()> {
+    if from >= to {
+        return Ok(());
+    }
+    add_per_day(read_records(conn, from, to)?.iter(), offset, sums);
+    Ok(())
 }
 
-impl Interner {
-    /// 0 is NULL.
-    fn id(&mut self, v: Option<rusqlite::types::ValueRef<'_>>) -> u32 {
-        let Some(rusqlite::types::ValueRef::Text(bytes)) = v else {
-            return 0;
-        };
-        if let Some((_, id)) = self.last.iter().find(|(b, _)| b.as_slice() == bytes) {
-            return *id;
-        }
-        let next = self.texts.len() as u32 + 1;
-        let id = *self.ids.entry(bytes.to_vec()).or_insert_with(|| {
-            self.texts.push(String::from_utf8_lossy(bytes).into_owned());
-            next
-        });
-        if self.last.len() >= 8 {
-            self.last.remove(0);
-        }
-        self.last.push((bytes.to_vec(), id));
-        id
-    }
-
-    fn text(&self, id: u32) -> Option<String> {
-        (id > 0).then(|| self.texts[id as usize - 1].clone())
-    }
+fn all_dims(conn: &Connection) -> rusqlite::Result<HashMap<i64, Dims>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, source, agent, project, model, kinds, session, tool, estimated, has_upstream \
+         FROM usage_dims",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            Dims {
+                source: r.get(1)?,
+                agent: r.get(2)?,
+                project: r.get(3)?,
+                model: r.get(4)?,
+                kinds: r.get(5)?,
+                session: r.get(6)?,
+                tool: r.get(7)?,
+                estimated: r.get(8)?,
+                has_upstream: r.get(9)?,
+            },
+        ))
+    })?;
+    rows.collect()
 }
 
 /// The first and last record's time, or `None` without records.
@@ -805,6 +1123,146 @@ mod tests {
         drop(writer);
         let written = read(&path, 0, i64::MAX).unwrap().len() as u64;
         assert_eq!(written + s.dropped, 200);
+    }
+
+    /// The reference: every record read back and summed per local day,
+    /// the way a backend without a rollup answers.
+    fn summed_from_records(path: &Path, spans: &[(i64, i64, i64)]) -> Vec<DayTotals> {
+        sorted(sum_days(&read(path, 0, i64::MAX).unwrap(), spans))
+    }
+
+    fn sorted(mut v: Vec<DayTotals>) -> Vec<DayTotals> {
+        v.sort_by_key(|t| format!("{t:?}"));
+        v
+    }
+
+    /// Records every 7 minutes over three days, with sessions, tools,
+    /// records with and without upstream usage.
+    fn varied(start: i64) -> Vec<Record> {
+        (0..700)
+            .map(|i: i64| {
+                let mut r = sample(start + i * 7 * 60_000 + i % 13, "200");
+                r.session = (i % 3 != 0).then(|| format!("s{}", i % 4));
+                r.tool = (i % 5 != 0).then(|| ["Bash", "Read", "Grep,Read"][i as usize % 3].into());
+                r.model = Some(["gpt-5", "claude-opus-4-6"][i as usize % 2].into());
+                r.estimated = i % 7 == 0;
+                r.tokens_before = 1_000 + i as u64;
+                if i % 4 == 0 {
+                    r.upstream = UpstreamUsage::default();
+                    r.source = Source::Cli;
+                }
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rollup_sums_what_the_records_sum_in_every_offset_and_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("headroom.db");
+        // Three days from a few minutes past local midnight, recently
+        // enough to survive retention.
+        let start = (now_ms() - 5 * DAY_MS).div_euclid(DAY_MS) * DAY_MS + 5 * 60_000;
+        let records = varied(start);
+        let writer = Writer::start(path.clone());
+        for r in &records {
+            writer.record(r.clone());
+        }
+        drop(writer);
+        let end = records.last().unwrap().time_ms + 1;
+        let half = 5 * HOUR_MS + 30 * 60_000;
+        for spans in [
+            vec![(start, end, 0)],
+            vec![(start, end, 9 * HOUR_MS)],
+            vec![(start, end, -8 * HOUR_MS)],
+            vec![(start, end, half)],
+            vec![(start, end, 5 * HOUR_MS + 45 * 60_000)],
+            // A range that starts and ends inside hours, and a time zone
+            // that changes its offset in the middle.
+            vec![(start + 1_234_567, start + DAY_MS + 999, 0)],
+            vec![
+                (start, start + DAY_MS + 1_800_000, 3_600_000),
+                (start + DAY_MS + 1_800_000, end, 7_200_000),
+            ],
+            vec![(start + 420_000, start + 420_010, half)],
+        ] {
+            let got = day_totals(&path, &spans).unwrap();
+            assert!(!got.is_empty());
+            assert_eq!(sorted(got), summed_from_records(&path, &spans), "{spans:?}");
+        }
+        let all = day_totals(&path, &[(0, i64::MAX, 0)]).unwrap();
+        assert_eq!(all.iter().map(|t| t.records).sum::<u64>(), 700);
+        assert!(
+            all.iter()
+                .any(|t| t.session.as_deref() == Some("s1")
+                    && t.tool.as_deref() == Some("Grep,Read"))
+        );
+        assert!(all.iter().any(|t| !t.has_upstream && t.upstream.is_empty()));
+    }
+
+    #[test]
+    fn version_1_store_is_migrated_and_its_rollup_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("headroom.db");
+        let start = (now_ms() - 5 * DAY_MS).div_euclid(DAY_MS) * DAY_MS;
+        let mut records = varied(start);
+        for r in &mut records {
+            (r.session, r.tool) = (None, None);
+        }
+        // What headroom 1 wrote: no session or tool column, no rollup.
+        {
+            drop(SqliteStore::open(&path, StoreOptions::default()).unwrap());
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_versions (component TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
+                 INSERT INTO schema_versions VALUES ('usage', 1);
+                 CREATE TABLE usage (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, source TEXT NOT NULL,
+                     agent TEXT, project TEXT, provider TEXT, model TEXT, kinds TEXT NOT NULL,
+                     tokens_before INTEGER NOT NULL, tokens_after INTEGER NOT NULL, estimated INTEGER NOT NULL,
+                     up_input INTEGER, up_output INTEGER, up_cache_write INTEGER, up_cache_write_1h INTEGER,
+                     up_cache_read INTEGER, retrievals INTEGER NOT NULL, overhead_ms REAL NOT NULL, status TEXT NOT NULL);",
+            )
+            .unwrap();
+            for r in &records {
+                let u = &r.upstream;
+                conn.execute(
+                    "INSERT INTO usage (time_ms, source, agent, project, provider, model, kinds, tokens_before, \
+                     tokens_after, estimated, up_input, up_output, up_cache_write, up_cache_write_1h, \
+                     up_cache_read, retrievals, overhead_ms, status) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                    params![
+                        r.time_ms, r.source.as_str(), r.agent, r.project, r.provider, r.model,
+                        r.kinds.join(","), to_i64(r.tokens_before), to_i64(r.tokens_after), r.estimated,
+                        u.input.map(to_i64), u.output.map(to_i64), u.cache_write.map(to_i64),
+                        u.cache_write_1h.map(to_i64), u.cache_read.map(to_i64), r.retrievals,
+                        r.overhead_ms, r.status,
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        // The reader migrates it.
+        let spans = [(start, now_ms(), 2 * HOUR_MS)];
+        let got = day_totals(&path, &spans).unwrap();
+        assert_eq!(sorted(got), summed_from_records(&path, &spans));
+        assert_eq!(read(&path, 0, i64::MAX).unwrap(), records);
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(version(&conn, &path).unwrap(), Some(SCHEMA_VERSION));
+        let hours: i64 = conn
+            .query_row("SELECT count(*) FROM usage_hourly", [], |r| r.get(0))
+            .unwrap();
+        assert!(hours > 0 && hours < 700, "{hours}");
+        // The writer carries on from the rebuilt rollup.
+        let writer = Writer::start(path.clone());
+        let mut more = sample(start + 1, "200");
+        more.session = Some("new".into());
+        writer.record(more);
+        drop(writer);
+        let all = [(0, i64::MAX, 0)];
+        assert_eq!(
+            sorted(day_totals(&path, &all).unwrap()),
+            summed_from_records(&path, &all)
+        );
     }
 
     #[test]

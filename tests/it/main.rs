@@ -34,6 +34,8 @@ mod lines;
 mod log;
 /// `headroom mcp`: both protocol generations over stdio and HTTP, the Python SDK, install round trips.
 mod mcp;
+/// `headroom mcp` registered with and called by the real Claude Code and Codex.
+mod mcp_agents;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
 /// `headroom proxy`: real SDKs and raw HTTP through the binary to a fake upstream.

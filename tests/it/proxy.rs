@@ -338,7 +338,8 @@ fn the_model_retrieves_through_the_proxy_and_the_client_gets_one_answer() {
         metrics.contains("headroom_retrievals_total 12"),
         "{metrics}"
     );
-    proxy.stop();
+    let log = proxy.stop();
+    assert_eq!(log.matches(" retrievals=2").count(), 6, "{log}");
     let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
     assert!(
@@ -411,16 +412,20 @@ fn stream_events_are_forwarded_as_they_arrive() {
     let env = Env::new();
     let up = Upstream::start();
     let proxy = Proxy::start(&env, &up, &[]);
-    let r = client(&py, "slow", &proxy);
-    let gaps: Vec<i64> = r["gaps_ms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g.as_i64().unwrap())
-        .collect();
-    // The upstream pauses 300 ms between events; buffering would merge them.
-    assert!(gaps.len() >= 4, "{gaps:?}");
-    assert!(gaps.iter().all(|&g| g >= 200), "{gaps:?}");
+    for scenario in ["slow", "slow-tools"] {
+        let r = client(&py, scenario, &proxy);
+        let gaps: Vec<i64> = r["gaps_ms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_i64().unwrap())
+            .collect();
+        // The upstream pauses 300 ms between events; buffering would merge them.
+        assert!(gaps.len() >= 4, "{scenario}: {gaps:?}");
+        assert!(gaps.iter().all(|&g| g >= 200), "{scenario}: {gaps:?}");
+    }
+    let offered = String::from_utf8_lossy(&up.last().body).into_owned();
+    assert!(offered.contains("\"headroom_retrieve\""), "{offered}");
 }
 
 #[test]
@@ -634,4 +639,85 @@ fn a_non_loopback_bind_needs_a_token() {
         "",
     );
     assert_eq!(ok.0, 200);
+}
+
+#[test]
+fn records_name_the_agents_session_and_the_tools_compressed() {
+    let env = Env::new();
+    let up = Upstream::start();
+    let proxy = Proxy::start(&env, &up, &[]);
+    let chat = format!("{}/v1/chat/completions", proxy.url);
+    let json = ("content-type", "application/json");
+    // Claude Code's header, then Codex's, then none.
+    send(
+        "POST",
+        &chat,
+        &[json, ("x-claude-code-session-id", "cc-1")],
+        chat_body(1),
+    );
+    send(
+        "POST",
+        &chat,
+        &[json, ("session-id", "codex-7")],
+        chat_body(2),
+    );
+    send("POST", &chat, &[json], chat_body(1));
+    proxy.stop();
+    let mut records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
+    records.sort_by_key(|r| r.session.clone());
+    let got: Vec<_> = records
+        .iter()
+        .map(|r| (r.session.as_deref(), r.tool.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (None, Some("logs")),
+            (Some("cc-1"), Some("logs")),
+            (Some("codex-7"), Some("logs"))
+        ]
+    );
+    // `report sessions` and `--by tool` group the proxy's records by them.
+    let report = |args: &[&str]| -> Value {
+        let out = env
+            .cmd(&["report"])
+            .args(args)
+            .args(["--format", "json", "--timezone", "UTC"])
+            .env("CLAUDE_CONFIG_DIR", env.dir.path().join("claude"))
+            .env("CODEX_HOME", env.dir.path().join("codex"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let keys = |v: &Value| -> Vec<(String, u64)> {
+        let mut k: Vec<_> = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["key"].as_str().unwrap().to_string(),
+                    r["calls"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&report(&["sessions"])),
+        [
+            ("(none)".into(), 1),
+            ("cc-1".into(), 1),
+            ("codex-7".into(), 1)
+        ]
+    );
+    let by_tool = report(&["--by", "tool"]);
+    assert_eq!(keys(&by_tool), [("logs".to_string(), 3)]);
+    assert!(by_tool["rows"][0]["saved"].as_i64().unwrap() > 0);
 }

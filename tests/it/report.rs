@@ -399,6 +399,8 @@ fn compress_writes_one_usage_record_per_run() {
     let kinds = json(&env, &["--by", "kind"]);
     let both = row(&kinds["rows"], "json,log");
     assert!(both["saved"].as_i64().unwrap() > 0);
+    let tools = json(&env, &["--by", "tool"]);
+    assert_eq!(row(&tools["rows"], "compress")["calls"], 2);
     assert_eq!(
         both["before"].as_u64().unwrap(),
         (crate::support::tokens(&log)
