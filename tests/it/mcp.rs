@@ -629,7 +629,7 @@ fn tool_calls_write_usage_records_and_stats_adds_up_today() {
     );
     assert!(stats.contains("; 2 retrievals\n"), "{stats}");
 
-    let records = headroom::usage::read(&env.store_path(), 0, i64::MAX).unwrap();
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     let mcp: Vec<_> = records
         .iter()
         .filter(|r| r.source == headroom::usage::Source::Mcp)

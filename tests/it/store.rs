@@ -569,6 +569,7 @@ fn rediss_urls_speak_tls() {
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if std::time::Instant::now() > deadline {
             let _ = tls.kill();
+            let _ = tls.wait();
             eprintln!("skipping: this redis-server has no TLS");
             return;
         }
