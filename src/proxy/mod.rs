@@ -8,8 +8,10 @@
 //! headers travel), [`rewrite`] (request-body compression on the blocking
 //! pool, memoized, failing open), [`relay`] (the response stream and the
 //! usage tap), [`retrieve`] (the `headroom_retrieve` tool and its loop),
-//! [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
+//! [`stats`] (`/stats` and `/metrics`), [`encoding`] (zstd request bodies),
+//! [`routes`] (the handlers).
 
+mod encoding;
 mod mcp;
 mod relay;
 pub mod retrieve;
@@ -120,8 +122,6 @@ impl Default for Config {
 
 #[derive(thiserror::Error, Debug)]
 pub enum ProxyError {
-    #[error("cannot build the upstream HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
     #[error("invalid upstream base URL '{url}': {reason}")]
     BaseUrl { url: String, reason: String },
     #[error("cannot read the listener's address: {0}")]
@@ -131,7 +131,7 @@ pub enum ProxyError {
 /// Shared by every request.
 pub(crate) struct State {
     pub config: Config,
-    pub client: reqwest::Client,
+    pub client: upstream::Client,
     pub store: Option<Arc<dyn OriginalStore>>,
     pub usage: Option<usage::Writer>,
     pub memo: rewrite::Memo,
@@ -257,7 +257,7 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
         upstream::check_base(url)?;
     }
     let addr = listener.local_addr()?;
-    let client = upstream::client(&config)?;
+    let client = upstream::Client::start(&config);
     let store = config
         .store
         .as_ref()

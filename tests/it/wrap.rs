@@ -390,7 +390,7 @@ fn check_run(
             (b + r.tokens_before, a + r.tokens_after)
         });
     let figures = format!(
-        "{} → {} tool-result tokens",
+        "{} → {} input tokens",
         headroom::wrap::summary::compact(b),
         headroom::wrap::summary::compact(a)
     );
