@@ -6,7 +6,6 @@
 //! `EXPIREAT`) a retention after the day ends, and the sorted set of days
 //! (`headroom:u:days`) is trimmed as records are appended.
 
-
 use redis::{Client, Connection, RedisError};
 
 use super::store::UsageError;
@@ -205,4 +204,3 @@ pub(super) fn day_totals(
     let records = read(url, from, to)?;
     Ok(super::sum_days(&records, spans))
 }
-
