@@ -135,7 +135,7 @@ fn main() {
     let (config, _) = headroom::config::Config::from_lookup(|k| {
         (k == headroom::env::HOME).then(|| home.display().to_string())
     });
-    let server = headroom::mcp::Server::new(config);
+    let server = headroom::mcp::Server::new((&config).into());
     let params = retrieve["params"].clone();
     let mut times = Vec::new();
     for _ in 0..50 {

@@ -1,29 +1,53 @@
-//! Proxy overhead: latency through `headroom proxy` minus latency direct to
-//! the same fake upstream, at the same fixed request rate (open loop: each
-//! request is timed from when it was due, so a stall is never hidden), plus
-//! the proxy's start-up time and resident memory.
+//! Proxy overhead (issue #11's targets): latency through `headroom proxy`
+//! minus latency direct to the same fake upstream at the same fixed request
+//! rate, plus streaming delays, the proxy's start-up time and its resident
+//! memory; side by side with Python Headroom's proxy when it is installed.
 //!
 //! ```sh
-//! cargo bench --profile quick --bench proxy                  # all scenarios, 5 s each
+//! cargo bench --profile quick --bench proxy                  # 5 s per load
 //! cargo bench --profile quick --bench proxy -- --seconds 10
+//! cargo bench --profile quick --bench proxy -- --no-python   # headroom only
 //! ```
+//!
+//! The load is open loop: a scheduler thread sends request `i` at `i / rate`
+//! whatever happened to earlier ones, and each latency is timed from the
+//! moment the request was due, so a stall in the proxy is never hidden
+//! (no coordinated omission). Direct and proxied requests alternate within
+//! one run, so the load other processes put on the machine falls on both.
+//! Bodies vary the system prompt, so every request is a new conversation
+//! unless a case says otherwise.
+//!
+//! Python Headroom 0.42 (the reference system) is used when
+//! `$HEADROOM_ANCHOR_VENV/bin/headroom` (default
+//! `~/.cache/headroom-anchor/venv`) exists: install it with
+//! `bash ../shared/tools/headroom-anchor/setup.sh`.
 
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::response::IntoResponse;
-use tokio::sync::Mutex;
+use axum::body::{Body, Bytes};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 
 const RESPONSE: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#;
+/// Streamed responses: this many events, this far apart.
+const EVENTS: usize = 10;
+const PAUSE: Duration = Duration::from_millis(20);
+
+type BodyFn = Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>;
 
 fn main() {
-    let mut seconds = 5u64;
+    let mut seconds = 5.0f64;
+    let mut python = true;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--seconds" {
-            seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
+        match a.as_str() {
+            "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(5.0),
+            "--no-python" => python = false,
+            _ => {} // cargo bench passes `--bench`
         }
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -31,28 +55,67 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(run(Duration::from_secs(seconds)));
+    run(&rt, Duration::from_secs_f64(seconds), python);
 }
 
+// ---- the fake upstream ---------------------------------------------------
+
+/// Answers every request with a small chat completion, or, when the body
+/// asks for a stream, with [`EVENTS`] SSE events [`PAUSE`] apart.
 async fn upstream() -> String {
-    let app = Router::new()
-        .fallback(|| async { ([("content-type", "application/json")], RESPONSE).into_response() });
+    let app = Router::new().fallback(|body: Bytes| async move {
+        if memchr::memmem::find(&body, br#""stream":true"#).is_none() {
+            return ([("content-type", "application/json")], RESPONSE).into_response();
+        }
+        let events = futures_util::stream::unfold(0usize, |k| async move {
+            if k > EVENTS {
+                return None;
+            }
+            if k > 0 {
+                tokio::time::sleep(PAUSE).await;
+            }
+            let data = if k == EVENTS {
+                "data: [DONE]\n\n".to_string()
+            } else {
+                format!(
+                    "data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"t{k}\"}}}}]}}\n\n"
+                )
+            };
+            Some((Ok::<_, std::io::Error>(Bytes::from(data)), k + 1))
+        });
+        Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(Body::from_stream(events))
+            .unwrap()
+    });
+    // The 200-turn conversation is over axum's default 2 MB limit.
+    let app = app.layer(axum::extract::DefaultBodyLimit::disable());
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
     format!("http://{addr}")
 }
 
+// ---- the proxies under test ----------------------------------------------
+
 struct Proxy {
+    name: &'static str,
     child: Child,
     url: String,
-    _home: tempfile::TempDir,
+    ready: Duration,
+    _home: Option<tempfile::TempDir>,
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Proxy {
+    fn rss_kb(&self) -> u64 {
+        rss_kb(self.child.id())
     }
 }
 
@@ -67,99 +130,264 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn start_proxy(upstream: &str) -> (Proxy, Duration) {
-    let home = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Starts `cmd` (which listens on `port`) and waits for its `/health`.
+async fn start(
+    name: &'static str,
+    mut cmd: Command,
+    port: u16,
+    home: Option<tempfile::TempDir>,
+    patience: Duration,
+) -> Option<Proxy> {
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_headroom"))
-        .args(["proxy", "--port", &port.to_string(), "--log-format", "off"])
-        .args(["--openai-base-url", &format!("{upstream}/v1")])
-        .env("HEADROOM_HOME", home.path())
+    let child = cmd
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .ok()?;
     let url = format!("http://127.0.0.1:{port}");
+    let mut proxy = Proxy {
+        name,
+        child,
+        url,
+        ready: Duration::ZERO,
+        _home: home,
+    };
     let client = reqwest::Client::new();
     loop {
-        if let Ok(r) = client.get(format!("{url}/health")).send().await
+        if let Ok(r) = client.get(format!("{}/health", proxy.url)).send().await
             && r.status().is_success()
         {
-            break;
+            proxy.ready = started.elapsed();
+            return Some(proxy);
         }
-        tokio::time::sleep(Duration::from_micros(500)).await;
+        if started.elapsed() > patience || proxy.child.try_wait().ok().flatten().is_some() {
+            eprintln!("{name}: not healthy after {patience:?}; skipped");
+            return None;
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
     }
-    let ready = started.elapsed();
-    (
-        Proxy {
-            child,
-            url,
-            _home: home,
-        },
-        ready,
+}
+
+/// Starts headroom's proxy twice on one home: the first start creates the
+/// store, the second finds it (as every later start does); returns the
+/// second, and how long the first took. Anthropic stays the public API, so
+/// the start-up includes loading the system's certificate roots.
+async fn start_headroom(upstream: &str) -> (Proxy, Duration) {
+    let home = tempfile::tempdir().unwrap();
+    let cmd = |port: u16| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_headroom"));
+        cmd.args(["proxy", "--port", &port.to_string(), "--log-format", "off"])
+            .args(["--openai-base-url", &format!("{upstream}/v1")])
+            .env("HEADROOM_HOME", home.path());
+        cmd
+    };
+    let port = free_port();
+    let first = start("headroom", cmd(port), port, None, Duration::from_secs(10))
+        .await
+        .expect("headroom proxy starts");
+    let created = first.ready;
+    drop(first);
+    let port = free_port();
+    let proxy = start(
+        "headroom",
+        cmd(port),
+        port,
+        Some(home),
+        Duration::from_secs(10),
     )
+    .await
+    .expect("headroom proxy starts again");
+    (proxy, created)
 }
 
-/// Latencies (ms) of `rate` requests per second for `dur`, each body made
-/// by `body(i)`, timed from the moment each was due.
-async fn load(
-    client: &reqwest::Client,
-    url: &str,
-    rate: u32,
-    dur: Duration,
-    body: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>,
-) -> (Vec<f64>, usize) {
-    let n = (rate as f64 * dur.as_secs_f64()) as usize;
-    let lat = Arc::new(Mutex::new(Vec::with_capacity(n)));
-    let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let start = Instant::now();
-    let mut tasks = Vec::with_capacity(n);
-    for i in 0..n {
-        let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
-        tokio::time::sleep_until(due.into()).await;
-        let (client, url, lat, errors, body) = (
-            client.clone(),
-            url.to_string(),
-            Arc::clone(&lat),
-            Arc::clone(&errors),
-            Arc::clone(&body),
+fn anchor_venv() -> PathBuf {
+    std::env::var_os("HEADROOM_ANCHOR_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/headroom-anchor/venv")
+        })
+}
+
+/// Python Headroom's proxy on the same upstream, set up as its README says
+/// for offline use (its BPE files from the venv, no rate limit, no replay
+/// cache), or `None` with a message.
+async fn start_python(upstream: &str) -> Option<Proxy> {
+    let venv = anchor_venv();
+    let bin = venv.join("bin/headroom");
+    if !bin.exists() {
+        println!(
+            "Python Headroom: not installed at {} (bash ../shared/tools/headroom-anchor/setup.sh); skipped",
+            venv.display()
         );
-        tasks.push(tokio::spawn(async move {
-            let b = body(i);
-            let r = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(b)
-                .send()
-                .await;
-            let ok = match r {
-                Ok(r) => r.bytes().await.is_ok(),
-                Err(_) => false,
-            };
-            if ok {
-                lat.lock().await.push(due.elapsed().as_secs_f64() * 1e3);
-            } else {
-                errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-        }));
+        return None;
     }
-    for t in tasks {
-        let _ = t.await;
-    }
-    let mut v = lat.lock().await.clone();
-    v.sort_by(f64::total_cmp);
-    (v, errors.load(std::sync::atomic::Ordering::Relaxed))
+    let tiktoken = std::fs::read_dir(venv.join("lib"))
+        .ok()?
+        .flatten()
+        .map(|d| {
+            d.path()
+                .join("site-packages/litellm/litellm_core_utils/tokenizers")
+        })
+        .find(|p| p.exists())?;
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut cmd = Command::new(bin);
+    cmd.args(["proxy", "--host", "127.0.0.1", "--port", &port.to_string()])
+        .args([
+            "--openai-api-url",
+            upstream,
+            "--anthropic-api-url",
+            upstream,
+        ])
+        .args([
+            "--no-subscription-tracking",
+            "--no-rate-limit",
+            "--no-cache",
+        ])
+        .env("HOME", home.path())
+        .env("HEADROOM_DISABLE_KOMPRESS", "1")
+        .env("HEADROOM_OFFLINE", "1")
+        .env("HEADROOM_TELEMETRY", "off")
+        .env("TIKTOKEN_CACHE_DIR", tiktoken);
+    start("python", cmd, port, Some(home), Duration::from_secs(60)).await
 }
 
-fn pct(v: &[f64], q: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[((v.len() - 1) as f64 * q).round() as usize]
+// ---- load ----------------------------------------------------------------
+
+/// Latencies in ms, sorted, and the requests that failed.
+#[derive(Default)]
+struct Sample {
+    ms: Vec<f64>,
+    errors: usize,
 }
+
+impl Sample {
+    fn pct(&self, q: f64) -> f64 {
+        if self.ms.is_empty() {
+            return f64::NAN;
+        }
+        self.ms[((self.ms.len() - 1) as f64 * q).round() as usize]
+    }
+}
+
+/// `rate` requests per second to each of `urls` for `dur` (request `i` to
+/// every URL in turn, evenly spaced), timed from when each was due.
+fn load(
+    rt: &tokio::runtime::Handle,
+    client: &reqwest::Client,
+    urls: &[String],
+    rate: f64,
+    dur: Duration,
+    body: &BodyFn,
+) -> Vec<Sample> {
+    let n = (rate * dur.as_secs_f64()).ceil() as usize;
+    // Made before the clock starts, so making them never delays a send; a
+    // long run cycles through 512 of them. Numbered on from the last load,
+    // so a case never meets a conversation an earlier one sent.
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let first = SEQ.fetch_add(n.min(512), std::sync::atomic::Ordering::Relaxed);
+    let bodies: Vec<Bytes> = (first..first + n.min(512))
+        .map(|i| Bytes::from(body(i)))
+        .collect();
+    let samples: Arc<Vec<Mutex<Sample>>> =
+        Arc::new(urls.iter().map(|_| Mutex::default()).collect());
+    let step = 1.0 / (rate * urls.len() as f64);
+    let start = Instant::now() + Duration::from_millis(5);
+    let mut tasks = Vec::with_capacity(n * urls.len());
+    for i in 0..n {
+        let b = &bodies[i % bodies.len()];
+        for (u, url) in urls.iter().enumerate() {
+            let due = start + Duration::from_secs_f64((i * urls.len() + u) as f64 * step);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            let (client, url, b, samples) =
+                (client.clone(), url.clone(), b.clone(), Arc::clone(&samples));
+            tasks.push(rt.spawn(async move {
+                let ok = match client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(b)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                let ms = due.elapsed().as_secs_f64() * 1e3;
+                let mut s = samples[u].lock().unwrap();
+                if ok { s.ms.push(ms) } else { s.errors += 1 }
+            }));
+        }
+    }
+    rt.block_on(async {
+        for t in tasks {
+            let _ = t.await;
+        }
+    });
+    let samples = Arc::try_unwrap(samples).ok().unwrap();
+    samples
+        .into_iter()
+        .map(|s| {
+            let mut s = s.into_inner().unwrap();
+            s.ms.sort_by(f64::total_cmp);
+            s
+        })
+        .collect()
+}
+
+/// Time to the first event and each event's lateness against the
+/// upstream's schedule (event `k` leaves `k × PAUSE` after the first), in
+/// ms, over `n` streamed requests.
+async fn stream_delays(client: &reqwest::Client, url: &str, n: usize) -> (Sample, Sample) {
+    let mut ttfb = Sample::default();
+    let mut late = Sample::default();
+    for i in 0..n {
+        let t = Instant::now();
+        let r = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"model":"gpt-4o","stream":true,"messages":[{{"role":"system","content":"stream {i}"}},{{"role":"user","content":"hi"}}]}}"#
+            ))
+            .send()
+            .await;
+        let Ok(r) = r else {
+            ttfb.errors += 1;
+            continue;
+        };
+        let mut body = r.bytes_stream();
+        let mut seen = 0usize;
+        while let Some(Ok(chunk)) = body.next().await {
+            let at = t.elapsed().as_secs_f64() * 1e3;
+            for _ in memchr::memmem::find_iter(&chunk, b"data:") {
+                if seen == 0 {
+                    ttfb.ms.push(at);
+                } else {
+                    late.ms.push(
+                        at - ttfb.ms.last().unwrap() - (seen as f64) * PAUSE.as_secs_f64() * 1e3,
+                    );
+                }
+                seen += 1;
+            }
+        }
+        if seen != EVENTS + 1 {
+            late.errors += 1;
+        }
+    }
+    ttfb.ms.sort_by(f64::total_cmp);
+    late.ms.sort_by(f64::total_cmp);
+    (ttfb, late)
+}
+
+// ---- bodies --------------------------------------------------------------
 
 fn small(i: usize) -> Vec<u8> {
     format!(r#"{{"model":"gpt-4o","messages":[{{"role":"system","content":"session {i}"}},{{"role":"user","content":"hi"}}]}}"#).into_bytes()
@@ -201,136 +429,278 @@ fn conversation(system: &str, results: &[String]) -> Vec<u8> {
     format!(r#"{{"model":"gpt-4o","messages":[{}]}}"#, msgs.join(",")).into_bytes()
 }
 
-async fn compare(
-    name: &str,
-    client: &reqwest::Client,
-    upstream: &str,
-    proxy: &str,
-    rate: u32,
-    dur: Duration,
-    body: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>,
-) {
-    let (direct, e1) = load(
-        client,
-        &format!("{upstream}/v1/chat/completions"),
-        rate,
-        dur,
-        Arc::clone(&body),
-    )
-    .await;
-    let (through, e2) = load(
-        client,
-        &format!("{proxy}/v1/chat/completions"),
-        rate,
-        dur,
-        body,
-    )
-    .await;
-    println!(
-        "{name:<44} {rate:>5}/s  direct p50 {:>7.3} p99 {:>7.3}  proxy p50 {:>7.3} p99 {:>7.3}  overhead p50 {:>+7.3} p99 {:>+7.3} ms  errors {}",
-        pct(&direct, 0.5),
-        pct(&direct, 0.99),
-        pct(&through, 0.5),
-        pct(&through, 0.99),
-        pct(&through, 0.5) - pct(&direct, 0.5),
-        pct(&through, 0.99) - pct(&direct, 0.99),
-        e1 + e2
-    );
+// ---- the table -----------------------------------------------------------
+
+struct Row {
+    case: String,
+    direct: String,
+    cells: Vec<String>,
+    target: &'static str,
 }
 
-async fn run(dur: Duration) {
-    let up = upstream().await;
-    let (proxy, ready) = start_proxy(&up).await;
-    let pid = proxy.child.id();
-    println!(
-        "start to healthy /health: {:.1} ms; idle RSS {} KB",
-        ready.as_secs_f64() * 1e3,
-        rss_kb(pid)
-    );
+fn ms(x: f64) -> String {
+    if x.is_nan() {
+        "-".into()
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn over(through: &Sample, direct: &Sample) -> String {
+    let mut s = format!(
+        "+{} / +{}",
+        ms(through.pct(0.5) - direct.pct(0.5)),
+        ms(through.pct(0.99) - direct.pct(0.99))
+    )
+    .replace("+-", "-");
+    if through.errors > 0 {
+        s += &format!(" ({} failed)", through.errors);
+    }
+    s
+}
+
+fn print_table(names: &[&str], rows: &[Row]) {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::ASCII_MARKDOWN);
+    let mut header = vec!["case".to_string(), "direct p50 / p99 ms".to_string()];
+    header.extend(names.iter().map(|n| format!("{n} overhead p50 / p99 ms")));
+    header.push("target (headroom)".into());
+    t.set_header(header);
+    for r in rows {
+        let mut line = vec![r.case.clone(), r.direct.clone()];
+        line.extend(r.cells.iter().cloned());
+        line.resize(2 + names.len(), "-".into());
+        line.push(r.target.into());
+        t.add_row(line);
+    }
+    println!("{t}");
+}
+
+// ---- the run -------------------------------------------------------------
+
+struct Case {
+    name: &'static str,
+    rate: f64,
+    body: BodyFn,
+    target: &'static str,
+    /// Sample the proxies' peak RSS during this load.
+    rss: bool,
+}
+
+fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
+    let rt = runtime.handle();
+    let up = rt.block_on(upstream());
+    let (headroom, created) = rt.block_on(start_headroom(&up));
+    let mut proxies = vec![headroom];
+    if python {
+        proxies.extend(rt.block_on(start_python(&up)));
+    } else {
+        println!("Python Headroom: skipped (--no-python)");
+    }
+    let names: Vec<&str> = proxies.iter().map(|p| p.name).collect();
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
+        .pool_max_idle_per_host(512)
+        .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    // Warm both paths' connection pools.
-    let _ = load(
-        &client,
-        &format!("{}/v1/chat/completions", proxy.url),
-        100,
-        Duration::from_millis(200),
-        Arc::new(small),
-    )
-    .await;
-    compare(
-        "small request, new conversation each time",
-        &client,
-        &up,
-        &proxy.url,
-        500,
-        dur,
-        Arc::new(small),
-    )
-    .await;
-    let fresh: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync> =
-        Arc::new(|i| conversation(&format!("session {i}"), &[tool_result(i)]));
-    compare(
-        "100 KB tool result, new each time",
-        &client,
-        &up,
-        &proxy.url,
-        20,
-        dur,
-        fresh,
-    )
-    .await;
-    let base = Arc::new(vec![tool_result(1)]);
-    let again: Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync> = Arc::new(move |i| {
-        let mut r = (*base).clone();
-        r.push(format!("[\"turn {i}\"]"));
-        conversation("one session", &r)
+    let chat = |base: &str| format!("{base}/v1/chat/completions");
+    let mut rows = vec![
+        Row {
+            case: "start to healthy /health, new home (creates the store)".into(),
+            direct: "-".into(),
+            cells: vec![format!("{:.1} ms", created.as_secs_f64() * 1e3)],
+            target: "≤ 50 ms",
+        },
+        Row {
+            case: "start to healthy /health (ms); RSS idle (MB)".into(),
+            direct: "-".into(),
+            cells: proxies
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{:.1} ms; {:.1} MB",
+                        p.ready.as_secs_f64() * 1e3,
+                        p.rss_kb() as f64 / 1024.0
+                    )
+                })
+                .collect(),
+            target: "≤ 50 ms; ≤ 20 MB",
+        },
+    ];
+
+    let base = Arc::new(tool_result(1));
+    let memo: BodyFn = Arc::new(move |i| {
+        conversation("one session", &[(*base).clone(), format!("[\"turn {i}\"]")])
     });
-    compare(
-        "100 KB result again + one new turn (memo)",
-        &client,
-        &up,
-        &proxy.url,
-        200,
-        dur,
-        again,
-    )
-    .await;
-    println!("RSS after load: {} KB", rss_kb(pid));
-    // A 200-turn conversation of about 2 MB: the 201st request.
+    let cases = [
+        Case {
+            name: "passthrough (small request, nothing to compress)",
+            rate: 500.0,
+            body: Arc::new(small),
+            target: "p50 ≤ 0.3, p99 ≤ 1",
+            rss: false,
+        },
+        Case {
+            name: "passthrough (small request, nothing to compress)",
+            rate: 50.0,
+            body: Arc::new(small),
+            target: "p50 ≤ 0.3, p99 ≤ 1",
+            rss: false,
+        },
+        Case {
+            name: "100 KB JSON tool result, new conversation each",
+            rate: 20.0,
+            body: Arc::new(|i| conversation(&format!("session {i}"), &[tool_result(i)])),
+            target: "p99 ≤ 10",
+            rss: false,
+        },
+        Case {
+            name: "100 KB JSON tool result, new conversation each",
+            rate: 5.0,
+            body: Arc::new(|i| conversation(&format!("session {i}"), &[tool_result(i)])),
+            target: "p99 ≤ 10",
+            rss: false,
+        },
+        Case {
+            name: "same conversation + 1 turn (memoized)",
+            rate: 500.0,
+            body: Arc::clone(&memo),
+            target: "p99 ≤ 1",
+            rss: true,
+        },
+    ];
+    let mut rss_at_load = Vec::new();
+    for p in &proxies {
+        // Warm both connection pools.
+        let _ = load(
+            rt,
+            &client,
+            &[chat(&up), chat(&p.url)],
+            100.0,
+            Duration::from_millis(300),
+            &(Arc::new(small) as BodyFn),
+        );
+    }
+    for case in &cases {
+        let mut direct = None;
+        let mut cells = Vec::new();
+        for p in &proxies {
+            // The memoized case's RSS is the "100 KB bodies at 500/s" figure.
+            let pid = p.child.id();
+            let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+            let sampler = {
+                let (peak, sampling) = (Arc::clone(&peak), Arc::clone(&sampling));
+                std::thread::spawn(move || {
+                    while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                        peak.fetch_max(rss_kb(pid), std::sync::atomic::Ordering::Relaxed);
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                })
+            };
+            let urls = [chat(&up), chat(&p.url)];
+            let s = load(rt, &client, &urls, case.rate, dur, &case.body);
+            sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+            let _ = sampler.join();
+            if case.rss {
+                rss_at_load.push(format!(
+                    "{:.1} MB",
+                    peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0
+                ));
+            }
+            cells.push(over(&s[1], &s[0]));
+            direct.get_or_insert_with(|| format!("{} / {}", ms(s[0].pct(0.5)), ms(s[0].pct(0.99))));
+        }
+        rows.push(Row {
+            case: format!("{} at {}/s", case.name, case.rate),
+            direct: direct.unwrap_or_default(),
+            cells,
+            target: case.target,
+        });
+    }
+    rows.push(Row {
+        case: "peak RSS at 500/s with 100 KB bodies (memoized case)".into(),
+        direct: "-".into(),
+        cells: rss_at_load,
+        target: "≤ 100 MB",
+    });
+
+    // Streaming: the first event, then each event against the upstream's pauses.
+    let (d_ttfb, d_late) = rt.block_on(stream_delays(&client, &chat(&up), 20));
+    let mut ttfb_cells = Vec::new();
+    let mut late_cells = Vec::new();
+    for p in &proxies {
+        let (ttfb, late) = rt.block_on(stream_delays(&client, &chat(&p.url), 20));
+        ttfb_cells.push(over(&ttfb, &d_ttfb));
+        late_cells.push(over(&late, &d_late));
+    }
+    rows.push(Row {
+        case: format!("streaming: time to first byte ({EVENTS} events {PAUSE:?} apart)"),
+        direct: format!("{} / {}", ms(d_ttfb.pct(0.5)), ms(d_ttfb.pct(0.99))),
+        cells: ttfb_cells,
+        target: "+ ≤ 1",
+    });
+    rows.push(Row {
+        case: "streaming: each event's delay after its pause".into(),
+        direct: format!("{} / {}", ms(d_late.pct(0.5)), ms(d_late.pct(0.99))),
+        cells: late_cells,
+        target: "≤ 1",
+    });
+
+    // A 200-turn conversation of about 2 MB: the 201st request, after the
+    // 200th went through (its results memoized).
     let results: Vec<String> = (0..200)
         .map(|t| tool_result(t)[..10_000].to_string() + "]")
         .collect();
-    let warm = conversation("long session", &results[..199]);
-    let _ = client
-        .post(format!("{}/v1/chat/completions", proxy.url))
-        .body(warm)
-        .send()
-        .await;
-    let last = conversation("long session", &results);
-    let mut direct = Vec::new();
-    let mut through = Vec::new();
-    for _ in 0..20 {
-        for (url, out) in [(&up, &mut direct), (&proxy.url, &mut through)] {
-            let t = Instant::now();
-            let r = client
-                .post(format!("{url}/v1/chat/completions"))
-                .body(last.clone())
+    let last = Bytes::from(conversation("long session", &results));
+    let mut cells = Vec::new();
+    let mut direct = String::new();
+    for p in &proxies {
+        let (d, t) = rt.block_on(async {
+            let _ = client
+                .post(chat(&p.url))
+                .body(conversation("long session", &results[..199]))
+                .timeout(Duration::from_secs(120))
                 .send()
-                .await
-                .unwrap();
-            let _ = r.bytes().await;
-            out.push(t.elapsed().as_secs_f64() * 1e3);
+                .await;
+            let mut d = Sample::default();
+            let mut t = Sample::default();
+            for _ in 0..10 {
+                for (url, out) in [(chat(&up), &mut d), (chat(&p.url), &mut t)] {
+                    let at = Instant::now();
+                    match client.post(url).body(last.clone()).send().await {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            out.ms.push(at.elapsed().as_secs_f64() * 1e3);
+                        }
+                        _ => out.errors += 1,
+                    }
+                }
+            }
+            d.ms.sort_by(f64::total_cmp);
+            t.ms.sort_by(f64::total_cmp);
+            (d, t)
+        });
+        cells.push(over(&t, &d));
+        if direct.is_empty() {
+            direct = format!("{} / {}", ms(d.pct(0.5)), ms(d.pct(0.99)));
         }
     }
-    direct.sort_by(f64::total_cmp);
-    through.sort_by(f64::total_cmp);
+    rows.push(Row {
+        case: format!(
+            "200-turn conversation ({} KB), request 201",
+            last.len() / 1024
+        ),
+        direct,
+        cells,
+        target: "≤ 5",
+    });
+    print_table(&names, &rows);
     println!(
-        "200-turn conversation ({} KB), request 201: overhead p50 {:+.3} ms, max {:+.3} ms",
-        last.len() / 1024,
-        pct(&through, 0.5) - pct(&direct, 0.5),
-        pct(&through, 1.0) - pct(&direct, 1.0)
+        "{:.1} s per load; p99 of 10-20 samples is their maximum. Load average: {}",
+        dur.as_secs_f64(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
 }

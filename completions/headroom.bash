@@ -610,7 +610,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__proxy)
-            opts="-p -h -V --host --port --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --auth-token --log-format --drain-secs --store --help --version"
+            opts="-p -h -V --host --port --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --retrieve-tool --auth-token --log-format --drain-secs --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -646,6 +646,10 @@ _headroom() {
                     ;;
                 --budget-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retrieve-tool)
+                    COMPREPLY=($(compgen -W "always on-marker never" -- "${cur}"))
                     return 0
                     ;;
                 --auth-token)
@@ -802,7 +806,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__wrap)
-            opts="-p -q -h -V --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --port --auth-token --log-format --quiet --full-output --print-env --store --help --version"
+            opts="-p -q -h -V --openai-base-url --anthropic-base-url --mode --max-body-mb --budget-ms --no-store --retrieve-tool --port --auth-token --log-format --quiet --full-output --print-env --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -826,6 +830,10 @@ _headroom() {
                     ;;
                 --budget-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retrieve-tool)
+                    COMPREPLY=($(compgen -W "always on-marker never" -- "${cur}"))
                     return 0
                     ;;
                 --port)

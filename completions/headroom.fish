@@ -99,6 +99,9 @@ complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l mode -d '`com
 passthrough\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l max-body-mb -d 'Largest request body accepted, in MiB (larger ones get 413)' -r
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l budget-ms -d 'Compression running longer than this forwards the original body' -r
+complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l retrieve-tool -d 'When the model gets the `headroom_retrieve` tool: `always` (from a conversation\'s first request), `on-marker` (once a stored marker appears), `never` (markers then name `headroom retrieve`) [env: HEADROOM_RETRIEVE_TOOL] [default: always]' -r -f -a "always\t''
+on-marker\t''
+never\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -s p -l port -d 'Port of a running `headroom proxy` to reuse' -r
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l auth-token -d 'Token of the running proxy\'s /health and /stats' -r
 complete -c headroom -n "__fish_headroom_using_subcommand wrap" -l log-format -d 'Per-request lines of wrap\'s own proxy on stderr (off: the terminal is the agent\'s)' -r -f -a "text\t''
@@ -119,6 +122,9 @@ complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l mode -d '`co
 passthrough\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l max-body-mb -d 'Largest request body accepted, in MiB (larger ones get 413)' -r
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l budget-ms -d 'Compression running longer than this forwards the original body' -r
+complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l retrieve-tool -d 'When the model gets the `headroom_retrieve` tool: `always` (from a conversation\'s first request), `on-marker` (once a stored marker appears), `never` (markers then name `headroom retrieve`) [env: HEADROOM_RETRIEVE_TOOL] [default: always]' -r -f -a "always\t''
+on-marker\t''
+never\t''"
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l auth-token -d 'Token required by /health, /stats, /metrics, /v1/compress and /v1/retrieve' -r
 complete -c headroom -n "__fish_headroom_using_subcommand proxy" -l log-format -d 'One line per request on stderr: `text`, `json`, or `off`' -r -f -a "text\t''
 json\t''

@@ -32,6 +32,7 @@ pub mod env;
 pub mod human;
 pub mod learn;
 pub mod mcp;
+pub mod migrate;
 pub mod pipeline;
 pub mod pricing;
 pub mod proxy;

@@ -70,8 +70,8 @@ fn find(docs: &[&str], q: &str) -> Vec<usize> {
 }
 
 /// The items of the largest array in a JSON document (the document itself if it is one).
-fn json_items(text: &str) -> Option<Vec<Value>> {
-    fn largest(v: &Value) -> Option<&Vec<Value>> {
+fn json_items(text: &str) -> Option<Vec<Value<'_>>> {
+    fn largest<'r, 'v>(v: &'r Value<'v>) -> Option<&'r Vec<Value<'v>>> {
         let children: Vec<&Vec<Value>> = match v {
             Value::Arr(items) => std::iter::once(items)
                 .chain(items.iter().filter_map(largest))

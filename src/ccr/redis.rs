@@ -22,6 +22,7 @@
 //! server; [`OriginalStore::probe`] or the next call after that reconnects.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use redis::{Client, Connection, RedisError, Script};
@@ -97,6 +98,8 @@ pub struct RedisStore {
     pool: Mutex<Vec<Connection>>,
     /// Since when, and why, the server is unreachable (`None`: it is not).
     outage: Mutex<Option<(Instant, String)>>,
+    /// How many times the server became unreachable.
+    outages: AtomicU64,
     put_script: Script,
     now: ClockFn,
 }
@@ -115,7 +118,7 @@ impl RedisStore {
     /// is reported now rather than at the first put.
     pub fn connect(url: &str, opts: StoreOptions) -> Result<RedisStore, StoreError> {
         let store = RedisStore::new(url, opts)?;
-        let conn = store.connection("connect")?;
+        let conn = store.connection("connect", false)?;
         store.give_back(conn);
         Ok(store)
     }
@@ -140,6 +143,7 @@ impl RedisStore {
             opts,
             pool: Mutex::new(Vec::new()),
             outage: Mutex::new(None),
+            outages: AtomicU64::new(0),
             put_script: Script::new(PUT_SCRIPT),
             now: Box::new(system_now),
         })
@@ -155,10 +159,12 @@ impl RedisStore {
         self.outage.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A pooled connection, or a new one; fails fast during an outage.
-    fn connection(&self, action: &'static str) -> Result<Connection, StoreError> {
+    /// A pooled connection, or a new one; fails fast during an outage
+    /// unless `now` (a probe).
+    fn connection(&self, action: &'static str, now: bool) -> Result<Connection, StoreError> {
         if let Some((since, why)) = &*self.lock_outage()
             && since.elapsed() < RETRY_AFTER
+            && !now
         {
             return Err(StoreError::Unavailable {
                 location: self.location.clone(),
@@ -191,7 +197,12 @@ impl RedisStore {
     /// Records a failure; a connection-level one starts an outage.
     fn failed(&self, action: &'static str, source: RedisError) -> StoreError {
         if is_connection_error(&source) {
-            *self.lock_outage() = Some((Instant::now(), source.to_string()));
+            let mut outage = self.lock_outage();
+            if outage.is_none() {
+                self.outages.fetch_add(1, Ordering::Relaxed);
+            }
+            *outage = Some((Instant::now(), source.to_string()));
+            drop(outage);
             // Pooled connections to a server that went away are dead too.
             self.pool.lock().unwrap_or_else(|e| e.into_inner()).clear();
         }
@@ -208,7 +219,16 @@ impl RedisStore {
         action: &'static str,
         f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.connection(action)?;
+        self.with_now(action, false, f)
+    }
+
+    fn with_now<T>(
+        &self,
+        action: &'static str,
+        now: bool,
+        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.connection(action, now)?;
         match f(&mut conn) {
             Ok(v) => {
                 self.give_back(conn);
@@ -382,10 +402,13 @@ impl OriginalStore for RedisStore {
         self.lock_outage().as_ref().map(|(_, why)| why.clone())
     }
 
+    fn outages(&self) -> u64 {
+        self.outages.load(Ordering::Relaxed)
+    }
+
     fn probe(&self) -> bool {
         // A probe ignores the fail-fast window: it is how the store comes back.
-        *self.lock_outage() = None;
-        self.with("ping", |c| redis::cmd("PING").query::<String>(c))
+        self.with_now("ping", true, |c| redis::cmd("PING").query::<String>(c))
             .is_ok()
     }
 }

@@ -68,6 +68,10 @@ pub trait OriginalStore: super::Sink + Send + Sync {
     fn outage(&self) -> Option<String> {
         None
     }
+    /// How many times the store became unreachable since it was opened.
+    fn outages(&self) -> u64 {
+        0
+    }
     /// Tries to reach the store now, ending an outage if it can.
     fn probe(&self) -> bool {
         true

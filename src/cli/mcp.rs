@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use clap::{Subcommand, ValueEnum};
 use headroom::env;
 use headroom::mcp::install::{self, Agent, Target};
-use headroom::mcp::{Server, http, stdio};
+use headroom::mcp::{Server, Settings, http, stdio};
 
 use super::Exit;
 
@@ -75,8 +75,13 @@ pub fn run(args: Args) -> Result<Exit> {
 
 fn serve(args: ServeArgs) -> Result<Exit> {
     let config = super::config::load(None);
-    let server = Server::new(config);
+    let mut settings = Settings::from(&config);
     let Some(addr) = args.http else {
+        // An agent launches its stdio server in the project it works on.
+        settings.project = std::env::current_dir()
+            .ok()
+            .map(|d| d.display().to_string());
+        let server = Server::new(settings);
         let stdin = std::io::stdin();
         stdio::serve(&server, stdin.lock(), std::io::stdout().lock())?;
         return Ok(Exit::Success);
@@ -103,7 +108,7 @@ fn serve(args: ServeArgs) -> Result<Exit> {
             token,
             origins: args.allow_origin,
         };
-        let router = http::router(Arc::new(server), access);
+        let router = http::router(Arc::new(Server::new(settings)), access);
         http::serve(listener, router, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -50,6 +50,7 @@ pub enum Command {
     Proxy(proxy::Args),
     Report(report::Args),
     Mcp(mcp::Args),
+    Store(store::Args),
     Completions(generate::CompletionsArgs),
 }
 
@@ -65,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Proxy(args) => proxy::run(args),
         Command::Report(args) => report::run(args),
         Command::Mcp(args) => mcp::run(args),
+        Command::Store(args) => store::run(args),
         Command::Completions(args) => generate::completions(args),
     };
     match result {

@@ -117,7 +117,20 @@ enum BlockKind {
     Heading,
     Code,
     Paragraph,
+    /// A run of sentences cut from a paragraph too long to keep or drop
+    /// whole (one 300 KB line).
+    Sentences,
 }
+
+/// A paragraph with a line longer than this is cut into runs of sentences.
+const LONG_LINE: usize = 4096;
+/// A run of sentences ends at the first sentence end after this many bytes
+/// (small runs would cost more in markers than they save)...
+const RUN_BYTES: usize = 512;
+/// ...or, without one, at a clause boundary (`,` `;` `:`) after this many...
+const CLAUSE_BYTES: usize = 2048;
+/// ...or, without one, at any space after this many.
+const SPACE_BYTES: usize = 4096;
 
 #[derive(Debug)]
 struct Block<'a> {
@@ -129,7 +142,63 @@ struct Block<'a> {
 /// Splits `text` into headings, fenced code blocks and blank-line-separated
 /// paragraphs.
 fn segment(text: &str) -> Vec<Block<'_>> {
-    join_intros(text, split(text))
+    let mut out = Vec::new();
+    for block in join_intros(text, split(text)) {
+        if block.kind == BlockKind::Paragraph && block.text.lines().any(|l| l.len() > LONG_LINE) {
+            out.extend(sentence_runs(block.text).into_iter().map(|text| Block {
+                kind: BlockKind::Sentences,
+                text,
+            }));
+        } else {
+            out.push(block);
+        }
+    }
+    out
+}
+
+/// Cuts `text` into consecutive runs of whole sentences (clauses, or words,
+/// where a sentence is itself too long), each an exact substring; only the
+/// whitespace between two runs belongs to neither.
+fn sentence_runs(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_whitespace() || i == start {
+            i += 1;
+            continue;
+        }
+        let len = i - start;
+        let cut = match b[i - 1] {
+            b'.' | b'!' | b'?' => len >= RUN_BYTES,
+            b'"' | b'\'' | b')' if i >= 2 && matches!(b[i - 2], b'.' | b'!' | b'?') => {
+                len >= RUN_BYTES
+            }
+            b',' | b';' | b':' => len >= CLAUSE_BYTES,
+            _ => len >= SPACE_BYTES,
+        };
+        let mut next = i;
+        while next < b.len() && b[next].is_ascii_whitespace() {
+            next += 1;
+        }
+        if cut && next < b.len() {
+            runs.push(&text[start..i]);
+            start = next;
+        }
+        i = next;
+    }
+    runs.push(&text[start..]);
+    runs
+}
+
+/// Sentence ends in `text` (at least one: a run holds one sentence or part of one).
+fn sentence_count(text: &str) -> usize {
+    let b = text.as_bytes();
+    let ends = (1..b.len())
+        .filter(|&i| b[i].is_ascii_whitespace() && matches!(b[i - 1], b'.' | b'!' | b'?'))
+        .count();
+    ends + usize::from(!matches!(b.last(), Some(b'.' | b'!' | b'?')))
 }
 
 /// A short paragraph that ends with `:` introduces the block after it ("In
@@ -352,7 +421,8 @@ fn duplicates(blocks: &[Block]) -> Vec<bool> {
 }
 
 /// The kept blocks in order, a marker line in each gap; a blank line only
-/// where the text had one (nothing is inserted).
+/// where the text had one (nothing is inserted). Kept runs of one long
+/// paragraph that follow each other are joined by the text between them.
 fn render(text: &str, blocks: &[Block], keep: &[bool], ctx: &Context, hash: &str) -> String {
     let duplicate = duplicates(blocks);
     let mut out = String::new();
@@ -360,7 +430,10 @@ fn render(text: &str, blocks: &[Block], keep: &[bool], ctx: &Context, hash: &str
     let mut end = 0;
     while i < blocks.len() {
         let start = blocks[i].text.as_ptr() as usize - text.as_ptr() as usize;
-        if !out.is_empty() && text[end..start].contains("\n\n") {
+        if i > 0 && keep[i - 1] && keep[i] && blocks[i].kind == BlockKind::Sentences {
+            out.pop();
+            out.push_str(&text[end..start]);
+        } else if !out.is_empty() && text[end..start].contains("\n\n") {
             out.push('\n');
         }
         let first = i;
@@ -384,12 +457,16 @@ fn render(text: &str, blocks: &[Block], keep: &[bool], ctx: &Context, hash: &str
 
 /// `5 paragraphs, 1 code block and 2 paragraphs repeating earlier ones omitted`.
 fn gap_summary(gap: &[Block], duplicate: &[bool]) -> String {
-    let repeated = duplicate.iter().filter(|&&d| d).count();
-    let code = gap
-        .iter()
-        .zip(duplicate)
-        .filter(|(b, d)| b.kind == BlockKind::Code && !**d)
-        .count();
+    let count = |kind: BlockKind, dup: bool| -> usize {
+        gap.iter()
+            .zip(duplicate)
+            .filter(|(b, d)| b.kind == kind && **d == dup)
+            .map(|(b, _)| match kind {
+                BlockKind::Sentences => sentence_count(b.text),
+                _ => 1,
+            })
+            .sum()
+    };
     let items = gap
         .iter()
         .zip(duplicate)
@@ -397,10 +474,17 @@ fn gap_summary(gap: &[Block], duplicate: &[bool]) -> String {
             b.kind == BlockKind::Paragraph && !**d && is_list_item(b.text.trim_start())
         })
         .count();
-    let paragraphs = gap.len() - repeated - code - items;
+    let code = count(BlockKind::Code, false);
+    let sentences = count(BlockKind::Sentences, false);
+    let paragraphs = count(BlockKind::Paragraph, false) + count(BlockKind::Heading, false) - items;
+    let repeated = count(BlockKind::Paragraph, true) + count(BlockKind::Code, true);
+    let repeated_sentences = count(BlockKind::Sentences, true);
     let mut parts = Vec::new();
     if paragraphs > 0 {
         parts.push(plural(paragraphs, "paragraph"));
+    }
+    if sentences > 0 {
+        parts.push(plural(sentences, "sentence"));
     }
     if items > 0 {
         parts.push(plural(items, "list item"));
@@ -412,6 +496,12 @@ fn gap_summary(gap: &[Block], duplicate: &[bool]) -> String {
         parts.push(format!(
             "{} repeating earlier ones",
             plural(repeated, "paragraph")
+        ));
+    }
+    if repeated_sentences > 0 {
+        parts.push(format!(
+            "{} repeating earlier ones",
+            plural(repeated_sentences, "sentence")
         ));
     }
     let mut summary = match parts.len() {
@@ -579,6 +669,90 @@ mod tests {
         let _ = compress(&unclosed, &ctx("", false));
         let _ = compress(&"word ".repeat(200_000), &ctx("", false));
         assert_eq!(compress("", &ctx("", false)), None);
+    }
+
+    /// One 300 KB line of prose (#10): cut into runs of sentences, each kept
+    /// run an exact substring of the line, in order, markers in the gaps.
+    #[test]
+    fn a_huge_single_line_is_cut_at_sentences() {
+        let words = [
+            "request", "cache", "index", "latency", "returned", "retry", "cold",
+        ];
+        let mut line = String::new();
+        let mut i = 0usize;
+        while line.len() < 300_000 {
+            let n = 8 + i % 13;
+            let sentence: Vec<&str> = (0..n)
+                .map(|j| words[(i * i * 31 + j * j * 7 + j) % words.len()])
+                .collect();
+            line.push_str(&format!("Step {i} saw {}. ", sentence.join(" ")));
+            if i == 1234 {
+                line.push_str("ERROR: disk quota exceeded on vol-77. ");
+            }
+            i += 1;
+        }
+        let line = line.trim_end().to_string() + "\n";
+        let out = compress(&line, &ctx("", false)).unwrap();
+        let text = &out.text;
+        assert!(
+            text.len() * 2 < line.len(),
+            "{} of {}",
+            text.len(),
+            line.len()
+        );
+        assert!(
+            text.contains("ERROR: disk quota exceeded on vol-77."),
+            "error dropped"
+        );
+        assert!(text.starts_with("Step 0 saw "), "{}", &text[..80]);
+        let markers: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("[headroom: "))
+            .collect();
+        assert!(
+            markers.iter().any(|m| m.contains(" sentences ")),
+            "{markers:?}"
+        );
+        let mut at = 0;
+        let mut pieces = 0;
+        for piece in text.lines() {
+            if piece.starts_with("[headroom: ") {
+                continue;
+            }
+            let found = line[at..]
+                .find(piece)
+                .unwrap_or_else(|| panic!("{piece:?} not in order"));
+            assert!(
+                piece.ends_with('.') || at + found + piece.len() == line.len() - 1,
+                "cut mid-sentence: {piece:?}"
+            );
+            at += found + piece.len();
+            pieces += 1;
+        }
+        assert!(pieces > 1, "{text}");
+        for w in text.lines().collect::<Vec<_>>().windows(2) {
+            assert!(!(w[0].starts_with("[headroom: ") && w[1].starts_with("[headroom: ")));
+        }
+    }
+
+    #[test]
+    fn a_sentence_longer_than_a_run_is_cut_at_clauses() {
+        let clause = "the cache was cold and the index rebuilt slowly";
+        let long = vec![clause; 200].join(", ") + ".";
+        let runs = sentence_runs(&long);
+        assert!(runs.len() > 1);
+        for r in &runs[..runs.len() - 1] {
+            assert!(r.ends_with(','), "{r:?}");
+            assert!(r.len() >= CLAUSE_BYTES);
+        }
+        assert_eq!(runs.join(" "), long);
+        let words = "word ".repeat(3000);
+        assert!(
+            sentence_runs(&words)
+                .iter()
+                .all(|r| r.len() <= SPACE_BYTES + 4)
+        );
+        assert_eq!(sentence_runs("x".repeat(10_000).as_str()).len(), 1);
     }
 
     #[test]

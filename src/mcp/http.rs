@@ -25,7 +25,8 @@ use super::{HANDSHAKE_VERSIONS, MODERN_VERSIONS, Server};
 /// Who may call the endpoint.
 #[derive(Debug, Clone, Default)]
 pub struct Access {
-    /// Required as `Authorization: Bearer TOKEN` when set.
+    /// Required as `Authorization: Bearer TOKEN` (or, as the proxy takes
+    /// it, `x-headroom-token: TOKEN`) when set.
     pub token: Option<String>,
     /// Origins allowed besides loopback ones (`http://host:port`).
     pub origins: Vec<String>,
@@ -125,8 +126,13 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
 /// Why a request may not be served, as the response to send; `None` to go on.
 fn refuse(access: &Access, headers: &HeaderMap) -> Option<Response> {
     if let Some(token) = &access.token {
-        let given = text(headers, "authorization").and_then(|a| a.strip_prefix("Bearer "));
-        if !given.is_some_and(|g| same(g.trim().as_bytes(), token.as_bytes())) {
+        let bearer = text(headers, "authorization").and_then(|a| a.strip_prefix("Bearer "));
+        let own = text(headers, "x-headroom-token");
+        if ![bearer, own]
+            .into_iter()
+            .flatten()
+            .any(|g| same(g.trim().as_bytes(), token.as_bytes()))
+        {
             let mut r = plain(
                 StatusCode::UNAUTHORIZED,
                 "a bearer token is required (Authorization: Bearer TOKEN)",

@@ -20,6 +20,7 @@ pub(crate) use tools::page;
 
 pub use self::jsonrpc::Incoming;
 pub use self::server::{Server, ServerInfo};
+pub use self::tools::Settings;
 
 /// Versions answered through the `initialize` handshake, newest first.
 pub const HANDSHAKE_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];

@@ -3,9 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{self, Incoming};
-use super::tools::Tools;
+use super::tools::{Settings, Tools};
 use super::{HANDSHAKE_VERSIONS, META_VERSION, MODERN_VERSIONS};
-use crate::config::Config;
 
 /// How the server names itself to clients.
 #[derive(Debug, Clone)]
@@ -34,10 +33,10 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(config: Config) -> Server {
+    pub fn new(settings: Settings) -> Server {
         Server {
             info: ServerInfo::default(),
-            tools: Tools::new(config),
+            tools: Tools::new(settings),
         }
     }
 

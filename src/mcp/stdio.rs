@@ -11,6 +11,7 @@ pub fn serve(
     mut output: impl Write,
 ) -> std::io::Result<()> {
     let mut line = Vec::new();
+    let mut answer = Vec::new();
     loop {
         line.clear();
         if input.read_until(b'\n', &mut line)? == 0 {
@@ -21,10 +22,19 @@ pub fn serve(
             continue;
         }
         if let Some(response) = server.handle(msg) {
-            // Compact JSON escapes newlines inside strings, so one message stays one line.
-            serde_json::to_writer(&mut output, &response)?;
-            output.write_all(b"\n")?;
+            // Serialized whole, then written at once: stdout is line-buffered
+            // through a small buffer, so serializing into it would cost a
+            // write per kilobyte of a large answer. Compact JSON escapes
+            // newlines inside strings, so one message stays one line.
+            answer.clear();
+            serde_json::to_writer(&mut answer, &response)?;
+            answer.push(b'\n');
+            output.write_all(&answer)?;
             output.flush()?;
+            if answer.capacity() > 1 << 20 {
+                // One large answer should not pin its buffer for the session.
+                answer = Vec::new();
+            }
         }
     }
 }

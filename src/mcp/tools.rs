@@ -5,19 +5,20 @@
 //! can act on them; only an unknown tool or malformed `params` is a
 //! protocol error.
 
-use std::borrow::Cow;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::jsonrpc;
 use crate::ccr::store::{GoneReason, Lookup, OriginalStore, StoreOptions};
-use crate::ccr::{RetrieveVia, Sink, is_hash};
+use crate::ccr::{RetrieveVia, Sink, StoreLocation, is_hash};
 use crate::compress::Context;
 use crate::config::Config;
 use crate::pipeline::{self, Kind};
 use crate::relevance::Query;
 use crate::tokens::{self, Encoding};
+use crate::usage::{self, Record, Source};
 
 /// Text longer than this (bytes) is returned a page at a time unless the call asks for more.
 pub const DEFAULT_PAGE_BYTES: usize = 32 * 1024;
@@ -79,25 +80,55 @@ struct Session {
     bytes_retrieved: u64,
 }
 
+/// What the tools need to know: where the store is and how to count.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The store of originals and usage records; `None` keeps compression
+    /// lossless and leaves nothing to retrieve.
+    pub store: Option<StoreLocation>,
+    pub store_options: StoreOptions,
+    /// The model whose tokenizer counts savings.
+    pub model: String,
+    pub lossy_min_tokens: usize,
+    /// The project (working directory) usage records name, when known.
+    pub project: Option<String>,
+}
+
+impl From<&Config> for Settings {
+    fn from(config: &Config) -> Self {
+        Settings {
+            store: config.store(),
+            store_options: StoreOptions::from(config),
+            model: config.model.clone(),
+            lossy_min_tokens: config.lossy_min_tokens,
+            project: None,
+        }
+    }
+}
+
 pub struct Tools {
-    config: Config,
+    settings: Settings,
     encoding: Encoding,
     exact: bool,
-    /// Opened on first use; `Err` keeps why it could not be.
+    /// Opened on first use, so a server that only answers `initialize`
+    /// never touches the disk; `Err` keeps why it could not be.
     store: OnceLock<Result<Arc<dyn OriginalStore>, String>>,
+    /// Started on the first tool call.
+    usage: OnceLock<Option<usage::Writer>>,
     session: Mutex<Session>,
 }
 
 type CallResult = Result<Value, (i64, String)>;
 
 impl Tools {
-    pub fn new(config: Config) -> Tools {
-        let (encoding, exact) = Encoding::for_model(&config.model);
+    pub fn new(settings: Settings) -> Tools {
+        let (encoding, exact) = Encoding::for_model(&settings.model);
         Tools {
-            config,
+            settings,
             encoding,
             exact,
             store: OnceLock::new(),
+            usage: OnceLock::new(),
             session: Mutex::new(Session::default()),
         }
     }
@@ -126,12 +157,25 @@ impl Tools {
                 ));
             }
         };
+        let started = Instant::now();
+        let mut record = Record::new(usage::now_ms(), Source::Mcp);
+        record.project = self.settings.project.clone();
         let outcome = match name {
-            "headroom_retrieve" => self.retrieve(args),
-            "headroom_compress" => self.compress(args),
+            "headroom_retrieve" => {
+                record.retrievals = 1;
+                self.retrieve(args)
+            }
+            "headroom_compress" => self.compress(args, &mut record),
             "headroom_stats" => Ok(vec![self.stats()]),
             _ => return Err((jsonrpc::INVALID_PARAMS, format!("unknown tool: {name}"))),
         };
+        if name != "headroom_stats" {
+            record.status = if outcome.is_ok() { "ok" } else { "error" }.into();
+            record.overhead_ms = started.elapsed().as_secs_f64() * 1e3;
+            if let Some(writer) = self.usage() {
+                writer.record(record);
+            }
+        }
         Ok(match outcome {
             Ok(texts) => json!({
                 "content": texts.into_iter().map(|t| json!({"type": "text", "text": t})).collect::<Vec<_>>(),
@@ -146,17 +190,24 @@ impl Tools {
     fn store(&self) -> Result<&dyn OriginalStore, String> {
         self.store
             .get_or_init(|| {
-                let loc = self.config.store().ok_or_else(|| {
+                let loc = self.settings.store.as_ref().ok_or_else(|| {
                     "there is no store: no home directory and no HEADROOM_HOME; set HEADROOM_HOME"
                         .to_string()
                 })?;
-                crate::ccr::open(&loc, StoreOptions::from(&self.config))
+                crate::ccr::open(loc, self.settings.store_options)
                     .map(|(store, _)| store)
                     .map_err(|e| e.to_string())
             })
             .as_ref()
             .map(|s| &**s)
             .map_err(Clone::clone)
+    }
+
+    /// The usage writer, in the store's file; `None` without a store.
+    fn usage(&self) -> Option<&usage::Writer> {
+        self.usage
+            .get_or_init(|| self.settings.store.clone().map(usage::Writer::start))
+            .as_ref()
     }
 
     fn retrieve(&self, args: &Value) -> Result<Vec<String>, String> {
@@ -195,48 +246,27 @@ impl Tools {
                 ));
             }
         };
-        let text = String::from_utf8_lossy(&entry.original);
-        let mut out = Vec::new();
-        let (body, note) = match &query {
-            None => (text, None),
+        let (body, note) = match query {
+            None => (into_text(entry.original), None),
             Some(q) => {
+                let text = String::from_utf8_lossy(&entry.original);
                 let m = crate::retrieve::matching(&entry.kind, &text, q);
                 let summary = match m.unit {
                     "functions" => format!("{} functions match '{q}'", m.hits.len()),
                     unit => format!("{} of {} {unit} match '{q}'", m.hits.len(), m.total),
                 };
                 let sep = if m.unit == "functions" { "\n\n" } else { "\n" };
-                (Cow::Owned(m.hits.join(sep)), Some(summary))
+                (m.hits.join(sep), Some(summary))
             }
         };
-        let (page, next) = page(&body, offset, limit);
-        out.push(page.to_string());
-        let mut notes: Vec<String> = note.into_iter().collect();
-        if offset > 0 || next.is_some() {
-            // The page starts where `page` moved the offset to (a character boundary).
-            let start = page.as_ptr() as usize - body.as_ptr() as usize;
-            let end = start + page.len();
-            let mut s = format!("bytes {start}–{end} of {}", body.len());
-            if let Some(n) = next {
-                let q = query
-                    .map(|q| format!(" query={}", json!(q)))
-                    .unwrap_or_default();
-                s.push_str(&format!(
-                    "; more: headroom_retrieve hash={hash}{q} offset={n}"
-                ));
-            }
-            notes.push(s);
-        }
-        if !notes.is_empty() {
-            out.push(format!("[headroom: {}]", notes.join("; ")));
-        }
+        let out = paged(body, &hash, query, offset, limit, note);
         let mut s = self.session.lock().unwrap_or_else(|e| e.into_inner());
         s.retrievals += 1;
-        s.bytes_retrieved += page.len() as u64;
+        s.bytes_retrieved += out[0].len() as u64;
         Ok(out)
     }
 
-    fn compress(&self, args: &Value) -> Result<Vec<String>, String> {
+    fn compress(&self, args: &Value, record: &mut Record) -> Result<Vec<String>, String> {
         let content = string_arg(args, "content")?
             .ok_or("headroom_compress needs content: the text to compress")?;
         let kind = match string_arg(args, "kind")? {
@@ -261,13 +291,17 @@ impl Tools {
             sink: Some(&sink),
             via: RetrieveVia::Tool,
             cost: &cost,
-            lossy_min_tokens: self.config.lossy_min_tokens,
+            lossy_min_tokens: self.settings.lossy_min_tokens,
         };
         let o = pipeline::run(content.as_bytes(), kind, &ctx);
+        record.tokens_before = o.tokens_before as u64;
+        record.tokens_after = o.tokens_after as u64;
+        record.estimated = !self.exact;
+        record.kinds = o.kind.map(|k| k.name().to_string()).into_iter().collect();
         let est = if self.exact { "" } else { " (estimated)" };
         let kind = o.kind.map_or("-", |k| k.name());
         let mut summary = format!(
-            "[headroom: {kind}, {} → {} tokens{est}, {:.1}% saved",
+            "{kind}, {} → {} tokens{est}, {:.1}% saved",
             o.tokens_before,
             o.tokens_after,
             o.saved_pct()
@@ -275,26 +309,43 @@ impl Tools {
         if let Some(why) = o.passthrough {
             summary.push_str(&format!(", unchanged ({why})"));
         }
-        summary.push(']');
-        let mut s = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        s.compressions += 1;
-        s.tokens_before += o.tokens_before as u64;
-        s.tokens_after += o.tokens_after as u64;
-        Ok(vec![
-            String::from_utf8_lossy(&o.output).into_owned(),
-            summary,
-        ])
+        {
+            let mut s = self.session.lock().unwrap_or_else(|e| e.into_inner());
+            s.compressions += 1;
+            s.tokens_before += o.tokens_before as u64;
+            s.tokens_after += o.tokens_after as u64;
+        }
+        let output = into_text(o.output);
+        if output.len() <= DEFAULT_PAGE_BYTES {
+            return Ok(vec![output, format!("[headroom: {summary}]")]);
+        }
+        // A large result is kept whole in the store and handed out a page
+        // at a time, as retrieve does; without a store it comes whole.
+        match sink.store(output.as_bytes(), "text") {
+            Some(hash) => Ok(paged(
+                output,
+                &hash,
+                None,
+                0,
+                DEFAULT_PAGE_BYTES,
+                Some(summary),
+            )),
+            None => Ok(vec![output, format!("[headroom: {summary}]")]),
+        }
     }
 
     fn stats(&self) -> String {
         let s = *self.session.lock().unwrap_or_else(|e| e.into_inner());
-        let saved = s.tokens_before.saturating_sub(s.tokens_after);
-        let pct = if s.tokens_before == 0 {
-            0.0
-        } else {
-            100.0 * saved as f64 / s.tokens_before as f64
-        };
         let est = if self.exact { "" } else { " (estimated)" };
+        let mut out = format!(
+            "session: {} compressions, {}{est}; {} retrievals, {} bytes returned",
+            s.compressions,
+            savings(s.tokens_before, s.tokens_after),
+            s.retrievals,
+            s.bytes_retrieved
+        );
+        out.push_str("\ntoday: ");
+        out.push_str(&self.today().unwrap_or_else(|e| format!("unavailable: {e}")));
         let store = match self.store().and_then(|st| {
             Ok((
                 st.list(usize::MAX).map_err(|e| e.to_string())?,
@@ -307,11 +358,113 @@ impl Tools {
             }
             Err(e) => format!("unavailable: {e}"),
         };
-        format!(
-            "session: {} compressions, {} → {} tokens{est}, {saved} saved ({pct:.1}%); {} retrievals, {} bytes returned\nstore: {store}",
-            s.compressions, s.tokens_before, s.tokens_after, s.retrievals, s.bytes_retrieved
-        )
+        out.push_str("\nstore: ");
+        out.push_str(&store);
+        out
     }
+
+    /// Today's usage records (since local midnight) from every front end,
+    /// this session's included, summed.
+    fn today(&self) -> Result<String, String> {
+        let path = self
+            .settings
+            .store
+            .as_ref()
+            .ok_or("there is no store: set HEADROOM_HOME")?;
+        if let Some(writer) = self.usage() {
+            writer.flush(Duration::from_secs(2));
+        }
+        let now = jiff::Zoned::now();
+        let midnight = now
+            .start_of_day()
+            .map_err(|e| e.to_string())?
+            .timestamp()
+            .as_millisecond();
+        let records = usage::read(path.clone(), midnight, now.timestamp().as_millisecond() + 1)
+            .map_err(|e| e.to_string())?;
+        let mut by_source: Vec<(&str, usize)> = Vec::new();
+        let (mut before, mut after, mut retrievals, mut estimated) = (0, 0, 0, false);
+        for r in &records {
+            match by_source.iter_mut().find(|(s, _)| *s == r.source.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => by_source.push((r.source.as_str(), 1)),
+            }
+            before += r.tokens_before;
+            after += r.tokens_after;
+            retrievals += u64::from(r.retrievals);
+            estimated |= r.estimated;
+        }
+        by_source.sort();
+        let sources: Vec<String> = by_source.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let est = if estimated { " (some estimated)" } else { "" };
+        Ok(format!(
+            "{} records ({}), {}{est}; {retrievals} retrievals",
+            records.len(),
+            if sources.is_empty() {
+                "none".to_string()
+            } else {
+                sources.join(", ")
+            },
+            savings(before, after)
+        ))
+    }
+}
+
+/// `B → A tokens, S saved (P%)`.
+fn savings(before: u64, after: u64) -> String {
+    let saved = before.saturating_sub(after);
+    let pct = if before == 0 {
+        0.0
+    } else {
+        100.0 * saved as f64 / before as f64
+    };
+    format!("{before} → {after} tokens, {saved} saved ({pct:.1}%)")
+}
+
+/// Bytes as text, without a copy when they are UTF-8 already.
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The tool result for one page of `body` (see [`page`]): the page, then a
+/// `[headroom: …]` line with `note` and, when there is more, the
+/// `headroom_retrieve` call that reads on.
+fn paged(
+    body: String,
+    hash: &str,
+    query: Option<&str>,
+    offset: usize,
+    limit: usize,
+    note: Option<String>,
+) -> Vec<String> {
+    let (text, next) = page(&body, offset, limit);
+    // The page starts where `page` moved the offset to (a character boundary).
+    let start = text.as_ptr() as usize - body.as_ptr() as usize;
+    let end = start + text.len();
+    let mut notes: Vec<String> = note.into_iter().collect();
+    if offset > 0 || next.is_some() {
+        let mut s = format!("bytes {start}–{end} of {}", body.len());
+        if let Some(n) = next {
+            let q = query
+                .map(|q| format!(" query={}", json!(q)))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "; more: headroom_retrieve hash={hash}{q} offset={n}"
+            ));
+        }
+        notes.push(s);
+    }
+    let text = if start == 0 && end == body.len() {
+        // A whole original goes out without being copied again.
+        body
+    } else {
+        text.to_string()
+    };
+    let mut out = vec![text];
+    if !notes.is_empty() {
+        out.push(format!("[headroom: {}]", notes.join("; ")));
+    }
+    out
 }
 
 /// Compressors store originals through the server's store; if it cannot be

@@ -8,8 +8,11 @@
 //! headers travel), [`rewrite`] (request-body compression on the blocking
 //! pool, memoized, failing open), [`relay`] (the response stream and the
 //! usage tap), [`retrieve`] (the `headroom_retrieve` tool and its loop),
-//! [`stats`] (`/stats` and `/metrics`), [`routes`] (the handlers).
+//! [`stats`] (`/stats` and `/metrics`), [`encoding`] (zstd request bodies),
+//! [`routes`] (the handlers).
 
+mod encoding;
+mod mcp;
 mod relay;
 pub mod retrieve;
 mod rewrite;
@@ -119,8 +122,6 @@ impl Default for Config {
 
 #[derive(thiserror::Error, Debug)]
 pub enum ProxyError {
-    #[error("cannot build the upstream HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
     #[error("invalid upstream base URL '{url}': {reason}")]
     BaseUrl { url: String, reason: String },
     #[error("cannot read the listener's address: {0}")]
@@ -130,7 +131,7 @@ pub enum ProxyError {
 /// Shared by every request.
 pub(crate) struct State {
     pub config: Config,
-    pub client: reqwest::Client,
+    pub client: upstream::Client,
     pub store: Option<Arc<dyn OriginalStore>>,
     pub usage: Option<usage::Writer>,
     pub memo: rewrite::Memo,
@@ -208,41 +209,41 @@ fn open_store(loc: &StoreLocation, opts: StoreOptions) -> Option<Arc<dyn Origina
     }
 }
 
-/// How often an unreachable store is tried again while no request tries it.
-const STORE_PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the store's state is checked, and an unreachable one tried
+/// again while no request tries it.
+const STORE_PROBE_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Says once when the store becomes unreachable (compression is lossless
 /// until it is back) and once when it is back, and reconnects by itself.
+/// Outages are counted by the store, so one shorter than a tick is still
+/// told.
 async fn watch_store(store: Arc<dyn OriginalStore>) {
+    let mut told = 0;
     let mut down = false;
     loop {
         let s = Arc::clone(&store);
-        let reachable = tokio::task::spawn_blocking(move || {
-            if s.outage().is_some() {
-                s.probe()
-            } else {
-                true
-            }
+        let (outages, outage) = tokio::task::spawn_blocking(move || {
+            let outages = s.outages();
+            let outage = s.outage().filter(|_| !s.probe()).or_else(|| s.outage());
+            (outages, outage)
         })
         .await
-        .unwrap_or(false);
-        let outage = if reachable { None } else { store.outage() };
-        match (down, outage) {
-            (false, Some(why)) => {
-                eprintln!(
-                    "headroom: warning: store {} unreachable ({why}); compressing losslessly until it is back",
-                    store.location()
-                );
-                down = true;
-            }
-            (true, None) => {
-                eprintln!(
-                    "headroom: store {} reachable again; compressing fully",
-                    store.location()
-                );
-                down = false;
-            }
-            _ => {}
+        .unwrap_or((told, None));
+        if outages > told {
+            told = outages;
+            eprintln!(
+                "headroom: warning: store {} unreachable ({}); compressing losslessly until it is back",
+                store.location(),
+                outage.as_deref().unwrap_or("connection lost")
+            );
+            down = true;
+        }
+        if down && outage.is_none() {
+            eprintln!(
+                "headroom: store {} reachable again; compressing fully",
+                store.location()
+            );
+            down = false;
         }
         tokio::time::sleep(STORE_PROBE_INTERVAL).await;
     }
@@ -256,7 +257,7 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
         upstream::check_base(url)?;
     }
     let addr = listener.local_addr()?;
-    let client = upstream::client(&config)?;
+    let client = upstream::Client::start(&config);
     let store = config
         .store
         .as_ref()
@@ -274,7 +275,7 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
     if let Some(store) = state.store.clone() {
         tokio::spawn(watch_store(store));
     }
-    let app = routes::router(Arc::clone(&state));
+    let app = routes::router(Arc::clone(&state)).merge(mcp::router(&state.config));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -20,7 +20,9 @@ pub struct Rewritten {
     /// The body to send, when it changed.
     pub body: Option<String>,
     pub model: Option<String>,
-    /// Tokens of the tool results compressed, before and after.
+    /// Input tokens of the whole request as received and as sent (JSON
+    /// syntax included; see [`request_tokens`]); 0 for a body that is not
+    /// a conversation.
     pub tokens_before: u64,
     pub tokens_after: u64,
     /// Content kinds compressed, sorted, unique.
@@ -49,16 +51,17 @@ pub fn rewrite(
     lossy_min_tokens: usize,
     via: crate::ccr::RetrieveVia,
 ) -> Rewritten {
-    let mut out = Rewritten {
-        model: model(body),
-        ..Rewritten::default()
-    };
-    let Ok(text) = std::str::from_utf8(body) else {
+    let mut out = Rewritten::default();
+    // A conversation names its model as it is parsed: one pass over a
+    // large body, not two.
+    let Some((text, conv)) = std::str::from_utf8(body)
+        .ok()
+        .and_then(|t| Some((t, convo::parse(t)?)))
+    else {
+        out.model = model(body);
         return out;
     };
-    let Some(conv) = convo::parse(text) else {
-        return out;
-    };
+    out.model = conv.model.clone();
     let (encoding, _) = Encoding::for_model(out.model.as_deref().unwrap_or(""));
     let cost = move |s: &str| tokens::count(s, encoding);
     let ctx = Context {
@@ -72,10 +75,9 @@ pub fn rewrite(
     };
     let view = MemoFor { memo, encoding };
     let c = convo::compress_memo(text, &conv, &ctx, None, Some(&view));
+    let changed = c.output.len() < text.len();
     let mut kinds: Vec<String> = Vec::new();
     for leaf in c.leaves.iter().filter(|l| l.replacement.is_some()) {
-        out.tokens_before += leaf.tokens_before as u64;
-        out.tokens_after += leaf.tokens_after as u64;
         if let Some(k) = leaf.kind {
             kinds.push(k.name().to_string());
         }
@@ -84,10 +86,11 @@ pub fn rewrite(
     kinds.dedup();
     out.kinds = kinds;
     out.tools = compressed_tools(&conv, &c.leaves);
-    if c.output.len() < text.len() {
+    let (before, after) = request_tokens(text, &c.leaves, memo, encoding);
+    out.tokens_before = before;
+    out.tokens_after = if changed { after } else { before };
+    if changed {
         out.body = Some(c.output);
-    } else {
-        out.tokens_after = out.tokens_before;
     }
     out
 }
@@ -119,11 +122,66 @@ fn compressed_tools(
     tools
 }
 
+/// Stretches of a body shorter than this are counted outright; longer ones
+/// (a system prompt, tool definitions, earlier turns' text) are looked up
+/// by their hash, so a long conversation is not counted again every turn.
+const COUNT_DIRECT_BYTES: usize = 512;
+
+/// The request's input tokens before and after compression, counted
+/// without tokenizing the whole body on every request: each tool result
+/// the pipeline measured counts as the pipeline counted it (its decoded
+/// text, before and after), and everything between those results (JSON
+/// syntax, system prompt, tool definitions, user and assistant text) is
+/// counted as bytes, memoized by content. A provider counts its own
+/// rendering of the request, so its figure differs by the JSON syntax.
+fn request_tokens(
+    text: &str,
+    leaves: &[convo::LeafOutcome],
+    memo: &Memo,
+    encoding: Encoding,
+) -> (u64, u64) {
+    let (mut before, mut saved) = (0u64, 0u64);
+    let mut pos = 0;
+    for leaf in leaves.iter().filter(|l| l.tokens_before > 0) {
+        before += gap_tokens(&text[pos..leaf.range.start], memo, encoding);
+        before += leaf.tokens_before as u64;
+        if leaf.replacement.is_some() {
+            saved += leaf.tokens_before.saturating_sub(leaf.tokens_after) as u64;
+        }
+        pos = leaf.range.end;
+    }
+    before += gap_tokens(&text[pos..], memo, encoding);
+    (before, before - saved.min(before))
+}
+
+fn gap_tokens(gap: &str, memo: &Memo, encoding: Encoding) -> u64 {
+    if gap.len() < COUNT_DIRECT_BYTES {
+        return tokens::count(gap, encoding) as u64;
+    }
+    use sha2::{Digest, Sha256};
+    let key = (encoding, <[u8; 32]>::from(Sha256::digest(gap.as_bytes())));
+    if let Some(&n) = memo.counts().get(&key) {
+        return n;
+    }
+    let n = tokens::count(gap, encoding) as u64;
+    let mut counts = memo.counts();
+    if counts.len() >= COUNTS_KEPT {
+        counts.clear();
+    }
+    counts.insert(key, n);
+    n
+}
+
+/// Token counts of long stretches kept at most (about 50 bytes each).
+const COUNTS_KEPT: usize = 1 << 16;
+
 /// Compressed tool results by (content, query, settings) and tokenizer,
 /// bounded by total bytes; the oldest entries go first.
 pub struct Memo {
     cap: usize,
     inner: Mutex<MemoInner>,
+    /// Token counts of the stretches between tool results.
+    counts: Mutex<HashMap<(Encoding, [u8; 32]), u64>>,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
 }
@@ -140,6 +198,7 @@ impl Memo {
         Memo {
             cap,
             inner: Mutex::new(MemoInner::default()),
+            counts: Mutex::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -153,6 +212,10 @@ impl Memo {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoInner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<(Encoding, [u8; 32]), u64>> {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -261,6 +324,66 @@ mod tests {
         let prefix = out.find(r#"]}"#).map(|_| &out[..out.len() - 30]).unwrap();
         assert!(out2.starts_with(prefix));
         assert!(memo.hits.load(Ordering::Relaxed) >= 1);
+    }
+
+    /// Usage records count whole requests' input tokens (#11, #12's
+    /// summary line), without tokenizing the whole body every turn.
+    #[test]
+    fn counts_whole_requests() {
+        let count = |s: &str| tokens::count(s, Encoding::O200k) as u64;
+        let memo = Memo::new(1 << 20);
+        // Nothing to compress: the whole body, counted as it is.
+        let small = format!(
+            r#"{{"model":"gpt-4o","messages":[{{"role":"system","content":{}}},{{"role":"user","content":"hi"}}]}}"#,
+            serde_json::to_string(&"You are terse. ".repeat(100)).unwrap()
+        );
+        for _ in 0..2 {
+            let r = rewrite(
+                small.as_bytes(),
+                Some(&HashOnlySink),
+                &memo,
+                50,
+                RetrieveVia::Tool,
+            );
+            assert!(r.body.is_none());
+            assert_eq!(
+                (r.tokens_before, r.tokens_after),
+                (count(&small), count(&small))
+            );
+        }
+        // A tool result compressed: the rest of the body counted as bytes,
+        // the result as the pipeline counted it; the difference is what the
+        // result saved.
+        let one = body(1);
+        let c = convo::compress(
+            &one,
+            &convo::parse(&one).unwrap(),
+            &Context {
+                query: Default::default(),
+                lossless: false,
+                valid_json: false,
+                sink: Some(&HashOnlySink),
+                via: RetrieveVia::Tool,
+                cost: &|s: &str| tokens::count(s, Encoding::O200k),
+                lossy_min_tokens: 50,
+            },
+            None,
+        );
+        let [leaf] = &c.leaves[..] else {
+            panic!("one result")
+        };
+        let rest = count(&one[..leaf.range.start]) + count(&one[leaf.range.end..]);
+        for _ in 0..2 {
+            let r = rewrite(
+                one.as_bytes(),
+                Some(&HashOnlySink),
+                &memo,
+                50,
+                RetrieveVia::Tool,
+            );
+            assert_eq!(r.tokens_before, rest + leaf.tokens_before as u64);
+            assert_eq!(r.tokens_after, rest + leaf.tokens_after as u64);
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
+use super::encoding;
 use super::relay::{End, OnEnd, Relay, UsageTap};
 use super::retrieve::{self, Wire};
 use super::rewrite::{self, Rewritten};
@@ -387,27 +388,35 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         }
     };
     let bypass = is_true(&parts.headers, "x-headroom-bypass");
-    let encoded = parts.headers.contains_key(header::CONTENT_ENCODING);
-    let compress = route.compressible && st.config.mode == Mode::Compress && !bypass && !encoded;
+    let wanted = route.compressible && st.config.mode == Mode::Compress && !bypass;
+    // A body the client compressed is decoded to be compressed in turn.
+    let plain = match parts.headers.get(header::CONTENT_ENCODING) {
+        None => Some(body.clone()),
+        Some(enc) if wanted => encoding::decode(enc, body.clone(), st.config.body_limit).await,
+        Some(_) => None,
+    };
     if bypass {
         st.stats.bypassed();
     }
     let mut send = body.clone();
+    let mut changed = false;
     // The wire format, when the model is offered the retrieve tool.
     let mut offered: Option<Wire> = None;
-    if compress {
-        let (r, with_tool) = rewrite_within_budget(&st, body.clone(), &path).await;
+    if let Some(plain) = plain.filter(|_| wanted) {
+        let (r, with_tool) = rewrite_within_budget(&st, plain, &path).await;
         record.model = r.model.clone();
+        record.tokens_before = r.tokens_before;
+        record.tokens_after = r.tokens_after;
         if let Some(new) = r.body {
-            record.tokens_before = r.tokens_before;
-            record.tokens_after = r.tokens_after;
             record.kinds = r.kinds;
             record.tool = Some(r.tools.join(",")).filter(|t| !t.is_empty());
             send = bytes::Bytes::from(new);
+            changed = true;
         }
         if let Some((wire, b)) = with_tool {
             offered = Some(wire).filter(|_| !path.ends_with("/count_tokens"));
             send = bytes::Bytes::from(b);
+            changed = true;
         }
     } else if route.compressible {
         record.model = rewrite::model(&body);
@@ -420,7 +429,11 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
             .path_and_query()
             .map_or(path.as_str(), |p| p.as_str()),
     );
-    let headers = upstream::request_headers(&parts.headers, route.compressible);
+    let mut headers = upstream::request_headers(&parts.headers, route.compressible);
+    if changed {
+        // A new body goes plain, whatever encoding the client's had.
+        headers.remove(header::CONTENT_ENCODING);
+    }
     let again = offered.map(|w| (w, url.clone(), headers.clone(), send.clone()));
     let sent = Instant::now();
     record.overhead_ms = sent.duration_since(start).as_secs_f64() * 1e3;
@@ -496,11 +509,16 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
                 store: Arc::clone(store) as _,
                 retrievals: counter,
             };
-            Ok(if sse {
-                retrieve::stream(wire, up, resp)
+            if sse {
+                Ok(retrieve::stream(wire, up, resp))
             } else {
-                retrieve::json(wire, up, resp).await
-            })
+                // The rounds run before the client gets a byte: a client
+                // that leaves meanwhile is recorded as a cancellation.
+                let mut waiting = Pending(Some(finish_later));
+                let body = retrieve::json(wire, up, resp).await;
+                finish_later = waiting.0.take().expect("taken only here");
+                Ok(body)
+            }
         }
         _ => Err(resp),
     };
@@ -634,12 +652,16 @@ fn log_line(st: &State, method: &Method, path: &str, r: &Record, start: Instant)
     match st.config.log {
         LogFormat::Off => {}
         LogFormat::Text => eprintln!(
-            "headroom: {method} {path} {} model={} saved={} tokens overhead={:.2}ms total={:.0}ms",
+            "headroom: {method} {path} {} model={} saved={} tokens overhead={:.2}ms total={:.0}ms{}",
             r.status,
             r.model.as_deref().unwrap_or("-"),
             r.tokens_saved(),
             r.overhead_ms,
             total_ms,
+            match r.retrievals {
+                0 => String::new(),
+                n => format!(" retrievals={n}"),
+            },
         ),
         LogFormat::Json => eprintln!(
             "{}",
@@ -654,6 +676,7 @@ fn log_line(st: &State, method: &Method, path: &str, r: &Record, start: Instant)
                 "tokens_after": r.tokens_after,
                 "tokens_saved": r.tokens_saved(),
                 "kinds": r.kinds,
+                "retrievals": r.retrievals,
                 "overhead_ms": r.overhead_ms,
                 "total_ms": total_ms,
             })

@@ -1,6 +1,9 @@
 //! Where a request goes and which headers travel with it: the only place
 //! that knows the providers' URLs and routes.
 
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
 use axum::http::{HeaderMap, HeaderName, Method, header};
 
 use super::{Config, ProxyError};
@@ -86,14 +89,74 @@ pub fn check_base(url: &str) -> Result<(), ProxyError> {
     Ok(())
 }
 
-pub fn client(config: &Config) -> Result<reqwest::Client, ProxyError> {
-    Ok(reqwest::Client::builder()
-        .connect_timeout(config.connect_timeout)
-        .read_timeout(config.idle_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(std::time::Duration::from_secs(90))
-        .tcp_nodelay(true)
-        .build()?)
+/// The upstream HTTP client, built on a thread of its own when the proxy
+/// starts: loading the system's certificate roots takes 10–20 ms, which
+/// would otherwise delay `/health` (and the agent `headroom wrap` starts)
+/// on every start. A request that needs it before it is ready waits for it.
+pub struct Client {
+    cell: Arc<OnceLock<reqwest::Client>>,
+    settings: Settings,
+}
+
+#[derive(Clone, Copy)]
+struct Settings {
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    /// Both upstreams are plain `http://` (a local model server, a test's
+    /// fake): no certificate roots are needed at all.
+    plain: bool,
+}
+
+impl Client {
+    pub fn start(config: &Config) -> Client {
+        let settings = Settings {
+            connect_timeout: config.connect_timeout,
+            idle_timeout: config.idle_timeout,
+            plain: [&config.openai_base, &config.anthropic_base]
+                .iter()
+                .all(|u| u.starts_with("http://")),
+        };
+        let cell = Arc::new(OnceLock::new());
+        let early = Arc::clone(&cell);
+        // Without a thread it is built by the first request instead.
+        let _ = std::thread::Builder::new()
+            .name("headroom-tls".into())
+            .spawn(move || {
+                early.get_or_init(|| build(settings));
+            });
+        Client { cell, settings }
+    }
+}
+
+impl std::ops::Deref for Client {
+    type Target = reqwest::Client;
+
+    fn deref(&self) -> &reqwest::Client {
+        self.cell.get_or_init(|| build(self.settings))
+    }
+}
+
+fn build(s: Settings) -> reqwest::Client {
+    let builder = || {
+        reqwest::Client::builder()
+            .connect_timeout(s.connect_timeout)
+            .read_timeout(s.idle_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+    };
+    let full = if s.plain {
+        builder().tls_certs_only([]).build()
+    } else {
+        builder().build()
+    };
+    full.or_else(|e| {
+        eprintln!(
+            "headroom: warning: cannot load the system's TLS certificate roots ({e}); https upstreams will fail"
+        );
+        builder().tls_certs_only([]).build()
+    })
+    .expect("an HTTP client without TLS roots always builds")
 }
 
 /// Connection-scoped headers (RFC 9110 §7.6.1) that never travel on.

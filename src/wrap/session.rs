@@ -113,7 +113,10 @@ pub async fn health(port: u16, token: Option<&str>) -> Option<Value> {
 }
 
 fn probe_client() -> Option<reqwest::Client> {
+    // Plain HTTP on loopback: loading the system's certificate roots would
+    // only delay the agent's start.
     reqwest::Client::builder()
+        .tls_certs_only([])
         .no_proxy()
         .timeout(PROBE_TIMEOUT)
         .build()

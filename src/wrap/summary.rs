@@ -1,7 +1,7 @@
-//! The line printed on stderr when the wrapped agent exits: requests, tokens
-//! of the tool results the agent sent before → after compression (what the
-//! proxy counts; the rest of each request passes unchanged), the share saved, an estimate in dollars for the
-//! models used, and retrieval calls. The figures are the proxy's `/stats`
+//! The line printed on stderr when the wrapped agent exits: requests, the
+//! input tokens the agent sent before → after compression (whole requests,
+//! as the proxy counts them), the share saved, an estimate in dollars for
+//! the models used, and retrieval calls. The figures are the proxy's `/stats`
 //! for the session.
 
 use serde_json::Value;
@@ -12,7 +12,7 @@ use crate::pricing;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Session {
     pub requests: u64,
-    /// Tokens of the tool results the agent sent, and of what went upstream for them.
+    /// Input tokens of the requests the agent sent, and of what went upstream.
     pub tokens_before: u64,
     pub tokens_after: u64,
     pub retrievals: u64,
@@ -73,7 +73,7 @@ impl Session {
             return "headroom: no model requests went through headroom".into();
         }
         let mut out = format!(
-            "headroom: {} {}, {} → {} tool-result tokens ({})",
+            "headroom: {} {}, {} → {} input tokens ({})",
             self.requests,
             plural(self.requests, "request", "requests"),
             compact(self.tokens_before),
@@ -147,7 +147,7 @@ mod tests {
         };
         assert_eq!(
             s.line(),
-            "headroom: 37 requests, 1.9M → 1.1M tool-result tokens (−41%), ≈ $2.34 saved, 3 retrievals; details: headroom report"
+            "headroom: 37 requests, 1.9M → 1.1M input tokens (−41%), ≈ $2.34 saved, 3 retrievals; details: headroom report"
         );
     }
 
@@ -162,7 +162,7 @@ mod tests {
         };
         assert_eq!(
             s.line(),
-            "headroom: 1 request, 100 → 105 tool-result tokens (+5%), 1 retrieval; details: headroom report"
+            "headroom: 1 request, 100 → 105 input tokens (+5%), 1 retrieval; details: headroom report"
         );
         let mixed = Session {
             saved_by_model: vec![("gpt-4.1".into(), 1_000_000), ("local".into(), 10)],

@@ -5,6 +5,19 @@
 //! retrieves the exact input; with `--type lines` the first and last lines
 //! are kept. Generated inputs mix the shapes agents read (tables, paths,
 //! KEY=VALUE, trees, log lines, prose, failures, colour, CRLF).
+//!
+//! Search output may also print a hit under its path instead of on the
+//! path's line (ripgrep's `--heading` form), so a search output line is
+//! exactly one of:
+//! * an input line, in order;
+//! * a path heading: the path of a later input hit (`PATH:N:…`, `PATH-N-…`);
+//! * a hit under a heading: `PATH` + `:` or `-` + the line is an input line,
+//!   in order, `PATH` being the heading above it;
+//! * a heading-form hit printed flat: `PATH` + `:` or `-` + an input line
+//!   (in order) that stood under the input heading `PATH`;
+//! * a gap line: `… N [more] match(es) [in PATH] (line A | lines A-B)` or
+//!   `… N match(es) in M more file(s)`;
+//! * a marker line.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,6 +27,7 @@ use headroom::compress::Context;
 use headroom::pipeline::{self, Kind};
 use headroom::relevance::Query;
 use proptest::prelude::*;
+use regex::Regex;
 
 use crate::support::tokens;
 
@@ -47,6 +61,70 @@ fn shown(line: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// `:N:` or `-N-` (or `:N-`…) after a path: what makes a line a hit of that path.
+fn is_hit_rest(rest: &str) -> bool {
+    let Some(r) = rest.strip_prefix([':', '-']) else {
+        return false;
+    };
+    let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && r[digits..].starts_with([':', '-'])
+}
+
+/// A search gap line (`… 3 more matches (lines 10-80)`), never a data line.
+fn is_gap_line(line: &str) -> bool {
+    static GAP: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(concat!(
+            r"^… \d+( more)? match(es)?( in \S+)? \((line \d+|lines \d+-\d+)\)$",
+            r"|^… \d+ match(es)? in \d+ more files?$",
+        ))
+        .unwrap()
+    });
+    GAP.is_match(line)
+}
+
+/// What a search output line that is not itself an input line stands for.
+enum Source {
+    /// The path of a later input hit.
+    Heading,
+    /// The input line at this index.
+    Line(usize),
+}
+
+/// Where a search output line that is not itself an input line comes from,
+/// if anywhere (see the module's doc), looking at input lines from `at` on.
+fn search_source(
+    line: &str,
+    originals: &[String],
+    at: usize,
+    heading: Option<&str>,
+) -> Option<Source> {
+    if let Some(p) = heading {
+        let found = originals[at..].iter().position(|l| {
+            l.strip_prefix(p)
+                .is_some_and(|r| is_hit_rest(r) && &r[1..] == line)
+        });
+        if let Some(found) = found {
+            return Some(Source::Line(at + found));
+        }
+    }
+    if originals[at..]
+        .iter()
+        .any(|l| l.strip_prefix(line).is_some_and(is_hit_rest))
+    {
+        return Some(Source::Heading);
+    }
+    (at..originals.len()).map(Source::Line).find(|s| {
+        let Source::Line(j) = *s else { return false };
+        let Some(prefix) = line.strip_suffix(originals[j].as_str()) else {
+            return false;
+        };
+        let Some(path) = prefix.strip_suffix([':', '-']) else {
+            return false;
+        };
+        !path.is_empty() && originals[..j].iter().any(|l| l == path)
+    })
+}
+
 /// Checks the contract for one run; `ends` also requires the first and last lines.
 fn check(
     input: &str,
@@ -54,7 +132,7 @@ fn check(
     query: &str,
     lossless: bool,
     ends: bool,
-) -> Result<(), TestCaseError> {
+) -> Result<Option<Kind>, TestCaseError> {
     let sink = MemSink::default();
     let cost = |s: &str| tokens(s);
     let ctx = Context {
@@ -69,8 +147,10 @@ fn check(
     let out = pipeline::run(input.as_bytes(), kind, &ctx);
     let text = String::from_utf8(out.output).unwrap();
     let originals: Vec<String> = input.split('\n').map(shown).collect();
+    let search = out.kind == Some(Kind::Search);
     let mut at = 0;
     let mut marker_before = false;
+    let mut heading: Option<String> = None;
     for line in text.lines() {
         if parse_marker_line(line).is_some() {
             prop_assert!(!marker_before, "two markers in a row:\n{}", text);
@@ -78,9 +158,33 @@ fn check(
             continue;
         }
         marker_before = false;
+        if search && is_gap_line(line) {
+            continue;
+        }
         let line = shown(line);
+        let path_like = |l: &str| {
+            search
+                && originals[at..]
+                    .iter()
+                    .any(|o| o.strip_prefix(l).is_some_and(is_hit_rest))
+        };
         match originals[at..].iter().position(|l| *l == line) {
-            Some(found) => at += found + 1,
+            Some(found) => {
+                if path_like(&line) {
+                    heading = Some(line.clone());
+                }
+                at += found + 1;
+            }
+            None if search => match search_source(&line, &originals, at, heading.as_deref()) {
+                Some(Source::Heading) => heading = Some(line),
+                Some(Source::Line(j)) => at = j + 1,
+                None => prop_assert!(
+                    false,
+                    "{:?} is neither an input line, a heading, a hit under one nor a gap line, in order:\n{}",
+                    line,
+                    text
+                ),
+            },
             None => prop_assert!(
                 false,
                 "{:?} is not an input line in order ({:?}):\n{}",
@@ -103,7 +207,7 @@ fn check(
             prop_assert!(kept.contains(end), "{:?} lost:\n{}", end, text);
         }
     }
-    Ok(())
+    Ok(out.kind)
 }
 
 /// One line of any of the shapes command output is made of.
@@ -169,6 +273,45 @@ fn output() -> impl Strategy<Value = String> {
     })
 }
 
+/// grep -n / ripgrep output: files of hits with growing line numbers,
+/// context lines after `--`, flat (`PATH:N:…`) or under headings
+/// (`rg --heading`), with odd lines (`rg: …: Permission denied`).
+fn search_output() -> impl Strategy<Value = String> {
+    let file = ("[a-z]{2,8}", 1usize..40, line(), any::<bool>());
+    (proptest::collection::vec(file, 1..10), any::<bool>()).prop_map(|(files, headings)| {
+        let mut s = String::new();
+        for (f, (name, hits, content, context)) in files.into_iter().enumerate() {
+            let path = format!("src/{name}_{f}.rs");
+            if headings {
+                if f > 0 {
+                    s.push('\n');
+                }
+                s.push_str(&path);
+                s.push('\n');
+            }
+            let mut number = 0;
+            for i in 0..hits {
+                number += 1 + (i * 7) % 13;
+                let body = content.replacen('0', &i.to_string(), 1);
+                let context_line = context && i % 5 == 4;
+                if context_line {
+                    s.push_str("--\n");
+                }
+                let sep = if context_line { '-' } else { ':' };
+                if headings {
+                    s.push_str(&format!("{number}{sep}{body}\n"));
+                } else {
+                    s.push_str(&format!("{path}{sep}{number}{sep}{body}\n"));
+                }
+            }
+            if f == 2 {
+                s.push_str("rg: src/secret: Permission denied (os error 13)\n");
+            }
+        }
+        s
+    })
+}
+
 const KINDS: [Option<Kind>; 5] = [
     None,
     Some(Kind::Lines),
@@ -190,11 +333,44 @@ proptest! {
     }
 
     #[test]
+    fn search_output_keeps_the_contract(input in search_output(), q in prop_oneof![Just(String::new()), "[a-z]{3,8}", Just("CrashLoopBackOff".to_string())]) {
+        for kind in [None, Some(Kind::Search)] {
+            for lossless in [false, true] {
+                let detected = check(&input, kind, &q, lossless, false)?;
+                prop_assert_eq!(detected, Some(Kind::Search), "{}", input);
+            }
+        }
+    }
+
+    #[test]
     fn random_text_keeps_the_contract(input in "([ -~]{0,60}\n){0,200}") {
         for kind in KINDS {
             check(&input, kind, "", false, false)?;
         }
     }
+}
+
+/// The search rules accept only what the module's doc lists.
+#[test]
+fn search_lines_are_told_apart() {
+    let originals: Vec<String> = ["src/a.rs:3:let x = 1;", "src/b.rs", "7-fn f() {}"]
+        .map(String::from)
+        .to_vec();
+    let at = |line: &str, heading: Option<&str>| match search_source(line, &originals, 0, heading) {
+        Some(Source::Heading) => Some("heading".to_string()),
+        Some(Source::Line(j)) => Some(j.to_string()),
+        None => None,
+    };
+    assert_eq!(at("src/a.rs", None).as_deref(), Some("heading"));
+    assert_eq!(at("3:let x = 1;", Some("src/a.rs")).as_deref(), Some("0"));
+    assert_eq!(at("src/b.rs-7-fn f() {}", None).as_deref(), Some("2"));
+    assert_eq!(at("3:let x = 2;", Some("src/a.rs")), None);
+    assert_eq!(at("src/c.rs", None), None);
+    assert_eq!(at("src/a.rs:4:let x = 1;", None), None);
+    assert!(is_gap_line("… 3 more matches (lines 10-80)"));
+    assert!(is_gap_line("… 1 match in src/a.rs (line 9)"));
+    assert!(is_gap_line("… 12 matches in 4 more files"));
+    assert!(!is_gap_line("… 3 more matches (lines 10-80) and a fact"));
 }
 
 /// The shapes of the integration fixtures, fixed: each kind, each mode.

@@ -18,6 +18,8 @@ mod convo;
 mod diff;
 /// The faithfulness contract of line-oriented kinds, as property tests.
 mod faithful;
+/// Proxy replicas sharing one redis-server: markers across replicas, one report, outages.
+mod fleet;
 /// Committed completions/ and man/ match the clap definition.
 mod generated;
 /// `headroom compress` on HTML pages: article extraction, markers, passthrough.
@@ -32,6 +34,8 @@ mod lines;
 mod log;
 /// `headroom mcp`: both protocol generations over stdio and HTTP, the Python SDK, install round trips.
 mod mcp;
+/// `headroom mcp` registered with and called by the real Claude Code and Codex.
+mod mcp_agents;
 /// Property tests over random JSON: determinism, never larger, round trips.
 mod properties;
 /// `headroom proxy`: real SDKs and raw HTTP through the binary to a fake upstream.
@@ -44,6 +48,8 @@ mod retrieve;
 mod search;
 /// `headroom simulate`: reports per conversation and folder, nothing stored.
 mod simulate;
+/// The store contract on SQLite and a real redis-server; the CLI on Redis, migrate, report.
+mod store;
 /// `headroom compress` on prose and Markdown: extractive selection, markers.
 mod text;
 /// `headroom wrap`: programs and the real Claude Code and Codex through the proxy.

@@ -357,9 +357,30 @@ struct HttpServer {
 
 impl HttpServer {
     fn start(env: &Env, extra: &[&str]) -> HttpServer {
-        let mut cmd = env.cmd(&["mcp", "serve", "--http", "127.0.0.1:0"]);
-        cmd.args(extra)
-            .stdin(Stdio::null())
+        let mut args = vec!["mcp", "serve", "--http", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        HttpServer::spawn(env, &args)
+    }
+
+    /// `headroom proxy` on a free port, its upstreams unreachable: only `/mcp` is used.
+    fn proxy(env: &Env, extra: &[&str]) -> HttpServer {
+        let mut args = vec![
+            "proxy",
+            "--port",
+            "0",
+            "--openai-base-url",
+            "http://127.0.0.1:9/v1",
+            "--anthropic-base-url",
+            "http://127.0.0.1:9",
+        ];
+        args.extend_from_slice(extra);
+        HttpServer::spawn(env, &args)
+    }
+
+    /// Runs `headroom ARGS` until its first stderr line names the address.
+    fn spawn(env: &Env, args: &[&str]) -> HttpServer {
+        let mut cmd = env.cmd(args);
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
@@ -368,9 +389,9 @@ impl HttpServer {
             .read_line(&mut line)
             .unwrap();
         let addr = line
-            .trim()
-            .strip_prefix("headroom: MCP server on http://")
-            .and_then(|s| s.strip_suffix("/mcp"))
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+            .map(|a| a.trim_end_matches("/mcp"))
             .unwrap_or_else(|| panic!("unexpected first line: {line}"))
             .to_string();
         HttpServer { child, addr }
@@ -545,6 +566,134 @@ fn http_token_is_required_when_set_and_off_loopback() {
         err.contains("--token") && err.contains("HEADROOM_MCP_TOKEN"),
         "{err}"
     );
+}
+
+#[test]
+fn python_sdk_through_the_proxy_at_mcp() {
+    let env = Env::new();
+    let proxy = HttpServer::proxy(&env, &[]);
+    let Some(r) = sdk_session(&env, "legacy", &[&proxy.url()]) else {
+        return;
+    };
+    check_sdk_session(&r, "2025-11-25");
+}
+
+#[test]
+fn the_proxys_token_guards_mcp() {
+    let env = Env::new();
+    let proxy = HttpServer::proxy(&env, &["--auth-token", "s3cret"]);
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    assert_eq!(proxy.post(&[], &ping).0, 401);
+    assert_eq!(
+        proxy.post(&[("Authorization", "Bearer wrong")], &ping).0,
+        401
+    );
+    for header in [
+        ("Authorization", "Bearer s3cret"),
+        ("x-headroom-token", "s3cret"),
+    ] {
+        let (status, body) = proxy.post(&[header], &ping);
+        assert_eq!((status, &body["result"]), (200, &json!({})), "{header:?}");
+    }
+    let (status, _) = proxy.post(&[("Origin", "http://evil.example")], &ping);
+    assert_eq!(status, 401, "no token, whatever the origin");
+}
+
+#[test]
+fn tool_calls_write_usage_records_and_stats_adds_up_today() {
+    let env = Env::new();
+    // A record from another front end, today.
+    env.ok(&["compress"], crate::support::log_records(400, 200));
+    let store =
+        headroom::ccr::store::SqliteStore::open(&env.store_path(), Default::default()).unwrap();
+    let hash = headroom::ccr::OriginalStore::put(&store, b"the stored original\n", "text").unwrap();
+    drop(store);
+    let rows: Vec<Value> = (0..200)
+        .map(|i| json!({"id": i, "status": if i == 37 { "failed" } else { "ok" }}))
+        .collect();
+    let content = serde_json::to_string_pretty(&rows).unwrap();
+    let call = |id: i64, name: &str, args: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}});
+    let answers = stdio_session(
+        &env,
+        &[
+            call(1, "headroom_compress", json!({"content": content})),
+            call(2, "headroom_retrieve", json!({"hash": hash})),
+            call(3, "headroom_retrieve", json!({"hash": "0123456789abcdef"})),
+            call(4, "headroom_stats", json!({})),
+        ],
+    );
+    let stats = answers[3]["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(
+        stats.contains("\ntoday: 4 records (cli 1, mcp 3), "),
+        "{stats}"
+    );
+    assert!(stats.contains("; 2 retrievals\n"), "{stats}");
+
+    let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
+    let mcp: Vec<_> = records
+        .iter()
+        .filter(|r| r.source == headroom::usage::Source::Mcp)
+        .collect();
+    assert_eq!(mcp.len(), 3, "{records:?}");
+    let compress = &mcp[0];
+    assert_eq!(compress.kinds, ["json"]);
+    assert!(compress.tokens_after < compress.tokens_before);
+    assert_eq!((compress.retrievals, compress.status.as_str()), (0, "ok"));
+    assert_eq!((mcp[1].retrievals, mcp[1].status.as_str()), (1, "ok"));
+    assert_eq!((mcp[2].retrievals, mcp[2].status.as_str()), (1, "error"));
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(mcp[1].project.as_deref(), Some(cwd.to_str().unwrap()));
+}
+
+#[test]
+fn large_compress_output_comes_in_pages_that_retrieve_continues() {
+    let env = Env::new();
+    // One-line functions: nothing to fold, so this passes through whole,
+    // far above one page.
+    let content: String = (0..1500)
+        .map(|i| {
+            format!(
+                "def f_{i:05}(x):\n    return x * {} + {}\n\n",
+                i * 7919 % 10007,
+                i * 31 % 977
+            )
+        })
+        .collect();
+    let call = |id: i64, name: &str, args: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}});
+    let first = &stdio_session(
+        &env,
+        &[call(1, "headroom_compress", json!({"content": content}))],
+    )[0];
+    let texts: Vec<&str> = first["result"]["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[0].len() <= 32 * 1024);
+    let re =
+        regex::Regex::new(r"more: headroom_retrieve hash=([0-9a-f]{16}) offset=(\d+)\]$").unwrap();
+    let m = re
+        .captures(texts[1])
+        .unwrap_or_else(|| panic!("{}", texts[1]));
+    assert!(texts[1].starts_with("[headroom: code, "), "{}", texts[1]);
+    assert_eq!(m[2].parse::<usize>().unwrap(), texts[0].len());
+    let rest = &stdio_session(
+        &env,
+        &[call(
+            2,
+            "headroom_retrieve",
+            json!({"hash": &m[1], "offset": texts[0].len(), "limit": 10_000_000}),
+        )],
+    )[0];
+    let whole = format!(
+        "{}{}",
+        texts[0],
+        rest["result"]["content"][0]["text"].as_str().unwrap()
+    );
+    let cli = env.ok_str(&["compress", "--for", "mcp"], &content);
+    assert_eq!(whole, cli, "the pages join to what compress prints");
 }
 
 // ── install / uninstall ────────────────────────────────────────────────────

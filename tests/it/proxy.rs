@@ -338,7 +338,8 @@ fn the_model_retrieves_through_the_proxy_and_the_client_gets_one_answer() {
         metrics.contains("headroom_retrievals_total 12"),
         "{metrics}"
     );
-    proxy.stop();
+    let log = proxy.stop();
+    assert_eq!(log.matches(" retrievals=2").count(), 6, "{log}");
     let records = headroom::usage::read(env.store_path(), 0, i64::MAX).unwrap();
     assert_eq!(records.len(), 6);
     assert!(
@@ -411,16 +412,20 @@ fn stream_events_are_forwarded_as_they_arrive() {
     let env = Env::new();
     let up = Upstream::start();
     let proxy = Proxy::start(&env, &up, &[]);
-    let r = client(&py, "slow", &proxy);
-    let gaps: Vec<i64> = r["gaps_ms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g.as_i64().unwrap())
-        .collect();
-    // The upstream pauses 300 ms between events; buffering would merge them.
-    assert!(gaps.len() >= 4, "{gaps:?}");
-    assert!(gaps.iter().all(|&g| g >= 200), "{gaps:?}");
+    for scenario in ["slow", "slow-tools"] {
+        let r = client(&py, scenario, &proxy);
+        let gaps: Vec<i64> = r["gaps_ms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_i64().unwrap())
+            .collect();
+        // The upstream pauses 300 ms between events; buffering would merge them.
+        assert!(gaps.len() >= 4, "{scenario}: {gaps:?}");
+        assert!(gaps.iter().all(|&g| g >= 200), "{scenario}: {gaps:?}");
+    }
+    let offered = String::from_utf8_lossy(&up.last().body).into_owned();
+    assert!(offered.contains("\"headroom_retrieve\""), "{offered}");
 }
 
 #[test]
@@ -501,6 +506,54 @@ fn bodies_are_spliced_and_everything_else_is_byte_identical() {
     assert_eq!(status, 426);
     let log = proxy.stop();
     assert!(!log.contains("sk-secret-key"), "{log}");
+}
+
+/// Codex sends `content-encoding: zstd`: the body is decoded, compressed
+/// and forwarded plain; unchanged or undecodable bodies go on as they came.
+#[test]
+fn zstd_request_bodies_are_decoded_and_compressed() {
+    let env = Env::new();
+    let up = Upstream::start();
+    let proxy = Proxy::start(&env, &up, &[]);
+    let chat = format!("{}/v1/chat/completions", proxy.url);
+    let zstd = [
+        ("content-type", "application/json"),
+        ("content-encoding", "zstd"),
+    ];
+    let big = chat_body(1);
+    let (status, _, _) = send(
+        "POST",
+        &chat,
+        &zstd,
+        zstd::encode_all(big.as_bytes(), 3).unwrap(),
+    );
+    assert_eq!(status, 200);
+    let seen = up.last();
+    assert!(!seen.headers.contains_key("content-encoding"));
+    let out = String::from_utf8(seen.body.to_vec()).unwrap();
+    assert!(out.len() < big.len() / 2);
+    assert!(out.contains("retrieve: headroom_retrieve hash="));
+    let (before, after) = (messages_of(big.as_bytes()), messages_of(out.as_bytes()));
+    assert_eq!(before[..3], after[..3]);
+    // Nothing to compress: the client's own bytes and header.
+    let small = zstd::encode_all(
+        &br#"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#[..],
+        3,
+    )
+    .unwrap();
+    send("POST", &chat, &zstd, small.clone());
+    assert_eq!(up.last().body, small);
+    assert_eq!(up.last().headers["content-encoding"], "zstd");
+    // Not zstd after all, or an encoding the proxy does not read: untouched.
+    for (enc, body) in [
+        ("zstd", b"not zstd".to_vec()),
+        ("br", big.clone().into_bytes()),
+    ] {
+        send("POST", &chat, &[("content-encoding", enc)], body.clone());
+        assert_eq!(up.last().body, body);
+        assert_eq!(up.last().headers["content-encoding"], enc);
+    }
+    proxy.stop();
 }
 
 #[test]

@@ -137,7 +137,7 @@ fn cursor_gets_instructions_and_print_env_exports() {
 
 /// The agents' bin directory, installed by .ci/setup-agents (run here when
 /// missing); `None` (the test skips) only when npm itself is missing.
-fn agents_bin() -> Option<PathBuf> {
+pub(crate) fn agents_bin() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bin = root.join("target/agents/bin");
     if bin.join("claude").exists() && bin.join("codex").exists() {
@@ -156,23 +156,24 @@ fn agents_bin() -> Option<PathBuf> {
     Some(bin)
 }
 
-/// One agent run through `headroom wrap` against the fake upstream.
-struct Run {
-    out: Output,
+/// One agent run against the fake upstream.
+pub(crate) struct Run {
+    pub out: Output,
     /// Requests the fake upstream received, in order.
-    requests: Vec<Value>,
-    user_home: PathBuf,
+    pub requests: Vec<Value>,
+    pub user_home: PathBuf,
 }
 
-/// Runs `headroom wrap AGENT_ARGS` with `vars` set, the fake upstream
-/// scripted by `[command, final_text, query]`: it answers with `command`,
-/// then a `headroom_retrieve` call for `query` in the marker's original,
-/// then `final_text` and the retrieved line; all inside `unshare -n` when
-/// it works.
-fn run_agent(
+/// Runs `argv` (`@FAKE@` in an argument stands for the fake upstream's URL)
+/// with `vars` set, the fake upstream (tests/python/fake_llm.py) scripted by
+/// `[command, final_text, query]`: it answers with `command`, then a
+/// `headroom_retrieve` call for `query` in the marker's original, then
+/// `final_text` and the retrieved line; all inside `unshare -n` when it
+/// works. HOME is `user_home`; HEADROOM_HOME the env's unless `vars` say.
+pub(crate) fn run_agent(
     env: &Env,
     bin: &Path,
-    wrap_args: &[&str],
+    argv: &[&str],
     vars: &[(&str, &str)],
     base_var: (&str, &str),
     [command, final_text, query]: [&str; 3],
@@ -184,13 +185,14 @@ fn run_agent(
     let port_file = dir.join("port");
     std::fs::create_dir_all(&work).unwrap();
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/fake_llm.py");
-    let quoted: Vec<String> = wrap_args.iter().map(|a| shell_quote(a)).collect();
+    let quoted: Vec<String> = argv.iter().map(|a| shell_quote(a)).collect();
     let script = format!(
         r#"ip link set lo up 2>/dev/null
 python3 {fake} {port} {record} {command} {final_text} {query} & fake=$!
 while [ ! -s {port} ]; do sleep 0.02; done
-export {var}="http://127.0.0.1:$(cat {port}){suffix}"
-"$HEADROOM_BIN" wrap {args} </dev/null
+FAKE="http://127.0.0.1:$(cat {port})"
+export {var}="$FAKE{suffix}"
+{args} </dev/null
 rc=$?
 kill $fake; wait $fake 2>/dev/null
 exit $rc"#,
@@ -202,7 +204,7 @@ exit $rc"#,
         query = shell_quote(query),
         var = base_var.0,
         suffix = base_var.1,
-        args = quoted.join(" "),
+        args = quoted.join(" ").replace("@FAKE@", r#"'"$FAKE"'"#),
     );
     let isolated = Command::new("unshare")
         .args(["-n", "true"])
@@ -238,7 +240,6 @@ exit $rc"#,
         .env("PATH", path)
         .env("HOME", &user_home)
         .env("HEADROOM_HOME", env.home())
-        .env("HEADROOM_BIN", env!("CARGO_BIN_EXE_headroom"))
         .envs(vars.iter().copied())
         .stdin(Stdio::null());
     let started = Instant::now();
@@ -389,7 +390,7 @@ fn check_run(
             (b + r.tokens_before, a + r.tokens_after)
         });
     let figures = format!(
-        "{} → {} tool-result tokens",
+        "{} → {} input tokens",
         headroom::wrap::summary::compact(b),
         headroom::wrap::summary::compact(a)
     );
@@ -433,6 +434,8 @@ fn claude_code_through_wrap_gets_compressed_tool_results() {
         &bin,
         // Debug builds on a busy machine compress slower than the default budget.
         &[
+            env!("CARGO_BIN_EXE_headroom"),
+            "wrap",
             "--budget-ms",
             "20000",
             "claude",
@@ -514,6 +517,8 @@ fn codex_through_wrap_gets_compressed_tool_results() {
         &env,
         &bin,
         &[
+            env!("CARGO_BIN_EXE_headroom"),
+            "wrap",
             "--budget-ms",
             "20000",
             "codex",

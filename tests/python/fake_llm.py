@@ -6,7 +6,10 @@ the first turn asks for one shell command (COMMAND), the turn that carries
 its result gets a final text (FINAL). With QUERY, a turn that carries the
 result with a headroom marker and offers the `headroom_retrieve` tool calls
 that tool first (the marker's hash, QUERY), and the final text then ends with
-the first line of the tool's answer. Every request is appended to RECORD as
+the first line of the tool's answer. A COMMAND of `mcp:HASH` asks for
+headroom's MCP tool instead: `headroom_retrieve` with that hash (Claude
+Code: found through its ToolSearch step first when the tool is deferred;
+Codex: in the `mcp__headroom` namespace). Every request is appended to RECORD as
 one JSON line (method, path, body). Listens on 127.0.0.1, any free port, and
 writes the port to PORT_FILE once ready.
 
@@ -31,6 +34,26 @@ def retrieval(body, answers):
     found = MARKER.search(json.dumps(body))
     if QUERY and "headroom_retrieve" in tools and found:
         return ("call", {"hash": found.group(1), "query": QUERY})
+    return None
+
+
+MCP_HASH = COMMAND[4:] if COMMAND.startswith("mcp:") else None
+
+
+def anthropic_mcp_call(body):
+    """The next tool call (name, id, input) of an MCP run, or None to finish."""
+    done = {b.get("tool_use_id") for m in body.get("messages", [])
+            if isinstance(m.get("content"), list) for b in m["content"]
+            if b.get("type") == "tool_result"}
+    if "toolu_fake_mcp" in done:
+        return None
+    tools = {t.get("name"): t for t in body.get("tools", [])}
+    name = "mcp__headroom__headroom_retrieve"
+    searched = "toolu_fake_search" in done
+    if searched or (name in tools and not tools[name].get("defer_loading")):
+        return name, "toolu_fake_mcp", {"hash": MCP_HASH}
+    if "ToolSearch" in tools:
+        return "ToolSearch", "toolu_fake_search", {"query": "select:" + name, "max_results": 1}
     return None
 
 
@@ -60,11 +83,17 @@ def anthropic(body):
         "model": body.get("model", "m"), "content": [], "stop_reason": None,
         "stop_sequence": None, "usage": usage}}
     out = [sse("message_start", start)]
-    if "Bash" in tools and not has_result:
-        call = {"command": COMMAND, "description": "Print the data"}
+    if MCP_HASH:
+        call = anthropic_mcp_call(body)
+    elif "Bash" in tools and not has_result:
+        call = ("Bash", "toolu_fake1", {"command": COMMAND, "description": "Print the data"})
+    else:
+        call = None
+    if call:
+        name, call_id, call = call
         out += [
             sse("content_block_start", {"type": "content_block_start", "index": 0,
-                "content_block": {"type": "tool_use", "id": "toolu_fake1", "name": "Bash", "input": {}}}),
+                "content_block": {"type": "tool_use", "id": call_id, "name": name, "input": {}}}),
             sse("content_block_delta", {"type": "content_block_delta", "index": 0,
                 "delta": {"type": "input_json_delta", "partial_json": json.dumps(call)}}),
             sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
@@ -103,7 +132,14 @@ def responses(body):
     answers = [text(i.get("output")) for i in items
                if i.get("type") == "function_call_output" and i.get("call_id") == "call_hr1"]
     then = retrieval(body, answers) if has_result else None
-    if then and then[0] == "call":
+    if MCP_HASH and not has_result and "mcp__headroom" in tools:
+        item = {"type": "function_call", "id": "fc_fake1", "call_id": "call_fake_mcp",
+                "name": "headroom_retrieve", "namespace": "mcp__headroom", "status": "completed",
+                "arguments": json.dumps({"hash": MCP_HASH})}
+    elif MCP_HASH:
+        item = {"type": "message", "id": "msg_fake1", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": FINAL, "annotations": []}]}
+    elif then and then[0] == "call":
         item = {"type": "function_call", "id": "fc_hr1", "call_id": "call_hr1",
                 "name": "headroom_retrieve", "status": "completed", "arguments": json.dumps(then[1])}
     elif not has_result and "exec_command" in tools:

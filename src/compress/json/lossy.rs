@@ -24,7 +24,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::table::SENTINEL_KEY;
-use super::value::{Value, write_json};
+use super::value::{Pair, Value, write_json};
 use crate::compress::{gaps, keep_cheap_gaps};
 use crate::relevance::{self, Query};
 
@@ -61,8 +61,8 @@ pub static ERROR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The outcome for one array: which items stay, and how many went.
-pub struct Thinned {
-    pub items: Vec<Value>,
+pub struct Thinned<'a> {
+    pub items: Vec<Value<'a>>,
     pub dropped: usize,
 }
 
@@ -70,7 +70,7 @@ pub struct Thinned {
 #[derive(Clone, Copy)]
 pub struct Entry<'a> {
     pub key: Option<&'a str>,
-    pub value: &'a Value,
+    pub value: &'a Value<'a>,
 }
 
 /// Which entries stay, and the summary of each gap, in order.
@@ -81,7 +81,11 @@ pub struct Plan {
 }
 
 /// Thins a long array: the kept items with a sentinel in place of each dropped run.
-pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> Option<Thinned> {
+pub fn thin<'a>(
+    items: &[Value<'a>],
+    query: &Query,
+    marker: &dyn Fn(&str) -> String,
+) -> Option<Thinned<'a>> {
     let entries: Vec<Entry> = items
         .iter()
         .map(|value| Entry { key: None, value })
@@ -95,9 +99,9 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
         next = gap.end;
         let text = marker(summary);
         out.push(if objects {
-            Value::Obj(vec![(SENTINEL_KEY.to_string(), Value::Str(text))])
+            Value::Obj(vec![(SENTINEL_KEY.into(), Value::Str(text.into()))])
         } else {
-            Value::Str(crate::ccr::marker_line(&text))
+            Value::Str(crate::ccr::marker_line(&text).into())
         });
     }
     out.extend_from_slice(&items[next..]);
@@ -110,11 +114,11 @@ pub fn thin(items: &[Value], query: &Query, marker: &dyn Fn(&str) -> String) -> 
 /// Thins a map (an object whose keys are data: dates, ids, package names):
 /// its entries are judged like items, and each dropped run becomes a
 /// `"_headroom"` pair (`"_headroom_2"`, … after the first, so keys stay unique).
-pub fn thin_map(
-    pairs: &[(String, Value)],
+pub fn thin_map<'a>(
+    pairs: &[Pair<'a>],
     query: &Query,
     marker: &dyn Fn(&str) -> String,
-) -> Option<(Vec<(String, Value)>, usize)> {
+) -> Option<(Vec<Pair<'a>>, usize)> {
     let entries: Vec<Entry> = pairs
         .iter()
         .map(|(k, value)| Entry {
@@ -133,11 +137,11 @@ pub fn thin_map(
         out.extend_from_slice(&pairs[next..gap.start]);
         next = gap.end;
         let key = if n == 0 {
-            SENTINEL_KEY.to_string()
+            SENTINEL_KEY.into()
         } else {
-            format!("{SENTINEL_KEY}_{}", n + 1)
+            format!("{SENTINEL_KEY}_{}", n + 1).into()
         };
-        out.push((key, Value::Str(marker(summary))));
+        out.push((key, Value::Str(marker(summary).into())));
     }
     out.extend_from_slice(&pairs[next..]);
     Some((out, plan.dropped))
@@ -145,7 +149,7 @@ pub fn thin_map(
 
 /// Whether an object reads as a map whose entries are items: many entries
 /// whose values are all of one kind (a record's fields mix kinds).
-pub fn is_map(pairs: &[(String, Value)]) -> bool {
+pub fn is_map(pairs: &[Pair]) -> bool {
     const MIN_ENTRIES: usize = 32;
     if pairs.len() < MIN_ENTRIES {
         return false;
@@ -168,7 +172,7 @@ pub fn marker_bytes(marker: &dyn Fn(&str) -> String) -> usize {
 }
 
 /// A leaf's value as text: strings and numbers as written, the rest as JSON.
-fn leaf_key(v: &Value) -> Cow<'_, str> {
+fn leaf_key<'v>(v: &'v Value<'_>) -> Cow<'v, str> {
     match v {
         Value::Str(s) => Cow::Borrowed(s),
         Value::Num(n) => Cow::Borrowed(n),
@@ -333,7 +337,7 @@ struct Field {
 /// Every entry's leaves as (field id, value), with the fields' statistics.
 struct Analysis<'a> {
     starts: Vec<usize>,
-    leaves: Vec<(u32, &'a Value)>,
+    leaves: Vec<(u32, &'a Value<'a>)>,
     fields: Vec<Field>,
 }
 
@@ -435,7 +439,7 @@ impl<'a> Analysis<'a> {
 
     fn walk(
         &mut self,
-        v: &'a Value,
+        v: &'a Value<'a>,
         parent: Option<u32>,
         depth: usize,
         by_shape: bool,
@@ -452,7 +456,7 @@ impl<'a> Analysis<'a> {
                     let key = if by_shape {
                         key_shape(k)
                     } else {
-                        Cow::Borrowed(k.as_str())
+                        Cow::Borrowed(k.as_ref())
                     };
                     let id = self.field_id(parent, &key, ids);
                     self.walk(child, Some(id), depth + 1, by_shape, ids);
@@ -478,11 +482,11 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn leaves_of(&self, i: usize) -> &[(u32, &'a Value)] {
+    fn leaves_of(&self, i: usize) -> &[(u32, &'a Value<'a>)] {
         &self.leaves[self.starts[i]..self.starts[i + 1]]
     }
 
-    fn value_of(&self, i: usize, f: u32) -> Option<&'a Value> {
+    fn value_of(&self, i: usize, f: u32) -> Option<&'a Value<'a>> {
         self.leaves_of(i)
             .iter()
             .find(|(id, _)| *id == f)
@@ -968,12 +972,12 @@ mod tests {
         format!("{s}; retrieve: headroom retrieve 0000000000000000")
     }
 
-    fn logs(n: usize) -> Vec<Value> {
+    fn logs(n: usize) -> Vec<Value<'static>> {
         (0..n)
             .map(|i| {
                 let level = if i == 37 { "ERROR" } else { "INFO" };
                 let msg = if i == 37 { "payment failed: card declined".to_string() } else { format!("request {i} served in {}ms", 10 + i % 7) };
-                parse(&format!(r#"{{"ts":"2024-01-01T00:{:02}:00Z","level":"{level}","msg":"{msg}","latency":{}}}"#, i % 60, 10 + i % 7)).unwrap()
+                parse(&format!(r#"{{"ts":"2024-01-01T00:{:02}:00Z","level":"{level}","msg":"{msg}","latency":{}}}"#, i % 60, 10 + i % 7)).unwrap().into_owned()
             })
             .collect()
     }
@@ -1022,7 +1026,9 @@ mod tests {
         let items: Vec<Value> = (0..2000)
             .map(|i| {
                 let v = if i == 1234 { 987_654 } else { i % 50 };
-                parse(&format!(r#"{{"sku":"S{i}","k{}":{v}}}"#, (i * 7919) % 2000)).unwrap()
+                parse(&format!(r#"{{"sku":"S{i}","k{}":{v}}}"#, (i * 7919) % 2000))
+                    .unwrap()
+                    .into_owned()
             })
             .collect();
         let t = thin(&items, &Query::default(), &marker).unwrap();
@@ -1032,21 +1038,23 @@ mod tests {
 
     #[test]
     fn map_entries_are_items() {
-        let pairs: Vec<(String, Value)> = (0..500)
+        let pairs: Vec<Pair> = (0..500)
             .map(|i| {
                 let errors = if i == 321 { 977 } else { i % 3 };
                 let v = parse(&format!(
                     r#"{{"requests":{},"errors":{errors}}}"#,
                     1000 + i % 17
                 ))
-                .unwrap();
+                .unwrap()
+                .into_owned();
                 (
                     format!(
                         "2024-{:02}-{:02}T{:02}",
                         i / 200 + 1,
                         i / 24 % 28 + 1,
                         i % 24
-                    ),
+                    )
+                    .into(),
                     v,
                 )
             })
@@ -1060,7 +1068,7 @@ mod tests {
         assert_eq!(kept.last(), pairs.last());
         let sentinels: Vec<&str> = kept
             .iter()
-            .map(|(k, _)| k.as_str())
+            .map(|(k, _)| k.as_ref())
             .filter(|k| k.starts_with(SENTINEL_KEY))
             .collect();
         let unique: HashSet<&&str> = sentinels.iter().collect();
@@ -1070,10 +1078,10 @@ mod tests {
 
     #[test]
     fn a_record_is_not_a_map() {
-        let mixed: Vec<(String, Value)> = (0..40)
+        let mixed: Vec<Pair> = (0..40)
             .map(|i| {
                 (
-                    format!("f{i}"),
+                    format!("f{i}").into(),
                     if i % 2 == 0 {
                         Value::Num("1".into())
                     } else {
@@ -1090,11 +1098,14 @@ mod tests {
         let words = ["alpha", "bravo", "charlie", "delta", "echo"];
         let mut items: Vec<Value> = (0..2000u64)
             .map(|i| {
-                Value::Str(format!(
-                    "/srv/data/{}/{:08x}.parquet",
-                    words[i as usize % 5],
-                    i.wrapping_mul(2654435761) as u32
-                ))
+                Value::Str(
+                    format!(
+                        "/srv/data/{}/{:08x}.parquet",
+                        words[i as usize % 5],
+                        i.wrapping_mul(2654435761) as u32
+                    )
+                    .into(),
+                )
             })
             .collect();
         items[777] = Value::Str("/srv/data/tmp/core.dump".into());
@@ -1113,6 +1124,7 @@ mod tests {
                     (i * 7) % 1000
                 ))
                 .unwrap()
+                .into_owned()
             })
             .collect();
         let t = thin(&items, &Query::default(), &marker).unwrap();

@@ -145,7 +145,7 @@ fn minify_embedded(v: &mut Value, transforms: &mut Vec<String>) {
             if let Ok(inner) = value::parse(s) {
                 let compact = inner.to_json();
                 if compact.len() < s.len() {
-                    *s = compact;
+                    *s = compact.into();
                     if !transforms.iter().any(|t| t == "json:embedded-minify") {
                         transforms.push("json:embedded-minify".into());
                     }
@@ -202,7 +202,7 @@ fn move_blobs(v: &mut Value, ctx: &Context, hashes: &mut Vec<String>) {
                 return;
             };
             let summary = format!("{kind} string of {} omitted", human_size(s.len()));
-            *s = ccr::marker_line(&marker_text(&summary, &hash, ctx.via));
+            *s = ccr::marker_line(&marker_text(&summary, &hash, ctx.via)).into();
             if !hashes.contains(&hash) {
                 hashes.push(hash);
             }
@@ -260,7 +260,7 @@ fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, drop
 }
 
 /// The compact size of `items`, counted only up to [`MIN_THIN_BYTES`].
-fn v_len<'a>(items: impl IntoIterator<Item = &'a Value>) -> usize {
+fn v_len<'a, 'v: 'a>(items: impl IntoIterator<Item = &'a Value<'v>>) -> usize {
     let mut n = 0;
     for i in items {
         n += i.compact_len_upto(MIN_THIN_BYTES - n);

@@ -25,7 +25,7 @@
 
 use std::collections::HashMap;
 
-use super::value::{self, Value, write_json, write_str};
+use super::value::{self, Pair, Value, write_json, write_str};
 
 /// The key of the sentinel object that stands for omitted items in JSON form.
 pub const SENTINEL_KEY: &str = "_headroom";
@@ -37,7 +37,7 @@ const MAX_COLUMNS: usize = 256;
 const MAX_FLATTEN_DEPTH: usize = 3;
 
 /// If `v` is a sentinel `{"_headroom": "…"}`, the marker text it carries.
-pub fn sentinel_text(v: &Value) -> Option<&str> {
+pub fn sentinel_text<'v>(v: &'v Value<'_>) -> Option<&'v str> {
     match v {
         Value::Obj(pairs) if pairs.len() == 1 && pairs[0].0 == SENTINEL_KEY => pairs[0].1.as_str(),
         _ => None,
@@ -100,27 +100,27 @@ fn render_value(v: &Value, out: &mut String, cost: &dyn Fn(&str) -> usize) {
 }
 
 #[derive(Debug)]
-struct Table {
-    cols: Vec<Column>,
+struct Table<'v> {
+    cols: Vec<Column<'v>>,
 }
 
 #[derive(Debug)]
-struct Column {
+struct Column<'v> {
     name: String,
-    kind: ColumnKind,
+    kind: ColumnKind<'v>,
 }
 
 #[derive(Debug)]
-enum ColumnKind {
+enum ColumnKind<'v> {
     Plain,
-    Constant(Value),
-    Nested(Table),
+    Constant(&'v Value<'v>),
+    Nested(Table<'v>),
 }
 
-impl Table {
+impl<'v> Table<'v> {
     /// A table for `items` if they are all objects (or sentinels) whose keys
     /// fit one column order; `None` if the array cannot be a table exactly.
-    fn build(items: &[Value]) -> Option<Table> {
+    fn build(items: &'v [Value<'v>]) -> Option<Table<'v>> {
         let mut rows = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -145,12 +145,12 @@ impl Table {
         })
     }
 
-    fn from_rows(rows: &[&[(String, Value)]], depth: usize) -> Option<Table> {
+    fn from_rows(rows: &[&'v [Pair<'v>]], depth: usize) -> Option<Table<'v>> {
         let names = column_order(rows)?;
         let mut cols = Vec::with_capacity(names.len());
         let mut cursors = vec![0; rows.len()];
         for name in names {
-            let cells: Vec<Option<&Value>> = rows
+            let cells: Vec<Option<&'v Value<'v>>> = rows
                 .iter()
                 .zip(&mut cursors)
                 .map(|(r, at)| lookup(r, &name, at))
@@ -158,7 +158,7 @@ impl Table {
             let kind = if cells.iter().all(Option::is_some) {
                 let first = cells[0].unwrap();
                 if cells.iter().all(|c| *c == Some(first)) {
-                    ColumnKind::Constant(first.clone())
+                    ColumnKind::Constant(first)
                 } else {
                     nested(&cells, depth).unwrap_or(ColumnKind::Plain)
                 }
@@ -197,7 +197,7 @@ impl Table {
                 ColumnKind::Plain => {}
                 ColumnKind::Constant(v) => {
                     out.push('=');
-                    write_cell(Some(v), out);
+                    write_cell(Some(*v), out);
                 }
                 ColumnKind::Nested(t) => t.write_header(out),
             }
@@ -205,7 +205,7 @@ impl Table {
         out.push('}');
     }
 
-    fn write_cells(&self, pairs: &[(String, Value)], first: &mut bool, out: &mut String) {
+    fn write_cells(&self, pairs: &[Pair], first: &mut bool, out: &mut String) {
         let mut at = 0;
         for col in &self.cols {
             match &col.kind {
@@ -230,7 +230,7 @@ impl Table {
 /// The value of `key` in a row, looked up in column order: `at` is where the
 /// previous column was found, so rows whose keys follow the columns (nearly
 /// all) cost one comparison per column instead of a scan.
-fn lookup<'a>(pairs: &'a [(String, Value)], key: &str, at: &mut usize) -> Option<&'a Value> {
+fn lookup<'a, 'v>(pairs: &'a [Pair<'v>], key: &str, at: &mut usize) -> Option<&'a Value<'v>> {
     if let Some((k, v)) = pairs.get(*at)
         && k == key
     {
@@ -244,7 +244,7 @@ fn lookup<'a>(pairs: &'a [(String, Value)], key: &str, at: &mut usize) -> Option
 
 /// A column of objects present in every row flattens into a nested table
 /// when their keys fit one order and at least one sub-column varies.
-fn nested(cells: &[Option<&Value>], depth: usize) -> Option<ColumnKind> {
+fn nested<'v>(cells: &[Option<&'v Value<'v>>], depth: usize) -> Option<ColumnKind<'v>> {
     if depth + 1 >= MAX_FLATTEN_DEPTH {
         return None;
     }
@@ -272,7 +272,7 @@ fn nested(cells: &[Option<&Value>], depth: usize) -> Option<ColumnKind> {
 /// columns, or a grid less than half filled (keys that are data, like
 /// `{"sku":"S1","k17":1}`, would make a column per item and a
 /// quadratic, mostly empty grid).
-fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
+fn column_order(rows: &[&[Pair]]) -> Option<Vec<String>> {
     let cells: usize = rows.iter().map(|r| r.len()).sum();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<&str> = Vec::new();
@@ -282,7 +282,7 @@ fn column_order(rows: &[&[(String, Value)]]) -> Option<Vec<String>> {
     for (r, row) in rows.iter().enumerate() {
         let mut prev: Option<usize> = None;
         for (k, _) in row.iter() {
-            let id = *index.entry(k.as_str()).or_insert_with(|| {
+            let id = *index.entry(k.as_ref()).or_insert_with(|| {
                 names.push(k);
                 edges.push(Vec::new());
                 indegree.push(0);
@@ -362,7 +362,7 @@ fn looks_like_number(s: &str) -> bool {
 
 /// Reads table-form text back into JSON: the inverse of [`render`] for
 /// lossless output. Marker lines become sentinel objects.
-pub fn decode(text: &str) -> Result<Value, String> {
+pub fn decode(text: &str) -> Result<Value<'_>, String> {
     let mut d = Decoder { s: text, i: 0 };
     let v = d.value()?;
     d.ws();
@@ -377,8 +377,8 @@ struct Decoder<'a> {
     i: usize,
 }
 
-impl Decoder<'_> {
-    fn rest(&self) -> &str {
+impl<'a> Decoder<'a> {
+    fn rest(&self) -> &'a str {
         &self.s[self.i..]
     }
 
@@ -387,7 +387,7 @@ impl Decoder<'_> {
         self.i = self.s.len() - t.len();
     }
 
-    fn value(&mut self) -> Result<Value, String> {
+    fn value(&mut self) -> Result<Value<'a>, String> {
         self.ws();
         let r = self.rest();
         if let Some(rows) = table_header_rows(r) {
@@ -456,7 +456,7 @@ impl Decoder<'_> {
     }
 
     /// Parses the longest JSON scalar/container at the cursor.
-    fn json_prefix(&mut self) -> Result<Value, String> {
+    fn json_prefix(&mut self) -> Result<Value<'a>, String> {
         let r = self.rest();
         let end = json_value_len(r).ok_or_else(|| format!("bad value at {}", self.i))?;
         let v = value::parse(&r[..end]).map_err(|e| format!("{} at {}", e.reason, self.i))?;
@@ -464,7 +464,7 @@ impl Decoder<'_> {
         Ok(v)
     }
 
-    fn table(&mut self, rows: usize) -> Result<Value, String> {
+    fn table(&mut self, rows: usize) -> Result<Value<'a>, String> {
         self.i += self.rest().find(']').unwrap() + 1;
         let schema = self.header()?;
         if !self.eat("\n") {
@@ -500,7 +500,7 @@ impl Decoder<'_> {
         Ok(Value::Arr(items))
     }
 
-    fn header(&mut self) -> Result<DecodedTable, String> {
+    fn header(&mut self) -> Result<DecodedTable<'a>, String> {
         if !self.eat("{") {
             return Err("expected { in a table header".into());
         }
@@ -511,7 +511,7 @@ impl Decoder<'_> {
         loop {
             let name = if self.rest().starts_with('"') {
                 match self.json_prefix()? {
-                    Value::Str(s) => s,
+                    Value::Str(s) => s.into_owned(),
                     _ => return Err("bad column name".into()),
                 }
             } else {
@@ -547,24 +547,24 @@ impl Decoder<'_> {
     }
 }
 
-struct DecodedTable {
-    cols: Vec<(String, DecodedKind)>,
+struct DecodedTable<'a> {
+    cols: Vec<(String, DecodedKind<'a>)>,
 }
 
-enum DecodedKind {
+enum DecodedKind<'a> {
     Plain,
-    Constant(Value),
-    Nested(DecodedTable),
+    Constant(Value<'a>),
+    Nested(DecodedTable<'a>),
 }
 
-impl DecodedTable {
-    fn read_row(&self, cells: &mut CellReader) -> Result<Vec<(String, Value)>, String> {
+impl<'a> DecodedTable<'a> {
+    fn read_row(&self, cells: &mut CellReader<'a>) -> Result<Vec<Pair<'a>>, String> {
         let mut pairs = Vec::new();
         for (name, kind) in &self.cols {
             match kind {
-                DecodedKind::Constant(v) => pairs.push((name.clone(), v.clone())),
+                DecodedKind::Constant(v) => pairs.push((name.clone().into(), v.clone())),
                 DecodedKind::Nested(t) => {
-                    pairs.push((name.clone(), Value::Obj(t.read_row(cells)?)))
+                    pairs.push((name.clone().into(), Value::Obj(t.read_row(cells)?)))
                 }
                 DecodedKind::Plain => {
                     if !cells.first && !cells.s[cells.i..].starts_with(',') {
@@ -575,7 +575,7 @@ impl DecodedTable {
                     }
                     cells.first = false;
                     if let Some(v) = cells.cell(&[','])? {
-                        pairs.push((name.clone(), v));
+                        pairs.push((name.clone().into(), v));
                     }
                 }
             }
@@ -590,10 +590,10 @@ struct CellReader<'a> {
     first: bool,
 }
 
-impl CellReader<'_> {
+impl<'a> CellReader<'a> {
     /// One cell ending before any of `stops` or the end of the line.
-    fn cell(&mut self, stops: &[char]) -> Result<Option<Value>, String> {
-        let r = &self.s[self.i..];
+    fn cell(&mut self, stops: &[char]) -> Result<Option<Value<'a>>, String> {
+        let r: &'a str = &self.s[self.i..];
         if r.starts_with(['"', '[', '{']) {
             let end = json_value_len(r).ok_or("bad JSON cell")?;
             let v = value::parse(&r[..end]).map_err(|e| e.reason.to_string())?;
@@ -610,7 +610,7 @@ impl CellReader<'_> {
         }
         Ok(Some(match value::parse(raw) {
             Ok(v) if v.is_scalar() => v,
-            _ => Value::Str(raw.to_string()),
+            _ => Value::Str(raw.into()),
         }))
     }
 }

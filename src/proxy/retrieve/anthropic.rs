@@ -78,6 +78,13 @@ pub(super) struct Stream {
 }
 
 impl Stream {
+    /// Whether the message's end waits for [`Stitch::end`]: once our call
+    /// has started (it may be answered and continued), and on later rounds
+    /// (the end carries the usage of every round).
+    fn holding(&self) -> bool {
+        self.round > 0 || self.blocks.iter().any(|(_, b)| b.client.is_none())
+    }
+
     fn block(&mut self, ev: &Value) -> Option<&mut Block> {
         let i = ev["index"].as_u64()?;
         let at = *self.by_index.get(&i)?;
@@ -162,10 +169,14 @@ impl Stitch for Stream {
             }
             "message_delta" => {
                 add_usage_replacing(&mut self.usage, &v["usage"]);
-                self.delta = Some(v);
-                self.delta_name = ev.name.clone();
+                if self.holding() {
+                    self.delta = Some(v);
+                    self.delta_name = ev.name.clone();
+                } else {
+                    out.push(ev.raw.clone());
+                }
             }
-            "message_stop" => self.stopped = Some(ev.clone()),
+            "message_stop" if self.holding() => self.stopped = Some(ev.clone()),
             _ => out.push(ev.raw.clone()),
         }
     }

@@ -117,6 +117,12 @@ pub(super) struct Stream {
 }
 
 impl Stream {
+    /// Whether the message's end waits for [`Stitch::end`]: once our call
+    /// has started, and on later rounds (usage summed, one `[DONE]`).
+    fn holding(&self) -> bool {
+        self.round > 0 || !self.ours.is_empty()
+    }
+
     /// Our calls' parts leave the chunk, the client's get their client
     /// index; `true` when the chunk changed.
     fn tool_calls(&mut self, delta: &mut Value) -> bool {
@@ -176,7 +182,11 @@ impl Stream {
 impl Stitch for Stream {
     fn event(&mut self, ev: &Event, out: &mut Vec<Bytes>) {
         if ev.data.trim() == "[DONE]" {
-            self.done = true;
+            if self.holding() {
+                self.done = true;
+            } else {
+                out.push(ev.raw.clone());
+            }
             return;
         }
         let Some(mut v) = ev.json() else {
@@ -196,7 +206,7 @@ impl Stitch for Stream {
             self.usage = u.clone();
         }
         let Some(choice) = v.pointer_mut("/choices/0") else {
-            if v.get("usage").is_some_and(Value::is_object) {
+            if v.get("usage").is_some_and(Value::is_object) && self.holding() {
                 self.usage_chunk = Some(v);
             } else {
                 out.push(ev.raw.clone());
@@ -207,7 +217,7 @@ impl Stitch for Stream {
             self.content.push_str(text);
         }
         changed |= self.tool_calls(&mut choice["delta"]);
-        if !choice["finish_reason"].is_null() {
+        if !choice["finish_reason"].is_null() && self.holding() {
             self.finish = Some(v);
             return;
         }

@@ -87,7 +87,8 @@ impl Wire {
         }
     }
 
-    fn definition(self) -> Value {
+    /// The tool's definition in this format's `tools` list.
+    pub fn definition(self) -> Value {
         let schema = json!({
             "type": "object",
             "properties": {
@@ -610,6 +611,140 @@ mod tests {
         assert!(
             answer(&store, &json!({"hash": "0123456789abcdef"})).starts_with("error: no original")
         );
+    }
+
+    #[test]
+    fn mixed_with_the_clients_calls_ours_is_dropped_and_theirs_come_through() {
+        let ours_a = json!({"type": "tool_use", "id": "t1", "name": TOOL, "input": {"hash": "x"}});
+        let bash = json!({"type": "tool_use", "id": "t2", "name": "Bash", "input": {}});
+        let mut a = json!({"content": [{"type": "text", "text": "hm"}, ours_a, bash], "stop_reason": "tool_use"});
+        let c = calls(Wire::Anthropic, &a);
+        assert_eq!((c.ours.len(), c.theirs), (1, true));
+        strip(Wire::Anthropic, &mut a);
+        assert_eq!(a["content"].as_array().unwrap().len(), 2);
+        assert_eq!(a["stop_reason"], "tool_use");
+        let mut alone = json!({"content": [ours_a], "stop_reason": "tool_use"});
+        strip(Wire::Anthropic, &mut alone);
+        assert_eq!(alone, json!({"content": [], "stop_reason": "end_turn"}));
+
+        let call = |id: &str, name: &str| json!({"id": id, "type": "function", "function": {"name": name, "arguments": "{}"}});
+        let mut chat = json!({"choices": [{"message": {"role": "assistant", "content": null,
+            "tool_calls": [call("c1", TOOL), call("c2", "shell")]}, "finish_reason": "tool_calls"}]});
+        assert!(calls(Wire::Chat, &chat).theirs);
+        strip(Wire::Chat, &mut chat);
+        assert_eq!(
+            chat["choices"][0]["message"]["tool_calls"],
+            json!([call("c2", "shell")])
+        );
+        assert_eq!(chat["choices"][0]["finish_reason"], "tool_calls");
+
+        let item = |name: &str| json!({"type": "function_call", "call_id": name, "name": name, "arguments": "{}"});
+        let mut resp = json!({"output": [item(TOOL), item("exec_command")]});
+        assert!(calls(Wire::Responses, &resp).theirs);
+        strip(Wire::Responses, &mut resp);
+        assert_eq!(resp["output"], json!([item("exec_command")]));
+    }
+
+    #[test]
+    fn rounds_merge_into_one_response() {
+        let first = json!({"id": "msg_1", "content": [{"type": "text", "text": "Let me look. "},
+            {"type": "tool_use", "id": "t1", "name": TOOL, "input": {}}],
+            "usage": {"input_tokens": 100, "output_tokens": 5}});
+        let mut acc = first;
+        merge(
+            Wire::Anthropic,
+            &mut acc,
+            json!({"id": "msg_2", "content": [{"type": "text", "text": "Found it."}],
+            "stop_reason": "end_turn", "usage": {"input_tokens": 150, "output_tokens": 3}}),
+        );
+        assert_eq!(
+            acc,
+            json!({"id": "msg_1", "content": [{"type": "text", "text": "Let me look. "},
+            {"type": "text", "text": "Found it."}], "stop_reason": "end_turn",
+            "usage": {"input_tokens": 250, "output_tokens": 8}})
+        );
+    }
+
+    fn feed(s: &mut dyn Stitch, events: &[Value]) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut p = sse::Parser::default();
+        for e in events {
+            let text = match (e.as_str(), e["type"].as_str()) {
+                (Some(raw), _) => format!("data: {raw}\n\n"),
+                (None, Some(t)) => format!("event: {t}\ndata: {e}\n\n"),
+                (None, None) => format!("data: {e}\n\n"),
+            };
+            for ev in p.feed(text.as_bytes()) {
+                s.event(&ev, &mut out);
+            }
+        }
+        assert!(
+            s.end(true, &mut out).is_none(),
+            "the client's calls end the message"
+        );
+        let mut p = sse::Parser::default();
+        out.iter()
+            .flat_map(|b| p.feed(b))
+            .map(|e| serde_json::from_str(&e.data).unwrap_or(json!(e.data)))
+            .collect()
+    }
+
+    #[test]
+    fn a_stream_with_both_calls_passes_the_clients_renumbered() {
+        let mut a = anthropic::Stream::default();
+        let got = feed(
+            &mut a,
+            &[
+                json!({"type": "message_start", "message": {"id": "m", "usage": {"input_tokens": 9}}}),
+                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t1", "name": TOOL, "input": {}}}),
+                json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": "{}"}}),
+                json!({"type": "content_block_stop", "index": 0}),
+                json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t2", "name": "Bash", "input": {}}}),
+                json!({"type": "content_block_stop", "index": 1}),
+                json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 4}}),
+                json!({"type": "message_stop"}),
+            ],
+        );
+        let types: Vec<&str> = got.iter().map(|v| v["type"].as_str().unwrap()).collect();
+        assert_eq!(
+            types,
+            [
+                "message_start",
+                "content_block_start",
+                "content_block_stop",
+                "message_delta",
+                "message_stop"
+            ]
+        );
+        assert_eq!(
+            (&got[1]["index"], &got[1]["content_block"]["name"]),
+            (&json!(0), &json!("Bash"))
+        );
+        assert_eq!(got[3]["delta"]["stop_reason"], "tool_use");
+
+        let mut c = chat::Stream::default();
+        let chunk = |delta: Value, finish: Value| json!({"id": "x", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+        let tc = |i: u64, name: &str| json!({"tool_calls": [{"index": i, "id": format!("c{i}"), "type": "function", "function": {"name": name, "arguments": "{}"}}]});
+        let got = feed(
+            &mut c,
+            &[
+                chunk(tc(0, TOOL), Value::Null),
+                chunk(tc(1, "shell"), Value::Null),
+                chunk(json!({}), json!("tool_calls")),
+                json!("[DONE]"),
+            ],
+        );
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0]["choices"][0]["delta"]["tool_calls"][0]["index"], 0);
+        assert_eq!(
+            got[0]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"],
+            "shell"
+        );
+        assert_eq!(
+            got[1]["choices"][0]["finish_reason"], "tool_calls",
+            "{got:?}"
+        );
+        assert_eq!(got[2], json!("[DONE]"));
     }
 
     #[test]

@@ -119,8 +119,10 @@ impl Stitch for Stream {
                     Some(t) => add_usage(t, &u),
                     None => self.usage = Some(u),
                 }
-                self.completed = Some((ev.name.clone(), v));
-                return;
+                if self.round > 0 || self.index.values().any(Option::is_none) {
+                    self.completed = Some((ev.name.clone(), v));
+                    return;
+                }
             }
             _ => {}
         }

@@ -72,6 +72,7 @@ impl Env {
     }
 }
 
+pub mod redis;
 pub mod upstream;
 
 pub fn run_with_stdin(mut c: Command, stdin: &[u8]) -> Output {

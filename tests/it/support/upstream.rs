@@ -235,6 +235,19 @@ fn sse(event: Option<&str>, data: serde_json::Value) -> String {
     }
 }
 
+/// Responses events, each named by its type and numbered in order.
+fn numbered<const N: usize>(events: [(&str, serde_json::Value); N]) -> Vec<String> {
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, mut data))| {
+            data["type"] = serde_json::json!(name);
+            data["sequence_number"] = serde_json::json!(i);
+            sse(Some(name), data)
+        })
+        .collect()
+}
+
 fn anthropic_json(model: &str, input: usize, text: &str) -> serde_json::Value {
     serde_json::json!({
         "id": "msg_fake1", "type": "message", "role": "assistant", "model": model,
@@ -367,15 +380,7 @@ fn responses_events(model: &str, input: usize, text: &str) -> Vec<String> {
         ),
         ("response.completed", json!({"response":done})),
     ];
-    events
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, mut data))| {
-            data["type"] = json!(name);
-            data["sequence_number"] = json!(i);
-            sse(Some(name), data)
-        })
-        .collect()
+    numbered(events)
 }
 
 /// What the `retrieve` script answers: the model calls `headroom_retrieve`
@@ -671,13 +676,5 @@ fn responses_call_events(
         ),
         ("response.completed", json!({"response":done})),
     ];
-    events
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, mut data))| {
-            data["type"] = json!(name);
-            data["sequence_number"] = json!(i);
-            sse(Some(name), data)
-        })
-        .collect()
+    numbered(events)
 }

@@ -1,0 +1,350 @@
+//! The store on Redis against SQLite, through real `headroom proxy`
+//! processes and a real `redis-server` (skipped when it is not installed):
+//!
+//! 1. proxy overhead (latency through the proxy minus direct to the same
+//!    fake upstream) with a 100 KB tool result, new each request, at the
+//!    same fixed rate, on SQLite and on Redis;
+//! 2. a fleet: 4 replicas on one Redis at 200 requests/s each (open
+//!    loop), then every marker any replica sent upstream is retrieved
+//!    through every replica: lost originals must be zero.
+//!
+//! ```sh
+//! cargo bench --profile quick --bench store                 # 5 s per phase
+//! cargo bench --profile quick --bench store -- --seconds 10
+//! ```
+
+use std::collections::HashSet;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::IntoResponse;
+
+const RESPONSE: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#;
+
+fn main() {
+    let mut seconds = 5u64;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--seconds" {
+            seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
+        }
+    }
+    let Some(redis) = Redis::start() else {
+        println!("store bench skipped: redis-server is not installed (bash .ci/setup-redis)");
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(&redis, Duration::from_secs(seconds)));
+}
+
+/// A redis-server on a free loopback port in a temp dir, killed on drop.
+struct Redis {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Redis {
+            child,
+            port,
+            _dir: dir,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Every marker hash the upstream has been sent.
+type Seen = Arc<Mutex<HashSet<String>>>;
+
+async fn upstream(seen: Seen) -> String {
+    async fn answer(State(seen): State<Seen>, body: Bytes) -> impl IntoResponse {
+        let text = String::from_utf8_lossy(&body);
+        let hashes = headroom::ccr::hashes_in(&text);
+        seen.lock().unwrap().extend(hashes);
+        ([("content-type", "application/json")], RESPONSE)
+    }
+    let app = Router::new().fallback(answer).with_state(seen);
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+struct Proxy {
+    child: Child,
+    url: String,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_proxy(upstream: &str, store: Option<&str>) -> Proxy {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_headroom"));
+    cmd.args(["proxy", "--port", &port.to_string(), "--log-format", "off"])
+        .args(["--openai-base-url", &format!("{upstream}/v1")])
+        .env("HEADROOM_HOME", home.path())
+        .env_remove("HEADROOM_STORE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(s) = store {
+        cmd.args(["--store", s]);
+    }
+    let child = cmd.spawn().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    loop {
+        if let Ok(r) = client.get(format!("{url}/health")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Proxy {
+        child,
+        url,
+        _home: home,
+    }
+}
+
+type Body = Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>;
+
+/// Latencies (ms) of `rate` requests per second for `dur` spread over
+/// `urls` in turn, each timed from the moment it was due; and the errors.
+async fn load(
+    client: &reqwest::Client,
+    urls: &[String],
+    rate: u32,
+    dur: Duration,
+    body: Body,
+) -> (Vec<f64>, usize) {
+    let n = (f64::from(rate) * dur.as_secs_f64()) as usize;
+    let lat = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let due = start + Duration::from_secs_f64(i as f64 / f64::from(rate));
+        tokio::time::sleep_until(due.into()).await;
+        let url = format!("{}/v1/chat/completions", urls[i % urls.len()]);
+        let (client, lat, errors, body) = (
+            client.clone(),
+            Arc::clone(&lat),
+            Arc::clone(&errors),
+            Arc::clone(&body),
+        );
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body(i))
+                .send()
+                .await;
+            let ok = match r {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
+            };
+            if ok {
+                lat.lock().unwrap().push(due.elapsed().as_secs_f64() * 1e3);
+            } else {
+                errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut v = lat.lock().unwrap().clone();
+    v.sort_by(f64::total_cmp);
+    (v, errors.load(Ordering::Relaxed))
+}
+
+fn pct(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+/// A JSON tool result of `rows` log records (about 140 bytes each), unique per `seed`.
+fn tool_result(seed: usize, rows: usize) -> String {
+    let rows: Vec<String> = (0..rows)
+        .map(|j| {
+            let level = if j == rows / 2 { "ERROR" } else { ["INFO", "INFO", "DEBUG"][j % 3] };
+            format!(
+                r#"{{"ts":"2024-03-01T12:{:02}:{:02}Z","level":"{level}","service":"checkout","host":"web-{}","msg":"GET /api/items/{} 200","req":"r{:06}"}}"#,
+                (j / 60) % 60,
+                j % 60,
+                j % 3,
+                1000 + j,
+                (j * 7919 + seed) % 1_000_000
+            )
+        })
+        .collect();
+    format!("[{}]", rows.join(","))
+}
+
+fn conversation(session: usize, result: &str) -> Vec<u8> {
+    serde_json::json!({
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "system", "content": format!("session {session}")},
+            {"role": "user", "content": "Why did checkout fail?"},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "logs", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": result},
+        ]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+async fn run(redis: &Redis, dur: Duration) {
+    let seen: Seen = Arc::default();
+    let up = upstream(Arc::clone(&seen)).await;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .build()
+        .unwrap();
+    let direct = vec![up.clone()];
+
+    // 1. Overhead with a 100 KB tool result, SQLite vs Redis, same rate.
+    let sqlite = start_proxy(&up, None).await;
+    let on_redis = start_proxy(&up, Some(&redis.url())).await;
+    let rate = 20;
+    let big: Body = Arc::new(|i| conversation(i, &tool_result(i, 700)));
+    println!(
+        "100 KB tool result ({} KB request), new each time, {rate}/s for {} s:",
+        big(0).len() / 1024,
+        dur.as_secs()
+    );
+    let warm = |p: &Proxy| vec![p.url.clone()];
+    for p in [&sqlite, &on_redis] {
+        let _ = load(
+            &client,
+            &warm(p),
+            10,
+            Duration::from_millis(500),
+            Arc::clone(&big),
+        )
+        .await;
+    }
+    let (d, e0) = load(&client, &direct, rate, dur, Arc::clone(&big)).await;
+    let mut p99 = Vec::new();
+    for (name, p) in [("sqlite", &sqlite), ("redis", &on_redis)] {
+        let (t, e) = load(&client, &warm(p), rate, dur, Arc::clone(&big)).await;
+        println!(
+            "  {name:<7} direct p50 {:>7.3} p99 {:>7.3}  proxy p50 {:>7.3} p99 {:>7.3}  overhead p50 {:>+7.3} p99 {:>+7.3} ms  errors {}",
+            pct(&d, 0.5),
+            pct(&d, 0.99),
+            pct(&t, 0.5),
+            pct(&t, 0.99),
+            pct(&t, 0.5) - pct(&d, 0.5),
+            pct(&t, 0.99) - pct(&d, 0.99),
+            e0 + e
+        );
+        p99.push(pct(&t, 0.99) - pct(&d, 0.99));
+    }
+    println!(
+        "  redis − sqlite overhead p99: {:+.3} ms (target: within 1 ms)",
+        p99[1] - p99[0]
+    );
+    drop(sqlite);
+    drop(on_redis);
+
+    // 2. Four replicas × 200 requests/s on one Redis; every marker checked
+    //    through every replica afterwards.
+    seen.lock().unwrap().clear();
+    let mut replicas = Vec::new();
+    for _ in 0..4 {
+        replicas.push(start_proxy(&up, Some(&redis.url())).await);
+    }
+    let urls: Vec<String> = replicas.iter().map(|p| p.url.clone()).collect();
+    let fleet: Body = Arc::new(|i| conversation(i, &tool_result(1_000_000 + i, 70)));
+    let rate = 4 * 200;
+    let t = Instant::now();
+    let (lat, errors) = load(&client, &urls, rate, dur, Arc::clone(&fleet)).await;
+    let took = t.elapsed().as_secs_f64();
+    let hashes: Vec<String> = seen.lock().unwrap().iter().cloned().collect();
+    println!(
+        "fleet: 4 replicas × 200/s ({} KB requests) for {} s: {} ok, {} errors, {:.0} req/s done, latency p50 {:.3} p99 {:.3} ms; {} markers emitted",
+        fleet(0).len() / 1024,
+        dur.as_secs(),
+        lat.len(),
+        errors,
+        lat.len() as f64 / took,
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        hashes.len()
+    );
+    let mut lost = 0usize;
+    let mut checked = 0usize;
+    for h in &hashes {
+        for u in &urls {
+            let r = client
+                .get(format!("{u}/v1/retrieve/{h}"))
+                .send()
+                .await
+                .map(|r| r.status().is_success());
+            checked += 1;
+            if !matches!(r, Ok(true)) {
+                lost += 1;
+            }
+        }
+    }
+    println!(
+        "fleet: {checked} retrievals ({} markers × {} replicas): {lost} lost originals",
+        hashes.len(),
+        urls.len()
+    );
+}
