@@ -43,6 +43,9 @@ _headroom() {
             headroom,simulate)
                 cmd="headroom__subcmd__simulate"
                 ;;
+            headroom,store)
+                cmd="headroom__subcmd__store"
+                ;;
             headroom,wrap)
                 cmd="headroom__subcmd__wrap"
                 ;;
@@ -73,6 +76,9 @@ _headroom() {
             headroom__subcmd__help,simulate)
                 cmd="headroom__subcmd__help__subcmd__simulate"
                 ;;
+            headroom__subcmd__help,store)
+                cmd="headroom__subcmd__help__subcmd__store"
+                ;;
             headroom__subcmd__help,wrap)
                 cmd="headroom__subcmd__help__subcmd__wrap"
                 ;;
@@ -84,6 +90,9 @@ _headroom() {
                 ;;
             headroom__subcmd__help__subcmd__mcp,uninstall)
                 cmd="headroom__subcmd__help__subcmd__mcp__subcmd__uninstall"
+                ;;
+            headroom__subcmd__help__subcmd__store,migrate)
+                cmd="headroom__subcmd__help__subcmd__store__subcmd__migrate"
                 ;;
             headroom__subcmd__mcp,help)
                 cmd="headroom__subcmd__mcp__subcmd__help"
@@ -109,6 +118,18 @@ _headroom() {
             headroom__subcmd__mcp__subcmd__help,uninstall)
                 cmd="headroom__subcmd__mcp__subcmd__help__subcmd__uninstall"
                 ;;
+            headroom__subcmd__store,help)
+                cmd="headroom__subcmd__store__subcmd__help"
+                ;;
+            headroom__subcmd__store,migrate)
+                cmd="headroom__subcmd__store__subcmd__migrate"
+                ;;
+            headroom__subcmd__store__subcmd__help,help)
+                cmd="headroom__subcmd__store__subcmd__help__subcmd__help"
+                ;;
+            headroom__subcmd__store__subcmd__help,migrate)
+                cmd="headroom__subcmd__store__subcmd__help__subcmd__migrate"
+                ;;
             *)
                 ;;
         esac
@@ -116,7 +137,7 @@ _headroom() {
 
     case "${cmd}" in
         headroom)
-            opts="-h -V --store --help --version compress retrieve simulate learn wrap proxy report mcp completions help"
+            opts="-h -V --store --help --version compress retrieve simulate learn wrap proxy report mcp store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,7 +231,7 @@ _headroom() {
             return 0
             ;;
         headroom__subcmd__help)
-            opts="compress retrieve simulate learn wrap proxy report mcp completions help"
+            opts="compress retrieve simulate learn wrap proxy report mcp store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,6 +401,34 @@ _headroom() {
         headroom__subcmd__help__subcmd__simulate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__store)
+            opts="migrate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__help__subcmd__store__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -791,6 +840,92 @@ _headroom() {
                     return 0
                     ;;
                 --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__store)
+            opts="-h -V --store --help --version migrate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__store__subcmd__help)
+            opts="migrate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__store__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__store__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        headroom__subcmd__store__subcmd__migrate)
+            opts="-h -V --from --to --store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

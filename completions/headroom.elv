@@ -31,6 +31,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
             cand report 'Show what you spent on models and what headroom saved'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
+            cand store 'Manage the store of originals and usage records'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -211,6 +212,32 @@ set edit:completion:arg-completer[headroom] = {|@words|
         }
         &'headroom;mcp;help;help'= {
         }
+        &'headroom;store'= {
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand migrate 'Copy every live original and usage record from one store to another'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'headroom;store;migrate'= {
+            cand --from 'The store to copy from: a SQLite file or redis:// URL'
+            cand --to 'The store to copy to: a SQLite file or redis:// URL'
+            cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'headroom;store;help'= {
+            cand migrate 'Copy every live original and usage record from one store to another'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'headroom;store;help;migrate'= {
+        }
+        &'headroom;store;help;help'= {
+        }
         &'headroom;completions'= {
             cand --store 'Where originals and usage records are kept: redis://[USER:PASS@]HOST[:PORT][/DB], rediss://… (TLS) or a SQLite file [env: HEADROOM_STORE; default: headroom.db in HEADROOM_HOME]'
             cand -h 'Print help'
@@ -227,6 +254,7 @@ set edit:completion:arg-completer[headroom] = {|@words|
             cand proxy 'Run an OpenAI- and Anthropic-compatible proxy that compresses tool results'
             cand report 'Show what you spent on models and what headroom saved'
             cand mcp 'An MCP server with headroom_retrieve, headroom_compress and headroom_stats'
+            cand store 'Manage the store of originals and usage records'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -254,6 +282,11 @@ set edit:completion:arg-completer[headroom] = {|@words|
         &'headroom;help;mcp;install'= {
         }
         &'headroom;help;mcp;uninstall'= {
+        }
+        &'headroom;help;store'= {
+            cand migrate 'Copy every live original and usage record from one store to another'
+        }
+        &'headroom;help;store;migrate'= {
         }
         &'headroom;help;completions'= {
         }

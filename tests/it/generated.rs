@@ -147,7 +147,7 @@ fn completions_and_man_pages_are_current() {
             );
         }
     }
-    assert_eq!(fresh.len(), 15);
+    assert_eq!(fresh.len(), 16);
 }
 
 #[test]
