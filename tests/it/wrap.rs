@@ -590,6 +590,24 @@ fn full_output_lets_a_deep_failure_reach_the_model_compressed() {
     }
 }
 
+/// `headroom wrap codex` running one non-interactive Codex task (test
+/// settings: a debug build on a busy machine compresses slower than the
+/// default budget).
+const CODEX_EXEC: [&str; 12] = [
+    env!("CARGO_BIN_EXE_headroom"),
+    "wrap",
+    "--budget-ms",
+    "20000",
+    "codex",
+    "--",
+    "exec",
+    "--skip-git-repo-check",
+    "--dangerously-bypass-approvals-and-sandbox",
+    "-m",
+    "gpt-5.5",
+    "Check the service log",
+];
+
 #[test]
 fn codex_through_wrap_gets_compressed_tool_results() {
     let Some(bin) = agents_bin() else { return };
@@ -624,20 +642,7 @@ fn codex_through_wrap_gets_compressed_tool_results() {
     let run = run_agent(
         &env,
         &bin,
-        &[
-            env!("CARGO_BIN_EXE_headroom"),
-            "wrap",
-            "--budget-ms",
-            "20000",
-            "codex",
-            "--",
-            "exec",
-            "--skip-git-repo-check",
-            "--dangerously-bypass-approvals-and-sandbox",
-            "-m",
-            "gpt-5.5",
-            "Check the service log",
-        ],
+        &CODEX_EXEC,
         &[("OPENAI_API_KEY", "sk-test")],
         ("OPENAI_BASE_URL", "/v1"),
         [
@@ -807,20 +812,7 @@ fn codex_with_a_chatgpt_login_keeps_its_login_through_wrap() {
     let run = run_agent(
         &env,
         &bin,
-        &[
-            env!("CARGO_BIN_EXE_headroom"),
-            "wrap",
-            "--budget-ms",
-            "20000",
-            "codex",
-            "--",
-            "exec",
-            "--skip-git-repo-check",
-            "--dangerously-bypass-approvals-and-sandbox",
-            "-m",
-            "gpt-5.5",
-            "Check the service log",
-        ],
+        &CODEX_EXEC,
         &[("CODEX_HOME", codex_home.to_str().unwrap())],
         ("OPENAI_BASE_URL", "/v1"),
         ["cat service.log", "All done", ""],
