@@ -639,6 +639,27 @@ mod tests {
         }
     }
 
+    /// The one-pass path for bodies with `messages` gives what the
+    /// general path gives, whitespace around the list included.
+    #[test]
+    fn a_body_with_messages_parses_as_the_general_path_does() {
+        let chat = r#"{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"ls"}}],"messages" : [ {"role":"user","content":"u"} ,
+ {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"ls","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"a\nb"}
+ ] }"#;
+        let anth = r#"{"model":"c","system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"x"}]}]}"#;
+        for body in [chat, anth] {
+            let obj: Obj = serde_json::from_str(body).unwrap();
+            let general = parse_body(body, &obj).unwrap();
+            assert_eq!(parse(body).unwrap(), general);
+            assert_eq!(&body[general.list.unwrap()][..1], "[");
+        }
+        // A repeated field fails the one-pass parse as it fails the general one.
+        assert!(
+            parse(r#"{"role":"a","role":"b","messages":[{"role":"user","content":"u"}]}"#)
+                .is_none()
+        );
+    }
+
     #[test]
     fn ranges_point_into_the_input() {
         let body = r#"{"messages":[{"role":"user","content":"q"},{"role":"tool","tool_call_id":"a","content":"x\"y"}]}"#;
