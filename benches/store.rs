@@ -329,18 +329,28 @@ async fn run(redis: &Redis, dur: Duration) {
     );
     let mut lost = 0usize;
     let mut checked = 0usize;
+    let mut why = std::collections::BTreeMap::<String, usize>::new();
     for h in &hashes {
         for u in &urls {
-            let r = client
-                .get(format!("{u}/v1/retrieve/{h}"))
-                .send()
-                .await
-                .map(|r| r.status().is_success());
+            let r = client.get(format!("{u}/v1/retrieve/{h}")).send().await;
             checked += 1;
-            if !matches!(r, Ok(true)) {
-                lost += 1;
+            match r {
+                Ok(r) if r.status().is_success() => {}
+                Ok(r) => {
+                    lost += 1;
+                    let status = r.status().as_u16();
+                    let body = r.text().await.unwrap_or_default();
+                    *why.entry(format!("{status} {body}")).or_default() += 1;
+                }
+                Err(e) => {
+                    lost += 1;
+                    *why.entry(e.to_string()).or_default() += 1;
+                }
             }
         }
+    }
+    for (w, n) in why.iter().take(5) {
+        println!("  {n} × {w}");
     }
     println!(
         "fleet: {checked} retrievals ({} markers × {} replicas): {lost} lost originals",

@@ -183,7 +183,7 @@ impl RedisStore {
                 c.set_write_timeout(Some(IO_TIMEOUT))?;
                 Ok(c)
             });
-        conn.map_err(|e| self.failed(action, e))
+        conn.map_err(|e| self.failed(action, e, true))
     }
 
     fn give_back(&self, conn: Connection) {
@@ -194,9 +194,12 @@ impl RedisStore {
         }
     }
 
-    /// Records a failure; a connection-level one starts an outage.
-    fn failed(&self, action: &'static str, source: RedisError) -> StoreError {
-        if is_connection_error(&source) {
+    /// Records a failure. A connection that cannot be made, or one the
+    /// server dropped, starts an outage; a command that merely timed out
+    /// (a busy server, a starved machine) costs only its connection, so one
+    /// slow reply does not fail every caller for [`RETRY_AFTER`].
+    fn failed(&self, action: &'static str, source: RedisError, connecting: bool) -> StoreError {
+        if is_connection_error(&source) && (connecting || !source.is_timeout()) {
             let mut outage = self.lock_outage();
             if outage.is_none() {
                 self.outages.fetch_add(1, Ordering::Relaxed);
@@ -235,9 +238,11 @@ impl RedisStore {
                 Ok(v)
             }
             Err(e) => {
-                let err = self.failed(action, e);
-                if !matches!(&err, StoreError::Redis { source, .. } if is_connection_error(source))
-                {
+                // A broken connection (or one whose reply never came and
+                // may still arrive) is dropped, never reused.
+                let broken = is_connection_error(&e);
+                let err = self.failed(action, e, false);
+                if !broken {
                     self.give_back(conn);
                 }
                 Err(err)

@@ -2,6 +2,7 @@
 //! redis-server), and the CLI on Redis: `--store`, retrieve's messages,
 //! `store migrate` round trips, and `report` summing the same numbers.
 
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -520,4 +521,70 @@ fn migrate_round_trips_and_report_sums_the_same_on_both_backends() {
             assert!(s.contains("3044850"), "{s}");
         }
     }
+}
+
+#[test]
+fn rediss_urls_speak_tls() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipping: openssl is not installed");
+        return;
+    }
+    // Started only to learn that redis-server is here; the TLS one below
+    // is configured by hand.
+    if RedisServer::start().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut tls = Command::new("redis-server")
+        .args(["--port", "0", "--bind", "127.0.0.1", "--save", ""])
+        .args(["--tls-port", &port.to_string(), "--tls-auth-clients", "no"])
+        .arg("--tls-cert-file")
+        .arg(&cert)
+        .arg("--tls-key-file")
+        .arg(&key)
+        .arg("--tls-ca-cert-file")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if std::time::Instant::now() > deadline {
+            let _ = tls.kill();
+            let _ = tls.wait();
+            eprintln!("skipping: this redis-server has no TLS");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let env = Env::new();
+    // A self-signed certificate is refused unless the URL says #insecure.
+    let url = format!("rediss://127.0.0.1:{port}/0");
+    let refused = env.run(&["retrieve", "--list", "--store", &url], "");
+    assert_eq!(refused.status.code(), Some(1));
+    let insecure = format!("{url}#insecure");
+    let out = env.ok_str(&["compress", "--store", &insecure], log_input());
+    let hash = headroom::ccr::hashes_in(&out).remove(0);
+    let original = env.ok_str(&["retrieve", &hash, "--store", &insecure], "");
+    assert!(original.contains("payment failed: card declined"));
+    let _ = tls.kill();
+    let _ = tls.wait();
 }
