@@ -22,6 +22,7 @@ pub mod responses;
 use std::ops::Range;
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 pub use self::compress::{Compression, LeafMemo, LeafOutcome, compress, compress_memo};
@@ -196,6 +197,17 @@ pub fn parse(text: &str) -> Option<Conversation> {
     if !t.starts_with('{') {
         return None;
     }
+    // A request body with `messages` (Chat, Anthropic): the list split
+    // into messages in the same pass as the body. Anything else, or a body
+    // this path does not take, goes the general way below.
+    if let Ok(body) = serde_json::from_str::<Body>(text)
+        && let Some(items) = &body.messages
+        && let Some(list) = list_range(text, items)
+        && let Some(mut conv) = parse_message_list(text, items, list, body.system, body.tools)
+    {
+        conv.model = string_of(body.model);
+        return Some(conv);
+    }
     if let Ok(obj) = serde_json::from_str::<Obj>(text) {
         // One JSON object is a request body, or at most a one-line
         // transcript; a pretty-printed document is never read line by line.
@@ -220,23 +232,8 @@ fn parse_body(base: &str, obj: &Obj) -> Option<Conversation> {
 fn parse_body_messages(base: &str, obj: &Obj) -> Option<Conversation> {
     if let Some(messages) = obj.messages {
         let items: Vec<&RawValue> = serde_json::from_str(messages.get()).ok()?;
-        let anthropic = obj.system.is_some() || looks_anthropic(&items);
-        let mut conv = if anthropic {
-            anthropic::parse_messages(base, &items)
-        } else {
-            openai_chat::parse_messages(base, &items)
-        }?;
-        conv.list = Some(range_of(base, messages.get()));
-        if anthropic && let Some(system) = obj.system {
-            conv.preamble.extend(anthropic::system_blocks(system));
-        }
-        if let Some(tools) = obj.tools {
-            conv.preamble.push(Block::new(
-                BlockKind::ToolDefinitions,
-                tools.get().to_string(),
-            ));
-        }
-        return Some(conv);
+        let list = range_of(base, messages.get());
+        return parse_message_list(base, &items, list, obj.system, obj.tools);
     }
     // A string `input` holds no tool results: nothing to do.
     let input = obj.input?;
@@ -253,6 +250,104 @@ fn parse_body_messages(base: &str, obj: &Obj) -> Option<Conversation> {
         ));
     }
     Some(conv)
+}
+
+/// The `messages` of a Chat or Anthropic request body: `items`, the list at
+/// `list` in `base`, with the body's `system` and `tools`.
+fn parse_message_list(
+    base: &str,
+    items: &[&RawValue],
+    list: Range<usize>,
+    system: Option<&RawValue>,
+    tools: Option<&RawValue>,
+) -> Option<Conversation> {
+    let anthropic = system.is_some() || looks_anthropic(items);
+    let mut conv = if anthropic {
+        anthropic::parse_messages(base, items)
+    } else {
+        openai_chat::parse_messages(base, items)
+    }?;
+    conv.list = Some(list);
+    if anthropic && let Some(system) = system {
+        conv.preamble.extend(anthropic::system_blocks(system));
+    }
+    if let Some(tools) = tools {
+        conv.preamble.push(Block::new(
+            BlockKind::ToolDefinitions,
+            tools.get().to_string(),
+        ));
+    }
+    Some(conv)
+}
+
+/// The byte range of a non-empty JSON array (brackets included) from its
+/// items, slices of `base`: the brackets are the first bytes past the
+/// whitespace around them.
+fn list_range(base: &str, items: &[&RawValue]) -> Option<Range<usize>> {
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let first = range_of(base, items.first()?.get());
+    let last = range_of(base, items.last()?.get());
+    let bytes = base.as_bytes();
+    let open = bytes[..first.start].iter().rposition(|b| !is_space(b))?;
+    let close = last.end + bytes[last.end..].iter().position(|b| !is_space(b))?;
+    (bytes[open] == b'[' && bytes[close] == b']').then_some(open..close + 1)
+}
+
+/// A request body's fields with `messages` split into raw messages. Every
+/// other field [`Obj`] reads is named too (and skipped), so a body this
+/// parses is one `Obj` parses: a repeated field fails both alike.
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow, default)]
+    messages: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    system: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tools: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    model: Option<&'a RawValue>,
+    #[serde(default, rename = "role")]
+    _role: Option<IgnoredAny>,
+    #[serde(default, rename = "type")]
+    _kind: Option<IgnoredAny>,
+    #[serde(default, rename = "content")]
+    _content: Option<IgnoredAny>,
+    #[serde(default, rename = "text")]
+    _text: Option<IgnoredAny>,
+    #[serde(default, rename = "thinking")]
+    _thinking: Option<IgnoredAny>,
+    #[serde(default, rename = "tool_calls")]
+    _tool_calls: Option<IgnoredAny>,
+    #[serde(default, rename = "tool_call_id")]
+    _tool_call_id: Option<IgnoredAny>,
+    #[serde(default, rename = "tool_use_id")]
+    _tool_use_id: Option<IgnoredAny>,
+    #[serde(default, rename = "id")]
+    _id: Option<IgnoredAny>,
+    #[serde(default, rename = "call_id")]
+    _call_id: Option<IgnoredAny>,
+    #[serde(default, rename = "name")]
+    _name: Option<IgnoredAny>,
+    #[serde(default, rename = "arguments")]
+    _arguments: Option<IgnoredAny>,
+    #[serde(default, rename = "input")]
+    _input: Option<IgnoredAny>,
+    #[serde(default, rename = "output")]
+    _output: Option<IgnoredAny>,
+    #[serde(default, rename = "function")]
+    _function: Option<IgnoredAny>,
+    #[serde(default, rename = "message")]
+    _message: Option<IgnoredAny>,
+    #[serde(default, rename = "payload")]
+    _payload: Option<IgnoredAny>,
+    #[serde(default, rename = "instructions")]
+    _instructions: Option<IgnoredAny>,
+    #[serde(default, rename = "data")]
+    _data: Option<IgnoredAny>,
+    #[serde(default, rename = "summary")]
+    _summary: Option<IgnoredAny>,
+    #[serde(default, rename = "isSidechain")]
+    _is_sidechain: Option<IgnoredAny>,
 }
 
 /// A bare list of messages or Responses items.
@@ -542,6 +637,27 @@ mod tests {
         ] {
             assert!(parse(not).is_none(), "{not}");
         }
+    }
+
+    /// The one-pass path for bodies with `messages` gives what the
+    /// general path gives, whitespace around the list included.
+    #[test]
+    fn a_body_with_messages_parses_as_the_general_path_does() {
+        let chat = r#"{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"ls"}}],"messages" : [ {"role":"user","content":"u"} ,
+ {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"ls","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"a\nb"}
+ ] }"#;
+        let anth = r#"{"model":"c","system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"x"}]}]}"#;
+        for body in [chat, anth] {
+            let obj: Obj = serde_json::from_str(body).unwrap();
+            let general = parse_body(body, &obj).unwrap();
+            assert_eq!(parse(body).unwrap(), general);
+            assert_eq!(&body[general.list.unwrap()][..1], "[");
+        }
+        // A repeated field fails the one-pass parse as it fails the general
+        // one, so such a body goes the general way.
+        let twice = r#"{"role":"a","role":"b","messages":[{"role":"user","content":"u"}]}"#;
+        assert!(serde_json::from_str::<Obj>(twice).is_err());
+        assert!(serde_json::from_str::<Body>(twice).is_err());
     }
 
     #[test]

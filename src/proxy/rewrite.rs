@@ -100,7 +100,13 @@ fn compressed_tools(
     conv: &convo::Conversation,
     leaves: &[convo::compress::LeafOutcome],
 ) -> Vec<String> {
-    let blocks = || conv.messages.iter().flat_map(|m| &m.blocks);
+    // The first call of each id names it.
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    for b in conv.messages.iter().flat_map(|m| &m.blocks) {
+        if let (Some(id), Some(name)) = (b.call_id.as_deref(), b.tool_name.as_deref()) {
+            names.entry(id).or_insert(name);
+        }
+    }
     let mut tools: Vec<String> = leaves
         .iter()
         .filter(|l| l.replacement.is_some())
@@ -112,10 +118,7 @@ fn compressed_tools(
                 .call_id
                 .as_deref()
         })
-        .filter_map(|id| {
-            blocks().find(|b| b.tool_name.is_some() && b.call_id.as_deref() == Some(id))
-        })
-        .filter_map(|b| b.tool_name.clone())
+        .filter_map(|id| names.get(id).map(|n| n.to_string()))
         .collect();
     tools.sort();
     tools.dedup();

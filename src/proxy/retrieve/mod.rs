@@ -145,10 +145,22 @@ pub fn prepare(
     {
         return None;
     }
+    // Markers in order until one is stored: usually the first, so a long
+    // conversation is neither scanned to its end nor looked up marker by
+    // marker.
     let marked = || {
-        crate::ccr::hashes_in(body)
-            .iter()
-            .any(|h| store.contains(h).unwrap_or(false))
+        let mut seen: Vec<&str> = Vec::new();
+        crate::ccr::MARKER_HASH
+            .captures_iter(body)
+            .filter_map(|c| c.get(1))
+            .map(|h| h.as_str())
+            .any(|h| {
+                if seen.contains(&h) {
+                    return false;
+                }
+                seen.push(h);
+                store.contains(h).unwrap_or(false)
+            })
     };
     let offered = match policy {
         Offer::Never => false,
