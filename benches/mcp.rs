@@ -33,7 +33,10 @@ impl Session {
             .spawn()
             .expect("spawn headroom mcp serve");
         let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
+        // Agents read their servers' pipes in 64 KiB chunks (Node's libuv,
+        // the Python SDK's anyio streams); the default 8 KiB would time
+        // this client's copying more than the server.
+        let stdout = BufReader::with_capacity(64 << 10, child.stdout.take().unwrap());
         Session {
             child,
             stdin,

@@ -83,6 +83,7 @@ fn serve(args: ServeArgs) -> Result<Exit> {
             .map(|d| d.display().to_string());
         let server = Server::new(settings);
         let stdin = std::io::stdin();
+        stdio::widen_stdout_pipe();
         stdio::serve(&server, stdin.lock(), std::io::stdout().lock())?;
         return Ok(Exit::Success);
     };

@@ -5,6 +5,21 @@ use std::io::{BufRead, Write};
 
 use super::Server;
 
+/// Asks the kernel for a 1 MiB pipe on stdout (best effort; Linux only).
+/// A pipe holds 64 KiB by default, so a 1 MB answer would otherwise cross
+/// in sixteen hand-offs between this process and the agent reading it,
+/// each a context switch on a busy machine.
+pub fn widen_stdout_pipe() {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::fcntl::{FcntlArg, fcntl};
+        let stdout = std::io::stdout();
+        // Fails harmlessly when stdout is not a pipe or the size is above
+        // the system's limit (/proc/sys/fs/pipe-max-size).
+        let _ = fcntl(&stdout, FcntlArg::F_SETPIPE_SZ(1 << 20));
+    }
+}
+
 pub fn serve(
     server: &Server,
     mut input: impl BufRead,
