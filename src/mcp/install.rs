@@ -433,47 +433,15 @@ fn io(action: &'static str, path: &Path, source: std::io::Error) -> InstallError
     }
 }
 
-/// Writes through a temporary file in the same directory and a rename, so a
-/// reader never sees half a config; keeps the permissions of the file it
-/// replaces (new files: owner only, since agents' configs hold tokens).
+/// Writes through a temporary file and a rename, so a reader never sees half
+/// a config; a new file is owner-only, since agents' configs hold tokens.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        let perms = match std::fs::metadata(path) {
-            Ok(m) => m.permissions(),
-            Err(_) => private_permissions(f.metadata()?.permissions()),
-        };
-        std::fs::set_permissions(&tmp, perms)?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io("write", path, e));
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn private_permissions(mut p: std::fs::Permissions) -> std::fs::Permissions {
-    use std::os::unix::fs::PermissionsExt;
-    p.set_mode(0o600);
-    p
-}
-
-#[cfg(not(unix))]
-fn private_permissions(p: std::fs::Permissions) -> std::fs::Permissions {
-    p
+    crate::atomic::write_atomic_private(path, bytes).map_err(|e| io("write", path, e))
 }
 
 #[cfg(test)]
