@@ -132,6 +132,19 @@ pub fn prepare(
     body: &str,
     store: Option<&dyn OriginalStore>,
 ) -> Option<String> {
+    prepare_knowing(policy, wire, body, store, &[])
+}
+
+/// [`prepare`], told the hashes this request has just stored: a marker of
+/// one of them counts without asking the store again (on Redis, a round
+/// trip on the request path saved).
+pub fn prepare_knowing(
+    policy: Offer,
+    wire: Wire,
+    body: &str,
+    store: Option<&dyn OriginalStore>,
+    stored: &[String],
+) -> Option<String> {
     let store = store?;
     let top: Top = serde_json::from_str(body).ok()?;
     let tools: Option<Vec<Value>> = match top.tools {
@@ -145,22 +158,28 @@ pub fn prepare(
     {
         return None;
     }
-    // Markers in order until one is stored: usually the first, so a long
+    // A marker this request stored counts at once; otherwise markers in
+    // order until one is stored: usually the first, so a long
     // conversation is neither scanned to its end nor looked up marker by
     // marker.
-    let marked = || {
-        let mut seen: Vec<&str> = Vec::new();
+    let markers = || {
         crate::ccr::MARKER_HASH
             .captures_iter(body)
             .filter_map(|c| c.get(1))
             .map(|h| h.as_str())
-            .any(|h| {
-                if seen.contains(&h) {
-                    return false;
-                }
-                seen.push(h);
-                store.contains(h).unwrap_or(false)
-            })
+    };
+    let marked = || {
+        if !stored.is_empty() && markers().any(|h| stored.iter().any(|s| s == h)) {
+            return true;
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        markers().any(|h| {
+            if seen.contains(&h) {
+                return false;
+            }
+            seen.push(h);
+            store.contains(h).unwrap_or(false)
+        })
     };
     let offered = match policy {
         Offer::Never => false,
