@@ -629,6 +629,30 @@ mod tests {
     }
 
     #[test]
+    fn a_marker_this_request_stored_offers_the_tool_without_a_lookup() {
+        // A store that has never seen the hash: only being told counts.
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::ccr::store::SqliteStore::open(
+            &dir.path().join("h.db"),
+            crate::ccr::store::StoreOptions::default(),
+        )
+        .unwrap();
+        let store = Some(&store as &dyn OriginalStore);
+        let h = "0123456789abcdef".to_string();
+        let body = format!(
+            r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={h}]"}}]}}"#
+        );
+        assert!(prepare(Offer::OnMarker, Wire::Chat, &body, store).is_none());
+        let out = prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &[h]).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["tools"][0]["function"]["name"], TOOL);
+        // Told of another hash, the marker is looked up as before.
+        let other = ["fedcba9876543210".to_string()];
+        assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &other).is_none());
+        assert!(prepare_knowing(Offer::Never, Wire::Chat, &body, store, &other).is_none());
+    }
+
+    #[test]
     fn answers_page_and_filter_from_the_store() {
         let (store, hash, _dir) = store_with_one();
         let a = answer(&store, &json!({"hash": hash}));
