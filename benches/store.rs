@@ -20,8 +20,12 @@
 //! cargo bench --profile quick --bench store -- --seconds 10 --rounds 5
 //! ```
 
+// The tests' redis-server, started the same way.
+#[path = "../tests/it/support/redis.rs"]
+mod redis_server;
+
 use std::collections::HashSet;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,6 +35,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::IntoResponse;
+use redis_server::RedisServer;
 
 const RESPONSE: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#;
 
@@ -45,8 +50,8 @@ fn main() {
             _ => {}
         }
     }
-    let Some(redis) = Redis::start() else {
-        println!("store bench skipped: redis-server is not installed (bash .ci/setup-redis)");
+    let Some(redis) = RedisServer::start() else {
+        println!("store bench skipped: redis-server is not installed");
         return;
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -56,48 +61,6 @@ fn main() {
         .unwrap();
     puts_in_process(&redis);
     rt.block_on(run(&redis, Duration::from_secs(seconds), rounds.max(1)));
-}
-
-/// A redis-server on a free loopback port in a temp dir, killed on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Redis {
-    fn start() -> Option<Redis> {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Redis {
-            child,
-            port,
-            _dir: dir,
-        })
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn free_port() -> u16 {
@@ -300,7 +263,7 @@ fn loadavg() -> String {
 
 /// A put of a new 100 KB original, in process: SQLite file against
 /// Redis, alternating, so a busy moment falls on both.
-fn puts_in_process(redis: &Redis) {
+fn puts_in_process(redis: &RedisServer) {
     use headroom::ccr::OriginalStore;
     use headroom::ccr::redis::RedisStore;
     use headroom::ccr::store::{SqliteStore, StoreOptions};
@@ -340,7 +303,7 @@ fn puts_in_process(redis: &Redis) {
     }
 }
 
-async fn run(redis: &Redis, dur: Duration, rounds: usize) {
+async fn run(redis: &RedisServer, dur: Duration, rounds: usize) {
     let seen: Seen = Arc::default();
     let up = upstream(Arc::clone(&seen)).await;
     let client = reqwest::Client::builder()
