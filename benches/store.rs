@@ -1,20 +1,31 @@
 //! The store on Redis against SQLite, through real `headroom proxy`
 //! processes and a real `redis-server` (skipped when it is not installed):
 //!
-//! 1. proxy overhead (latency through the proxy minus direct to the same
+//! 1. a put of a 100 KB original in process, SQLite file against Redis
+//!    (median and best of many, alternating), the store's own share of
+//!    the proxy's overhead;
+//! 2. proxy overhead (latency through the proxy minus direct to the same
 //!    fake upstream) with a 100 KB tool result, new each request, at the
-//!    same fixed rate, on SQLite and on Redis;
-//! 2. a fleet: 4 replicas on one Redis at 200 requests/s each (open
+//!    same fixed rate on both stores. Direct, SQLite and Redis requests
+//!    are interleaved within one open-loop run (request `i` goes to
+//!    target `i % 3`), so the load other processes put on the machine
+//!    falls on all three alike; the run is repeated, and each
+//!    repetition's figures are printed as well as the pooled ones;
+//! 3. a fleet: 4 replicas on one Redis at 200 requests/s each (open
 //!    loop), then every marker any replica sent upstream is retrieved
 //!    through every replica: lost originals must be zero.
 //!
 //! ```sh
-//! cargo bench --profile quick --bench store                 # 5 s per phase
-//! cargo bench --profile quick --bench store -- --seconds 10
+//! cargo bench --profile quick --bench store                 # 3 × 5 s, then 5 s fleet
+//! cargo bench --profile quick --bench store -- --seconds 10 --rounds 5
 //! ```
 
+// The tests' redis-server, started the same way.
+#[path = "../tests/it/support/redis.rs"]
+mod redis_server;
+
 use std::collections::HashSet;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,19 +35,23 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::IntoResponse;
+use redis_server::RedisServer;
 
 const RESPONSE: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":1,"total_tokens":11}}"#;
 
 fn main() {
     let mut seconds = 5u64;
+    let mut rounds = 3usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--seconds" {
-            seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
+        match a.as_str() {
+            "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(5),
+            "--rounds" => rounds = args.next().and_then(|s| s.parse().ok()).unwrap_or(3),
+            _ => {}
         }
     }
-    let Some(redis) = Redis::start() else {
-        println!("store bench skipped: redis-server is not installed (bash .ci/setup-redis)");
+    let Some(redis) = RedisServer::start() else {
+        println!("store bench skipped: redis-server is not installed");
         return;
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -44,49 +59,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(run(&redis, Duration::from_secs(seconds)));
-}
-
-/// A redis-server on a free loopback port in a temp dir, killed on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Redis {
-    fn start() -> Option<Redis> {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Redis {
-            child,
-            port,
-            _dir: dir,
-        })
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    puts_in_process(&redis);
+    rt.block_on(run(&redis, Duration::from_secs(seconds), rounds.max(1)));
 }
 
 fn free_port() -> u16 {
@@ -160,24 +134,26 @@ async fn start_proxy(upstream: &str, store: Option<&str>) -> Proxy {
 
 type Body = Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>;
 
-/// Latencies (ms) of `rate` requests per second for `dur` spread over
-/// `urls` in turn, each timed from the moment it was due; and the errors.
+/// Latencies (ms, sorted) of `rate` requests per second for `dur` spread
+/// over `urls` in turn, one list per URL, each timed from the moment it
+/// was due; and the errors.
 async fn load(
     client: &reqwest::Client,
     urls: &[String],
     rate: u32,
     dur: Duration,
     body: Body,
-) -> (Vec<f64>, usize) {
+) -> (Vec<Vec<f64>>, usize) {
     let n = (f64::from(rate) * dur.as_secs_f64()) as usize;
-    let lat = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let lat = Arc::new(Mutex::new(vec![Vec::new(); urls.len()]));
     let errors = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
         let due = start + Duration::from_secs_f64(i as f64 / f64::from(rate));
         tokio::time::sleep_until(due.into()).await;
-        let url = format!("{}/v1/chat/completions", urls[i % urls.len()]);
+        let target = i % urls.len();
+        let url = format!("{}/v1/chat/completions", urls[target]);
         let (client, lat, errors, body) = (
             client.clone(),
             Arc::clone(&lat),
@@ -196,7 +172,7 @@ async fn load(
                 Err(_) => false,
             };
             if ok {
-                lat.lock().unwrap().push(due.elapsed().as_secs_f64() * 1e3);
+                lat.lock().unwrap()[target].push(due.elapsed().as_secs_f64() * 1e3);
             } else {
                 errors.fetch_add(1, Ordering::Relaxed);
             }
@@ -206,8 +182,17 @@ async fn load(
         let _ = t.await;
     }
     let mut v = lat.lock().unwrap().clone();
-    v.sort_by(f64::total_cmp);
+    for l in &mut v {
+        l.sort_by(f64::total_cmp);
+    }
     (v, errors.load(Ordering::Relaxed))
+}
+
+/// All of `lists` in one sorted list.
+fn pooled(lists: &[Vec<f64>]) -> Vec<f64> {
+    let mut v: Vec<f64> = lists.iter().flatten().copied().collect();
+    v.sort_by(f64::total_cmp);
+    v
 }
 
 fn pct(v: &[f64], q: f64) -> f64 {
@@ -249,60 +234,119 @@ fn conversation(session: usize, result: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn run(redis: &Redis, dur: Duration) {
+/// One line of overhead figures: `lat` holds the latencies direct, through
+/// the SQLite proxy and through the Redis proxy.
+fn print_overhead(what: &str, lat: &[Vec<f64>], errors: usize, load: &str) {
+    let (d, s, r) = (&lat[0], &lat[1], &lat[2]);
+    let over = |t: &[f64], q: f64| pct(t, q) - pct(d, q);
+    println!(
+        "  {what:<8} n {:>4}  direct p50 {:>6.3} p99 {:>7.3}  overhead sqlite p50 {:>+7.3} p99 {:>+7.3}  redis p50 {:>+7.3} p99 {:>+7.3}  redis − sqlite p50 {:>+7.3} p99 {:>+7.3} ms  errors {errors}  load {load}",
+        d.len().min(s.len()).min(r.len()),
+        pct(d, 0.5),
+        pct(d, 0.99),
+        over(s, 0.5),
+        over(s, 0.99),
+        over(r, 0.5),
+        over(r, 0.99),
+        pct(r, 0.5) - pct(s, 0.5),
+        pct(r, 0.99) - pct(s, 0.99),
+    );
+}
+
+/// The 1-minute load average, for figures taken on a shared machine.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// A put of a new 100 KB original, in process: SQLite file against
+/// Redis, alternating, so a busy moment falls on both.
+fn puts_in_process(redis: &RedisServer) {
+    use headroom::ccr::OriginalStore;
+    use headroom::ccr::redis::RedisStore;
+    use headroom::ccr::store::{SqliteStore, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite =
+        SqliteStore::open(&dir.path().join("headroom.db"), StoreOptions::default()).unwrap();
+    let on_redis = RedisStore::connect(&redis.url(), StoreOptions::default()).unwrap();
+    let stores: [&dyn OriginalStore; 2] = [&sqlite, &on_redis];
+    let n = 300;
+    let mut took = [Vec::with_capacity(n), Vec::with_capacity(n)];
+    for i in 0..n + 20 {
+        for (k, store) in stores.iter().enumerate() {
+            let original = tool_result(2_000_000 + 2 * i + k, 700);
+            let t = Instant::now();
+            store.put(original.as_bytes(), "json").unwrap();
+            // The first puts warm caches and connections.
+            if i >= 20 {
+                took[k].push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    for t in &mut took {
+        t.sort_by(f64::total_cmp);
+    }
+    println!(
+        "put of a new {} KB original in process, {n} each, alternating (load {}):",
+        tool_result(0, 700).len() / 1024,
+        loadavg()
+    );
+    for (name, t) in ["sqlite", "redis"].iter().zip(&took) {
+        println!(
+            "  {name:<7} best {:>6.3} p50 {:>6.3} p99 {:>6.3} ms",
+            t[0],
+            pct(t, 0.5),
+            pct(t, 0.99)
+        );
+    }
+}
+
+async fn run(redis: &RedisServer, dur: Duration, rounds: usize) {
     let seen: Seen = Arc::default();
     let up = upstream(Arc::clone(&seen)).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .build()
         .unwrap();
-    let direct = vec![up.clone()];
 
-    // 1. Overhead with a 100 KB tool result, SQLite vs Redis, same rate.
+    // 2. Overhead with a 100 KB tool result, SQLite vs Redis, same rate,
+    //    interleaved with direct requests in one run.
     let sqlite = start_proxy(&up, None).await;
     let on_redis = start_proxy(&up, Some(&redis.url())).await;
     let rate = 20;
     let big: Body = Arc::new(|i| conversation(i, &tool_result(i, 700)));
     println!(
-        "100 KB tool result ({} KB request), new each time, {rate}/s for {} s:",
+        "100 KB tool result ({} KB request), new each time, {rate}/s to each of direct, sqlite, redis, interleaved, {rounds} × {} s:",
         big(0).len() / 1024,
         dur.as_secs()
     );
-    let warm = |p: &Proxy| vec![p.url.clone()];
-    for p in [&sqlite, &on_redis] {
-        let _ = load(
-            &client,
-            &warm(p),
-            10,
-            Duration::from_millis(500),
-            Arc::clone(&big),
-        )
-        .await;
+    let targets = vec![up.clone(), sqlite.url.clone(), on_redis.url.clone()];
+    let _ = load(
+        &client,
+        &targets,
+        30,
+        Duration::from_secs(2),
+        Arc::clone(&big),
+    )
+    .await;
+    let mut all: [Vec<Vec<f64>>; 3] = Default::default();
+    let mut errors = 0;
+    for round in 1..=rounds {
+        let (lat, e) = load(&client, &targets, 3 * rate, dur, Arc::clone(&big)).await;
+        print_overhead(&format!("round {round}"), &lat, e, &loadavg());
+        errors += e;
+        for (a, l) in all.iter_mut().zip(lat) {
+            a.push(l);
+        }
     }
-    let (d, e0) = load(&client, &direct, rate, dur, Arc::clone(&big)).await;
-    let mut p99 = Vec::new();
-    for (name, p) in [("sqlite", &sqlite), ("redis", &on_redis)] {
-        let (t, e) = load(&client, &warm(p), rate, dur, Arc::clone(&big)).await;
-        println!(
-            "  {name:<7} direct p50 {:>7.3} p99 {:>7.3}  proxy p50 {:>7.3} p99 {:>7.3}  overhead p50 {:>+7.3} p99 {:>+7.3} ms  errors {}",
-            pct(&d, 0.5),
-            pct(&d, 0.99),
-            pct(&t, 0.5),
-            pct(&t, 0.99),
-            pct(&t, 0.5) - pct(&d, 0.5),
-            pct(&t, 0.99) - pct(&d, 0.99),
-            e0 + e
-        );
-        p99.push(pct(&t, 0.99) - pct(&d, 0.99));
-    }
-    println!(
-        "  redis − sqlite overhead p99: {:+.3} ms (target: within 1 ms)",
-        p99[1] - p99[0]
-    );
+    let lat: Vec<Vec<f64>> = all.iter().map(|a| pooled(a)).collect();
+    print_overhead("pooled", &lat, errors, &loadavg());
     drop(sqlite);
     drop(on_redis);
 
-    // 2. Four replicas × 200 requests/s on one Redis; every marker checked
+    // 3. Four replicas × 200 requests/s on one Redis; every marker checked
     //    through every replica afterwards.
     seen.lock().unwrap().clear();
     let mut replicas = Vec::new();
@@ -314,6 +358,7 @@ async fn run(redis: &Redis, dur: Duration) {
     let rate = 4 * 200;
     let t = Instant::now();
     let (lat, errors) = load(&client, &urls, rate, dur, Arc::clone(&fleet)).await;
+    let lat = pooled(&lat);
     let took = t.elapsed().as_secs_f64();
     let hashes: Vec<String> = seen.lock().unwrap().iter().cloned().collect();
     println!(

@@ -11,10 +11,15 @@
 //! - `idx`, a sorted set of hashes by expiry, for `list` and `stats`,
 //!   trimmed of expired members on every put.
 //!
-//! A put is one Lua script (atomic, one round trip) that refuses different
-//! bytes under an existing hash; its reply is the server's acknowledgement,
-//! and only then does the caller print a marker. The size cap is the
-//! server's (`maxmemory` + `maxmemory-policy`), not headroom's.
+//! A put is one transaction (atomic, one round trip): `HSETNX` of the bytes
+//! and a Lua script for the rest, which refuses different bytes under an
+//! existing hash by their SHA-256 (field `d`) and length, so the original
+//! itself never passes through Lua (copying 100 KB into the interpreter
+//! cost the server more than storing it). An original stored before `d`
+//! existed is compared byte for byte by the older script, which takes the
+//! bytes. The reply is the server's acknowledgement, and only then does the
+//! caller print a marker. The size cap is the server's (`maxmemory` +
+//! `maxmemory-policy`), not headroom's.
 //!
 //! Connections are pooled (one per concurrent caller, kept for reuse) with
 //! connect and I/O timeouts. After a connection failure the store fails
@@ -30,7 +35,7 @@ use redis::{Client, Connection, RedisError, Script};
 use super::location::redact;
 use super::store::{
     Entry, EntryMeta, GoneReason, Lookup, OriginalStore, StoreError, StoreOptions, StoreStats,
-    check_hash, hash_of, system_now,
+    check_hash, system_now,
 };
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -43,6 +48,8 @@ pub const TOMBSTONE_SECS: i64 = 30 * 24 * 3600;
 const POOL_MAX_IDLE: usize = 32;
 const PREFIX: &str = "headroom:";
 
+/// The put with the bytes (ARGV[1]) compared in Lua: for originals stored
+/// before their digest was (no `d`). ARGV[7] is the digest.
 const PUT_SCRIPT: &str = r"
 local cur = redis.call('HGET', KEYS[1], 'v')
 local now = tonumber(ARGV[3])
@@ -52,9 +59,9 @@ if cur then
   local old = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
   if old <= now then redis.call('HSET', KEYS[1], 's', ARGV[3]) end
   if old > exp then exp = old end
-  redis.call('HSET', KEYS[1], 'e', tostring(exp))
+  redis.call('HSET', KEYS[1], 'e', tostring(exp), 'd', ARGV[7])
 else
-  redis.call('HSET', KEYS[1], 'v', ARGV[1], 'k', ARGV[2], 's', ARGV[3], 'e', ARGV[4])
+  redis.call('HSET', KEYS[1], 'v', ARGV[1], 'k', ARGV[2], 's', ARGV[3], 'e', ARGV[4], 'd', ARGV[7])
 end
 redis.call('EXPIREAT', KEYS[1], exp)
 redis.call('SET', KEYS[2], tostring(exp), 'EXAT', exp + tonumber(ARGV[5]))
@@ -62,6 +69,44 @@ redis.call('ZADD', KEYS[3], exp, ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 return 1
 ";
+
+/// The rest of a put, run right after `HSETNX KEYS[1] v BYTES` in the same
+/// transaction, given the bytes' digest (ARGV[1]) and length (ARGV[7]):
+/// 1 stored, 0 different bytes under the hash, 2 stored before digests
+/// (the caller then runs [`PUT_SCRIPT`]).
+const META_SCRIPT: &str = r"
+local now = tonumber(ARGV[3])
+local exp = tonumber(ARGV[4])
+local d = redis.call('HGET', KEYS[1], 'd')
+if d then
+  if d ~= ARGV[1] or redis.call('HSTRLEN', KEYS[1], 'v') ~= tonumber(ARGV[7]) then return 0 end
+  local old = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
+  if old <= now then redis.call('HSET', KEYS[1], 's', ARGV[3]) end
+  if old > exp then exp = old end
+  redis.call('HSET', KEYS[1], 'e', tostring(exp))
+elseif redis.call('HEXISTS', KEYS[1], 'k') == 1 then
+  return 2
+else
+  if redis.call('HSTRLEN', KEYS[1], 'v') ~= tonumber(ARGV[7]) then return 0 end
+  redis.call('HSET', KEYS[1], 'k', ARGV[2], 's', ARGV[3], 'e', ARGV[4], 'd', ARGV[1])
+end
+redis.call('EXPIREAT', KEYS[1], exp)
+redis.call('SET', KEYS[2], tostring(exp), 'EXAT', exp + tonumber(ARGV[5]))
+redis.call('ZADD', KEYS[3], exp, ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+return 1
+";
+
+/// The hash of `bytes` ([`super::store::hash_of`]) and their whole SHA-256 in hex, from
+/// one pass over them.
+fn hash_and_digest(bytes: &[u8]) -> (String, String) {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (hex[..super::store::HASH_LEN].to_string(), hex)
+}
 
 /// Whether `url` is a Redis URL this build can connect to (checked
 /// without connecting).
@@ -71,7 +116,18 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err("no host in the URL".into());
     }
-    Client::open(url).map(drop).map_err(|e| e.to_string())
+    client(url).map(drop).map_err(|e| e.to_string())
+}
+
+/// A client for `url` whose connections send each command at once
+/// (`TCP_NODELAY`; the crate leaves Nagle's algorithm on): otherwise the
+/// tail of a large put can wait for the server's delayed ACK, up to 40 ms
+/// on Linux, while the caller waits to print its marker.
+pub(crate) fn client(url: &str) -> redis::RedisResult<Client> {
+    use redis::IntoConnectionInfo;
+    let info = url.into_connection_info()?;
+    let tcp = info.tcp_settings().clone().set_nodelay(true);
+    Client::open(info.set_tcp_settings(tcp))
 }
 
 /// Key of the original stored under `hash`.
@@ -101,6 +157,7 @@ pub struct RedisStore {
     /// How many times the server became unreachable.
     outages: AtomicU64,
     put_script: Script,
+    meta_script: Script,
     now: ClockFn,
 }
 
@@ -132,7 +189,7 @@ impl RedisStore {
                 problem: format!("ttl_secs must be positive, got {}", opts.ttl_secs),
             });
         }
-        let client = Client::open(url).map_err(|source| StoreError::Redis {
+        let client = client(url).map_err(|source| StoreError::Redis {
             location: location.clone(),
             action: "parse the URL",
             source,
@@ -145,6 +202,7 @@ impl RedisStore {
             outage: Mutex::new(None),
             outages: AtomicU64::new(0),
             put_script: Script::new(PUT_SCRIPT),
+            meta_script: Script::new(META_SCRIPT),
             now: Box::new(system_now),
         })
     }
@@ -262,13 +320,57 @@ fn is_connection_error(e: &RedisError) -> bool {
 
 impl OriginalStore for RedisStore {
     fn put(&self, original: &[u8], kind: &str) -> Result<String, StoreError> {
-        let hash = hash_of(original);
+        let (hash, digest) = hash_and_digest(original);
         let now = (self.now)();
         let expires_at = now.saturating_add(self.opts.ttl_secs);
+        let (okey, tkey) = (original_key(&hash), tombstone_key(&hash));
         let stored: i64 = self.with("store original", |c| {
+            let meta = |pipe: &mut redis::Pipeline| {
+                pipe.cmd("EVALSHA")
+                    .arg(self.meta_script.get_hash())
+                    .arg(3)
+                    .arg(&okey)
+                    .arg(&tkey)
+                    .arg(index_key())
+                    .arg(&digest)
+                    .arg(kind)
+                    .arg(now)
+                    .arg(expires_at)
+                    .arg(TOMBSTONE_SECS)
+                    .arg(&hash)
+                    .arg(original.len());
+            };
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .cmd("HSETNX")
+                .arg(&okey)
+                .arg("v")
+                .arg(original)
+                .ignore();
+            meta(&mut pipe);
+            let reply: redis::RedisResult<(i64,)> = pipe.query(c);
+            let stored = match reply {
+                Ok((stored,)) => stored,
+                // The server lost its scripts (a restart, SCRIPT FLUSH):
+                // load it and run the transaction again; the bytes written
+                // by the failed one are ours, and the script now finds
+                // them.
+                Err(e) if e.code() == Some("NOSCRIPT") => {
+                    self.meta_script.load(c)?;
+                    let mut pipe = redis::pipe();
+                    pipe.atomic();
+                    meta(&mut pipe);
+                    let (stored,): (i64,) = pipe.query(c)?;
+                    stored
+                }
+                Err(e) => return Err(e),
+            };
+            if stored != 2 {
+                return Ok(stored);
+            }
             self.put_script
-                .key(original_key(&hash))
-                .key(tombstone_key(&hash))
+                .key(&okey)
+                .key(&tkey)
                 .key(index_key())
                 .arg(original)
                 .arg(kind)
@@ -276,6 +378,7 @@ impl OriginalStore for RedisStore {
                 .arg(expires_at)
                 .arg(TOMBSTONE_SECS)
                 .arg(&hash)
+                .arg(&digest)
                 .invoke(c)
         })?;
         if stored == 1 {

@@ -2,6 +2,7 @@
 //! `/v1/compress`, `/v1/retrieve`) and the proxy itself, which takes every
 //! other method and path.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
@@ -578,12 +579,22 @@ async fn rewrite_within_budget(
             (retrieve::Offer::Never, _) | (_, None) => crate::ccr::RetrieveVia::Cli,
             _ => crate::ccr::RetrieveVia::Tool,
         };
-        let sink = store.map(|s| s as &dyn Sink);
-        let r = rewrite::rewrite(&body, sink, &st2.memo, st2.config.lossy_min_tokens, via);
+        let sink = store.map(|s| Recording {
+            inner: s as &dyn Sink,
+            stored: RefCell::default(),
+        });
+        let r = rewrite::rewrite(
+            &body,
+            sink.as_ref().map(|s| s as &dyn Sink),
+            &st2.memo,
+            st2.config.lossy_min_tokens,
+            via,
+        );
+        let stored = sink.map(|s| s.stored.into_inner()).unwrap_or_default();
         let text = r.body.as_deref().or(std::str::from_utf8(&body).ok());
-        let with_tool = wire
-            .zip(text)
-            .and_then(|(w, text)| retrieve::prepare(policy, w, text, store).map(|b| (w, b)));
+        let with_tool = wire.zip(text).and_then(|(w, text)| {
+            retrieve::prepare_knowing(policy, w, text, store, &stored).map(|b| (w, b))
+        });
         (r, with_tool)
     });
     match tokio::time::timeout(st.config.budget, work).await {
@@ -592,6 +603,21 @@ async fn rewrite_within_budget(
             st.stats.fail_open();
             (Rewritten::default(), None)
         }
+    }
+}
+
+/// A sink that remembers the hashes it stored, so offering the retrieve
+/// tool need not ask the store about markers this very request wrote.
+struct Recording<'a> {
+    inner: &'a dyn Sink,
+    stored: RefCell<Vec<String>>,
+}
+
+impl Sink for Recording<'_> {
+    fn store(&self, original: &[u8], kind: &str) -> Option<String> {
+        let hash = self.inner.store(original, kind)?;
+        self.stored.borrow_mut().push(hash.clone());
+        Some(hash)
     }
 }
 

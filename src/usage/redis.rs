@@ -6,7 +6,7 @@
 //! `EXPIREAT`) a retention after the day ends, and the sorted set of days
 //! (`headroom:u:days`) is trimmed as records are appended.
 
-use redis::{Client, Connection, RedisError};
+use redis::{Connection, RedisError};
 
 use super::store::UsageError;
 use super::{DayTotals, Record};
@@ -33,7 +33,7 @@ fn err(url: &str, action: &'static str) -> impl FnOnce(RedisError) -> UsageError
 
 /// A connection with headroom's timeouts.
 pub(super) fn connect(url: &str) -> Result<Connection, UsageError> {
-    Client::open(url)
+    crate::ccr::redis::client(url)
         .and_then(|c| c.get_connection_with_timeout(CONNECT_TIMEOUT))
         .and_then(|c| {
             c.set_read_timeout(Some(IO_TIMEOUT))?;

@@ -373,6 +373,13 @@ fn write_batch(
         .map_err(err("purge old usage records"))?;
         tx.execute("DELETE FROM usage_hourly WHERE hour < ?1", params![hour])
             .map_err(err("purge old usage records"))?;
+        // Dimensions no rollup row names any more (an agent version, a
+        // session, a project gone quiet) would otherwise pile up forever.
+        tx.execute(
+            "DELETE FROM usage_dims WHERE id NOT IN (SELECT dims FROM usage_hourly)",
+            [],
+        )
+        .map_err(err("purge old usage records"))?;
         *last_purge = Some(Instant::now());
     }
     tx.commit().map_err(err("commit usage batch"))
@@ -1068,6 +1075,28 @@ mod tests {
         let got = read(&path, 0, i64::MAX).unwrap();
         assert_eq!(got.len(), 1);
         assert!(got[0].time_ms > 1_000);
+    }
+
+    #[test]
+    fn dims_of_purged_records_are_purged_with_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("headroom.db");
+        let writer = Writer::start(path.clone());
+        let mut old = sample(1_000, "200");
+        old.agent = Some("an agent long gone".into());
+        writer.record(old);
+        writer.record(sample(now_ms(), "200"));
+        drop(writer);
+        let conn = Connection::open(&path).unwrap();
+        let agents: Vec<String> = conn
+            .prepare("SELECT agent FROM usage_dims")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(agents, ["claude-cli/2.1.0"]);
+        assert_eq!(read(&path, 0, i64::MAX).unwrap().len(), 1);
     }
 
     #[test]

@@ -169,14 +169,21 @@ fn retrieve(replica: &Replica, hash: &str) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap())
 }
 
-#[test]
-fn replicas_share_markers_and_usage_through_redis() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+/// A fresh redis-server, an upstream, and two replicas sharing the server
+/// (`None` when redis-server is missing).
+fn two_replicas() -> Option<(RedisServer, Upstream, Replica, Replica)> {
+    let server = RedisServer::start()?;
     let up = Upstream::start();
     let a = Replica::start(&up, &server.url());
     let b = Replica::start(&up, &server.url());
+    Some((server, up, a, b))
+}
+
+#[test]
+fn replicas_share_markers_and_usage_through_redis() {
+    let Some((server, up, a, b)) = two_replicas() else {
+        return;
+    };
     let hashes = through(&a, &up, 1);
     assert!(!hashes.is_empty(), "A compressed with a marker");
     for h in &hashes {
@@ -209,12 +216,9 @@ fn replicas_share_markers_and_usage_through_redis() {
 
 #[test]
 fn the_models_retrieve_call_through_another_replica_gets_the_original() {
-    let Some(server) = RedisServer::start() else {
+    let Some((_server, up, a, b)) = two_replicas() else {
         return;
     };
-    let up = Upstream::start();
-    let a = Replica::start(&up, &server.url());
-    let b = Replica::start(&up, &server.url());
     assert!(!through(&a, &up, 40).is_empty());
     // The conversation as A sent it on (markers in place), continued
     // through B: B offers headroom_retrieve for A's marker and answers
@@ -237,12 +241,9 @@ fn the_models_retrieve_call_through_another_replica_gets_the_original() {
 
 #[test]
 fn a_redis_outage_keeps_requests_succeeding_losslessly_then_recovers() {
-    let Some(mut server) = RedisServer::start() else {
+    let Some((mut server, up, a, b)) = two_replicas() else {
         return;
     };
-    let up = Upstream::start();
-    let a = Replica::start(&up, &server.url());
-    let b = Replica::start(&up, &server.url());
     assert!(!through(&a, &up, 10).is_empty());
     server.kill();
     for n in 11..16 {

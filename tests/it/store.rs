@@ -266,6 +266,49 @@ fn redis_refuses_different_bytes_under_a_stored_hash() {
 }
 
 #[test]
+fn redis_put_survives_lost_scripts_and_compares_originals_stored_before_digests() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url(), StoreOptions::default()).unwrap();
+    let h = store.put(b"first", "text").unwrap();
+    assert_eq!(h, hash_of(b"first"));
+    // The server forgets its scripts (as after a restart): the next put
+    // loads them again and stores in full.
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query(&mut server.conn())
+        .unwrap();
+    let h2 = store.put(b"second", "text").unwrap();
+    assert!(
+        matches!(store.get(&h2).unwrap(), Lookup::Found(e) if e.original == b"second" && e.kind == "text")
+    );
+    // An original stored before digests (no `d`): compared byte for byte.
+    let key = format!("headroom:o:{h}");
+    let _: () = redis::cmd("HDEL")
+        .arg(&key)
+        .arg("d")
+        .query(&mut server.conn())
+        .unwrap();
+    assert_eq!(store.put(b"first", "text").unwrap(), h);
+    let _: () = redis::cmd("HDEL")
+        .arg(&key)
+        .arg("d")
+        .query(&mut server.conn())
+        .unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(&key)
+        .arg("v")
+        .arg("forgd")
+        .query(&mut server.conn())
+        .unwrap();
+    assert!(matches!(
+        store.put(b"first", "text"),
+        Err(StoreError::Collision { .. })
+    ));
+}
+
+#[test]
 fn redis_outage_fails_fast_then_recovers_by_itself() {
     let Some(mut server) = RedisServer::start() else {
         return;

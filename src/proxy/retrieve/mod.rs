@@ -132,6 +132,19 @@ pub fn prepare(
     body: &str,
     store: Option<&dyn OriginalStore>,
 ) -> Option<String> {
+    prepare_knowing(policy, wire, body, store, &[])
+}
+
+/// [`prepare`], told the hashes this request has just stored: a marker of
+/// one of them counts without asking the store again (on Redis, a round
+/// trip on the request path saved).
+pub fn prepare_knowing(
+    policy: Offer,
+    wire: Wire,
+    body: &str,
+    store: Option<&dyn OriginalStore>,
+    stored: &[String],
+) -> Option<String> {
     let store = store?;
     let top: Top = serde_json::from_str(body).ok()?;
     let tools: Option<Vec<Value>> = match top.tools {
@@ -145,22 +158,28 @@ pub fn prepare(
     {
         return None;
     }
-    // Markers in order until one is stored: usually the first, so a long
+    // A marker this request stored counts at once; otherwise markers in
+    // order until one is stored: usually the first, so a long
     // conversation is neither scanned to its end nor looked up marker by
     // marker.
-    let marked = || {
-        let mut seen: Vec<&str> = Vec::new();
+    let markers = || {
         crate::ccr::MARKER_HASH
             .captures_iter(body)
             .filter_map(|c| c.get(1))
             .map(|h| h.as_str())
-            .any(|h| {
-                if seen.contains(&h) {
-                    return false;
-                }
-                seen.push(h);
-                store.contains(h).unwrap_or(false)
-            })
+    };
+    let marked = || {
+        if !stored.is_empty() && markers().any(|h| stored.iter().any(|s| s == h)) {
+            return true;
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        markers().any(|h| {
+            if seen.contains(&h) {
+                return false;
+            }
+            seen.push(h);
+            store.contains(h).unwrap_or(false)
+        })
     };
     let offered = match policy {
         Offer::Never => false,
@@ -607,6 +626,30 @@ mod tests {
                 .unwrap();
         assert_eq!(v["tools"][0]["name"], TOOL);
         assert!(prepare(Offer::Always, Wire::Chat, "[1]", store).is_none());
+    }
+
+    #[test]
+    fn a_marker_this_request_stored_offers_the_tool_without_a_lookup() {
+        // A store that has never seen the hash: only being told counts.
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::ccr::store::SqliteStore::open(
+            &dir.path().join("h.db"),
+            crate::ccr::store::StoreOptions::default(),
+        )
+        .unwrap();
+        let store = Some(&store as &dyn OriginalStore);
+        let h = "0123456789abcdef".to_string();
+        let body = format!(
+            r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={h}]"}}]}}"#
+        );
+        assert!(prepare(Offer::OnMarker, Wire::Chat, &body, store).is_none());
+        let out = prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &[h]).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["tools"][0]["function"]["name"], TOOL);
+        // Told of another hash, the marker is looked up as before.
+        let other = ["fedcba9876543210".to_string()];
+        assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &other).is_none());
+        assert!(prepare_knowing(Offer::Never, Wire::Chat, &body, store, &other).is_none());
     }
 
     #[test]
