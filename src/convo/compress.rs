@@ -101,8 +101,9 @@ pub fn compress_memo(
     c
 }
 
-/// Runs the pipeline on every tool-result string, in order.
-fn compress_leaves(
+/// Runs the pipeline on every tool-result string, in order (looking each
+/// up in `memo` first); [`compress_memo`] splices what this returns.
+pub fn compress_leaves(
     conv: &Conversation,
     ctx: &Context,
     memo: Option<&dyn LeafMemo>,

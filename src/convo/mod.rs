@@ -184,6 +184,27 @@ pub struct Conversation {
 /// Parses `text` as a conversation in any supported format, or `None` when
 /// it is not one.
 pub fn parse(text: &str) -> Option<Conversation> {
+    parse_resumable(text).map(|(conv, _)| conv)
+}
+
+/// Where the parse of a request body can be picked up when the next turn's
+/// body repeats it up to the end of its last message ([`parse_after`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resume {
+    /// Just past the `[` of the message list.
+    pub head: usize,
+    /// The end of the last message.
+    pub end: usize,
+    pub format: Format,
+    /// Whether the body has a top-level `system` (which makes it Anthropic).
+    system: bool,
+    /// What the messages so far say of the format (see [`decides_anthropic`]).
+    decided: Option<bool>,
+}
+
+/// [`parse`], with where the next turn of a request body with `messages`
+/// can resume (`None` for other formats and shapes).
+pub fn parse_resumable(text: &str) -> Option<(Conversation, Option<Resume>)> {
     let t = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if t.starts_with('[') {
         // Most arrays headroom sees are tool output; a list of messages
@@ -192,7 +213,8 @@ pub fn parse(text: &str) -> Option<Conversation> {
         let mentions = |key: &[u8]| memchr::memmem::find(head, key).is_some();
         return (mentions(b"\"role\"") || mentions(b"\"type\""))
             .then(|| parse_list(text))
-            .flatten();
+            .flatten()
+            .map(|conv| (conv, None));
     }
     if !t.starts_with('{') {
         return None;
@@ -203,23 +225,98 @@ pub fn parse(text: &str) -> Option<Conversation> {
     if let Ok(body) = serde_json::from_str::<Body>(text)
         && let Some(items) = &body.messages
         && let Some(list) = list_range(text, items)
-        && let Some(mut conv) = parse_message_list(text, items, list, body.system, body.tools)
+        && let Some((mut conv, decided)) =
+            parse_message_list(text, items, list.clone(), body.system, body.tools)
+        && let Some(last) = conv.messages.last()
     {
+        let resume = Resume {
+            head: list.start + 1,
+            end: last.range.end,
+            format: conv.format,
+            system: body.system.is_some(),
+            decided,
+        };
         conv.model = string_of(body.model);
-        return Some(conv);
+        return Some((conv, Some(resume)));
     }
     if let Ok(obj) = serde_json::from_str::<Obj>(text) {
         // One JSON object is a request body, or at most a one-line
         // transcript; a pretty-printed document is never read line by line.
         if let Some(conv) = parse_body(text, &obj) {
-            return Some(conv);
+            return Some((conv, None));
         }
         if t.trim_end().contains('\n') {
             return None;
         }
     }
     // Not one JSON value: maybe one record per line.
-    claude_code::parse(text).or_else(|| codex::parse(text))
+    claude_code::parse(text)
+        .or_else(|| codex::parse(text))
+        .map(|conv| (conv, None))
+}
+
+/// The messages of `text` past those `from` was made from, ranges in
+/// `text`, with the body's preamble, list and model, and where the next
+/// turn can resume; prepended with the earlier messages, this is what
+/// [`parse`] gives for `text`. The caller guarantees that `text[..from.end]`
+/// is the text `from` was made from (by hash). `None` when `text` must be
+/// parsed whole: no new message, or one that changes the format.
+///
+/// The new messages are parsed from a copy of `text` with the earlier ones
+/// cut out: a JSON array's items are independent, so that copy parses iff
+/// `text` does, to the same fields.
+pub fn parse_after(text: &str, from: &Resume) -> Option<(Conversation, Resume)> {
+    let bytes = text.as_bytes();
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let comma = from.end + bytes.get(from.end..)?.iter().position(|b| !is_space(b))?;
+    if bytes[comma] != b',' {
+        return None;
+    }
+    let next = comma + 1 + bytes[comma + 1..].iter().position(|b| !is_space(b))?;
+    // `,]` is not JSON, yet would be once the comma is cut.
+    if bytes[next] == b']' || next < from.head {
+        return None;
+    }
+    let cut = next - from.head;
+    let mut rest = String::with_capacity(text.len() - cut);
+    rest.push_str(text.get(..from.head)?);
+    rest.push_str(&text[next..]);
+    let body: Body = serde_json::from_str(&rest).ok()?;
+    let items = body.messages.as_ref()?;
+    let list = list_range(&rest, items)?;
+    if list.start + 1 != from.head || body.system.is_some() != from.system {
+        return None;
+    }
+    let decided = if from.system {
+        None
+    } else {
+        from.decided.or_else(|| decides_anthropic(items))
+    };
+    let anthropic = from.system || decided == Some(true);
+    let mut conv = if anthropic {
+        anthropic::parse_messages(&rest, items)
+    } else {
+        openai_chat::parse_messages(&rest, items)
+    }?;
+    if conv.format != from.format {
+        return None;
+    }
+    add_preamble(&mut conv, anthropic, body.system, body.tools);
+    conv.list = Some(list.start..list.end + cut);
+    conv.model = string_of(body.model);
+    for m in &mut conv.messages {
+        m.range = m.range.start + cut..m.range.end + cut;
+        for leaf in m.blocks.iter_mut().flat_map(|b| &mut b.leaves) {
+            leaf.range = leaf.range.start + cut..leaf.range.end + cut;
+        }
+    }
+    let end = conv.messages.last()?.range.end;
+    let resume = Resume {
+        end,
+        decided,
+        ..from.clone()
+    };
+    Some((conv, resume))
 }
 
 /// A request body: Chat or Anthropic `messages`, or Responses `input`.
@@ -233,7 +330,7 @@ fn parse_body_messages(base: &str, obj: &Obj) -> Option<Conversation> {
     if let Some(messages) = obj.messages {
         let items: Vec<&RawValue> = serde_json::from_str(messages.get()).ok()?;
         let list = range_of(base, messages.get());
-        return parse_message_list(base, &items, list, obj.system, obj.tools);
+        return parse_message_list(base, &items, list, obj.system, obj.tools).map(|(c, _)| c);
     }
     // A string `input` holds no tool results: nothing to do.
     let input = obj.input?;
@@ -253,21 +350,38 @@ fn parse_body_messages(base: &str, obj: &Obj) -> Option<Conversation> {
 }
 
 /// The `messages` of a Chat or Anthropic request body: `items`, the list at
-/// `list` in `base`, with the body's `system` and `tools`.
+/// `list` in `base`, with the body's `system` and `tools`; and what the
+/// items say of the format, when there is no `system`.
 fn parse_message_list(
     base: &str,
     items: &[&RawValue],
     list: Range<usize>,
     system: Option<&RawValue>,
     tools: Option<&RawValue>,
-) -> Option<Conversation> {
-    let anthropic = system.is_some() || looks_anthropic(items);
+) -> Option<(Conversation, Option<bool>)> {
+    let decided = if system.is_some() {
+        None
+    } else {
+        decides_anthropic(items)
+    };
+    let anthropic = system.is_some() || decided == Some(true);
     let mut conv = if anthropic {
         anthropic::parse_messages(base, items)
     } else {
         openai_chat::parse_messages(base, items)
     }?;
     conv.list = Some(list);
+    add_preamble(&mut conv, anthropic, system, tools);
+    Some((conv, decided))
+}
+
+/// The body's `system` (Anthropic) and `tools` as preamble blocks.
+fn add_preamble(
+    conv: &mut Conversation,
+    anthropic: bool,
+    system: Option<&RawValue>,
+    tools: Option<&RawValue>,
+) {
     if anthropic && let Some(system) = system {
         conv.preamble.extend(anthropic::system_blocks(system));
     }
@@ -277,7 +391,6 @@ fn parse_message_list(
             tools.get().to_string(),
         ));
     }
-    Some(conv)
 }
 
 /// The byte range of a non-empty JSON array (brackets included) from its
@@ -376,15 +489,22 @@ fn parse_list(base: &str) -> Option<Conversation> {
 /// roles tell them apart. A list with neither marker parses the same way in
 /// both adapters, so the default hardly matters.
 fn looks_anthropic(items: &[&RawValue]) -> bool {
+    decides_anthropic(items).unwrap_or(false)
+}
+
+/// The verdict of the first item whose role or content block types tell
+/// Anthropic from Chat, if any does: the verdict on a list is that on its
+/// first part, else that on the rest.
+fn decides_anthropic(items: &[&RawValue]) -> Option<bool> {
     for item in items {
         let Ok(m) = serde_json::from_str::<Obj>(item.get()) else {
             continue;
         };
         if let Some("tool" | "system" | "developer" | "function") = string_of(m.role).as_deref() {
-            return false;
+            return Some(false);
         }
         if m.tool_calls.is_some() {
-            return false;
+            return Some(false);
         }
         let Some(content) = m.content else { continue };
         let Ok(blocks) = serde_json::from_str::<Vec<Obj>>(content.get()) else {
@@ -393,14 +513,14 @@ fn looks_anthropic(items: &[&RawValue]) -> bool {
         for b in blocks {
             match string_of(b.kind).as_deref() {
                 Some("tool_use" | "tool_result" | "thinking" | "redacted_thinking" | "image") => {
-                    return true;
+                    return Some(true);
                 }
-                Some("image_url" | "input_audio" | "file") => return false,
+                Some("image_url" | "input_audio" | "file") => return Some(false),
                 _ => {}
             }
         }
     }
-    false
+    None
 }
 
 impl Conversation {
@@ -658,6 +778,47 @@ mod tests {
         let twice = r#"{"role":"a","role":"b","messages":[{"role":"user","content":"u"}]}"#;
         assert!(serde_json::from_str::<Obj>(twice).is_err());
         assert!(serde_json::from_str::<Body>(twice).is_err());
+    }
+
+    /// The earlier turn's messages and the new ones parsed after them are
+    /// what the whole body parses to; a new turn that would change the
+    /// format, or no new message, is not picked up.
+    #[test]
+    fn a_next_turn_parses_as_the_whole_body() {
+        let msgs = [
+            r#"{"role":"user","content":"q"}"#,
+            r#"{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"ls","input":{}}]}"#,
+            r#"{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"x\ny"}]}"#,
+            r#"{"role":"tool","tool_call_id":"t","content":"a\"b"}"#,
+        ];
+        let body = |m: &[&str], system: bool| {
+            let sys = if system { r#","system":"s""# } else { "" };
+            format!(
+                r#"{{"model":"m","messages": [ {} ]{sys},"tools":[]}}"#,
+                m.join(" ,\n")
+            )
+        };
+        for system in [false, true] {
+            for (upto, with) in [(1, 3), (2, 3), (3, 4)] {
+                let (first, next) = (body(&msgs[..upto], system), body(&msgs[..with], system));
+                let (conv, resume) = parse_resumable(&first).unwrap();
+                let whole = parse(&next);
+                let Some((tail, _)) = parse_after(&next, &resume.unwrap()) else {
+                    // Only a Chat tool message after Anthropic blocks (or the
+                    // reverse) changes the format.
+                    assert!(whole.is_none_or(|w| w.format != conv.format), "{next}");
+                    continue;
+                };
+                let mut merged = tail;
+                let new = std::mem::take(&mut merged.messages);
+                merged.messages = conv.messages;
+                merged.messages.extend(new);
+                assert_eq!(Some(merged), whole, "{next}");
+            }
+            let same = body(&msgs[..2], system);
+            let (_, resume) = parse_resumable(&same).unwrap();
+            assert!(parse_after(&same, &resume.unwrap()).is_none());
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod encoding;
 mod mcp;
 mod relay;
 pub mod retrieve;
-mod rewrite;
+pub mod rewrite;
 mod routes;
 mod stats;
 mod upstream;

@@ -3,10 +3,18 @@
 //! forwarded byte for byte. Runs on the blocking pool under a time budget;
 //! a panic, an overrun or a body that is not a conversation forwards the
 //! original.
+//!
+//! A conversation comes back every turn with its earlier bytes unchanged
+//! and a message or two more: the last few conversations are remembered
+//! ([`Turns`]), so a body that repeats one up to the end of its last
+//! message (checked by a 128-bit hash) parses, compresses and counts only
+//! its new messages, to the same result as the whole body would give.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::ccr::Sink;
 use crate::compress::Context;
@@ -15,7 +23,7 @@ use crate::pipeline::Outcome;
 use crate::tokens::{self, Encoding};
 
 /// What compression did to one request body.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rewritten {
     /// The body to send, when it changed.
     pub body: Option<String>,
@@ -51,18 +59,34 @@ pub fn rewrite(
     lossy_min_tokens: usize,
     via: crate::ccr::RetrieveVia,
 ) -> Rewritten {
-    let mut out = Rewritten::default();
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Rewritten {
+            model: model(body),
+            ..Rewritten::default()
+        };
+    };
+    let settings = Settings {
+        sink: sink.is_some(),
+        via,
+        lossy_min_tokens,
+    };
+    if let Some(r) = memo
+        .turns
+        .again(text, settings, &memo.hits, |turn, hasher| {
+            rewrite_after(text, turn, hasher, sink, memo)
+        })
+    {
+        return r;
+    }
     // A conversation names its model as it is parsed: one pass over a
     // large body, not two.
-    let Some((text, conv)) = std::str::from_utf8(body)
-        .ok()
-        .and_then(|t| Some((t, convo::parse(t)?)))
-    else {
-        out.model = model(body);
-        return out;
+    let Some((conv, resume)) = convo::parse_resumable(text) else {
+        return Rewritten {
+            model: model(body),
+            ..Rewritten::default()
+        };
     };
-    out.model = conv.model.clone();
-    let (encoding, _) = Encoding::for_model(out.model.as_deref().unwrap_or(""));
+    let (encoding, _) = Encoding::for_model(conv.model.as_deref().unwrap_or(""));
     let cost = move |s: &str| tokens::count(s, encoding);
     let ctx = Context {
         query: Default::default(),
@@ -75,9 +99,36 @@ pub fn rewrite(
     };
     let view = MemoFor { memo, encoding };
     let c = convo::compress_memo(text, &conv, &ctx, None, Some(&view));
-    let changed = c.output.len() < text.len();
+    let tally = tally(text, Tally::default(), &c.leaves, memo, encoding);
+    let out = finish(text, &conv, &c.leaves, tally, &c.output, memo, encoding);
+    if let Some(resume) = resume {
+        let mut hasher = Xxh3Default::new();
+        hasher.update(&text.as_bytes()[..resume.end]);
+        let turn = Turn::new(text, settings, encoding, resume, hasher, &conv.messages);
+        memo.turns
+            .keep(turn.done(c.leaves, tally, &out, c.output, text), None);
+    }
+    out
+}
+
+/// The parts of a request's rewrite that do not depend on its earlier
+/// messages' bytes: the output, token counts, kinds and tools.
+fn finish(
+    text: &str,
+    conv: &convo::Conversation,
+    leaves: &[convo::LeafOutcome],
+    tally: Tally,
+    output: &str,
+    memo: &Memo,
+    encoding: Encoding,
+) -> Rewritten {
+    let mut out = Rewritten {
+        model: conv.model.clone(),
+        ..Rewritten::default()
+    };
+    let changed = output.len() < text.len();
     let mut kinds: Vec<String> = Vec::new();
-    for leaf in c.leaves.iter().filter(|l| l.replacement.is_some()) {
+    for leaf in leaves.iter().filter(|l| l.replacement.is_some()) {
         if let Some(k) = leaf.kind {
             kinds.push(k.name().to_string());
         }
@@ -85,14 +136,299 @@ pub fn rewrite(
     kinds.sort();
     kinds.dedup();
     out.kinds = kinds;
-    out.tools = compressed_tools(&conv, &c.leaves);
-    let (before, after) = request_tokens(text, &c.leaves, memo, encoding);
+    out.tools = compressed_tools(conv, leaves);
+    let (before, after) = tally.total(text, memo, encoding);
     out.tokens_before = before;
     out.tokens_after = if changed { after } else { before };
     if changed {
-        out.body = Some(c.output);
+        out.body = Some(output.to_string());
     }
     out
+}
+
+/// [`rewrite`] of `text`, whose bytes up to the end of `turn`'s messages
+/// are `turn`'s (hashed so far by `hasher`): only the messages after those
+/// are parsed, compressed and counted. `None` when `text` must be
+/// rewritten whole.
+fn rewrite_after(
+    text: &str,
+    turn: &Turn,
+    mut hasher: Xxh3Default,
+    sink: Option<&dyn Sink>,
+    memo: &Memo,
+) -> Option<(Rewritten, Turn)> {
+    let (tail, resume) = convo::parse_after(text, &turn.resume)?;
+    let (encoding, _) = Encoding::for_model(tail.model.as_deref().unwrap_or(""));
+    if encoding != turn.encoding {
+        return None;
+    }
+    let cost = move |s: &str| tokens::count(s, encoding);
+    let ctx = Context {
+        query: Default::default(),
+        lossless: sink.is_none(),
+        valid_json: false,
+        sink,
+        via: turn.settings.via,
+        cost: &cost,
+        lossy_min_tokens: turn.settings.lossy_min_tokens,
+    };
+    // The earlier messages as compressing the new ones reads them (their
+    // calls and user text), with no results of their own to compress.
+    let mut conv = tail;
+    let new = std::mem::take(&mut conv.messages);
+    conv.messages = turn.messages.clone();
+    conv.messages.extend(new);
+    let view = MemoFor { memo, encoding };
+    let new = convo::compress::compress_leaves(&conv, &ctx, Some(&view));
+    // The earlier messages' output, then the rest of `text` with the new
+    // results' replacements (all past the earlier messages) spliced in.
+    let mut output = String::with_capacity(turn.out_end + text.len() - turn.resume.end);
+    output.push_str(&turn.output[..turn.out_end]);
+    let mut pos = turn.resume.end;
+    for leaf in &new {
+        if let Some(rep) = &leaf.replacement {
+            output.push_str(&text[pos..leaf.range.start]);
+            output.push_str(rep);
+            pos = leaf.range.end;
+        }
+    }
+    output.push_str(&text[pos..]);
+    let mut leaves = turn.leaves.clone();
+    leaves.extend(new);
+    let tally = tally(
+        text,
+        turn.tally,
+        &leaves[turn.leaves.len()..],
+        memo,
+        encoding,
+    );
+    let out = finish(text, &conv, &leaves, tally, &output, memo, encoding);
+    hasher.update(&text.as_bytes()[turn.resume.end..resume.end]);
+    let next = Turn::new(
+        text,
+        turn.settings,
+        encoding,
+        resume,
+        hasher,
+        &conv.messages,
+    );
+    let next = next.done(leaves, tally, &out, output, text);
+    Some((out, next))
+}
+
+/// What a rewrite depends on besides the body (and the store's contents).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Settings {
+    sink: bool,
+    via: crate::ccr::RetrieveVia,
+    lossy_min_tokens: usize,
+}
+
+/// A conversation as rewritten last: enough to rewrite its next turn from
+/// the new messages alone, or the same body again from nothing.
+struct Turn {
+    settings: Settings,
+    encoding: Encoding,
+    resume: convo::Resume,
+    /// xxh3-128 of the input up to `resume.end`, and of all of it.
+    prefix_hash: u128,
+    len: usize,
+    hash: u128,
+    /// xxh3-64 of the 256 bytes before `resume.end`: a cheap first check.
+    near_end: u64,
+    /// The messages, reduced to what compressing later ones reads.
+    messages: Vec<convo::Message>,
+    /// Every tool result's outcome, with its replacement text emptied (it
+    /// is in `output`).
+    leaves: Vec<convo::LeafOutcome>,
+    tally: Tally,
+    /// How many results were looked up in the memo: counted as hits when
+    /// the turn is picked up again, as looking them up again would.
+    looked_up: u64,
+    /// The rewrite of the whole body (its body left out), the output of
+    /// compression (sent when smaller), and where the last message ends in it.
+    rewritten: Rewritten,
+    output: String,
+    out_end: usize,
+}
+
+impl Turn {
+    fn new(
+        text: &str,
+        settings: Settings,
+        encoding: Encoding,
+        resume: convo::Resume,
+        prefix: Xxh3Default,
+        messages: &[convo::Message],
+    ) -> Turn {
+        let mut whole = prefix.clone();
+        whole.update(&text.as_bytes()[resume.end..]);
+        let messages = messages
+            .iter()
+            .map(|m| convo::Message {
+                role: m.role,
+                range: m.range.clone(),
+                blocks: m.blocks.iter().map(skeleton).collect(),
+            })
+            .collect();
+        Turn {
+            settings,
+            encoding,
+            near_end: near_end(text, resume.end),
+            resume,
+            prefix_hash: prefix.digest128(),
+            len: text.len(),
+            hash: whole.digest128(),
+            messages,
+            leaves: Vec::new(),
+            tally: Tally::default(),
+            looked_up: 0,
+            rewritten: Rewritten::default(),
+            output: String::new(),
+            out_end: 0,
+        }
+    }
+
+    fn done(
+        mut self,
+        leaves: Vec<convo::LeafOutcome>,
+        tally: Tally,
+        out: &Rewritten,
+        output: String,
+        text: &str,
+    ) -> Turn {
+        self.looked_up = leaves
+            .iter()
+            .filter(|l| !matches!(l.left_alone, Some("too small" | "retrieved original")))
+            .count() as u64;
+        self.leaves = leaves
+            .into_iter()
+            .map(|l| convo::LeafOutcome {
+                replacement: l.replacement.map(|_| String::new()),
+                transforms: Vec::new(),
+                hashes: Vec::new(),
+                ..l
+            })
+            .collect();
+        self.tally = tally;
+        // Nothing past the last message is replaced.
+        self.out_end = (self.resume.end + output.len()).saturating_sub(text.len());
+        self.output = output;
+        self.rewritten = Rewritten {
+            body: None,
+            ..out.clone()
+        };
+        self
+    }
+
+    /// Bytes held.
+    fn weight(&self) -> usize {
+        self.output.len() + self.messages.len() * 64 + self.leaves.len() * 128 + 512
+    }
+}
+
+/// A block as compressing later messages reads it: user text, calls' text,
+/// ids and names; no results.
+fn skeleton(b: &convo::Block) -> convo::Block {
+    let keep = matches!(b.kind, convo::BlockKind::User | convo::BlockKind::ToolCall);
+    convo::Block {
+        kind: b.kind,
+        text: if keep { b.text.clone() } else { String::new() },
+        call_id: b.call_id.clone(),
+        tool_name: b.tool_name.clone(),
+        leaves: Vec::new(),
+    }
+}
+
+fn near_end(text: &str, end: usize) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(&text.as_bytes()[end.saturating_sub(256)..end])
+}
+
+/// Conversations kept at most, and bytes (their outputs) held at most.
+const TURNS_KEPT: usize = 32;
+const TURNS_BYTES: usize = 64 << 20;
+
+/// The last conversations rewritten, most recent first.
+#[derive(Default)]
+struct Turns {
+    list: Mutex<VecDeque<Arc<Turn>>>,
+}
+
+impl Turns {
+    /// The rewrite of `text` from a conversation it continues or repeats,
+    /// if one is kept: `after` rewrites it from that conversation's turn
+    /// (with a hasher past its messages).
+    fn again(
+        &self,
+        text: &str,
+        settings: Settings,
+        hits: &AtomicU64,
+        after: impl FnOnce(&Turn, Xxh3Default) -> Option<(Rewritten, Turn)>,
+    ) -> Option<Rewritten> {
+        let candidates: Vec<Arc<Turn>> = self
+            .lock()
+            .iter()
+            .filter(|t| {
+                t.settings == settings
+                    && t.resume.end <= text.len()
+                    && t.near_end == near_end(text, t.resume.end)
+            })
+            .cloned()
+            .collect();
+        for turn in candidates {
+            let mut hasher = Xxh3Default::new();
+            hasher.update(&text.as_bytes()[..turn.resume.end]);
+            if hasher.digest128() != turn.prefix_hash {
+                continue;
+            }
+            if text.len() == turn.len {
+                let mut whole = hasher.clone();
+                whole.update(&text.as_bytes()[turn.resume.end..]);
+                if whole.digest128() == turn.hash {
+                    let mut r = turn.rewritten.clone();
+                    if r.body.is_none() && turn.output.len() < text.len() {
+                        r.body = Some(turn.output.clone());
+                    }
+                    self.keep_arc(Arc::clone(&turn), Some(&turn));
+                    hits.fetch_add(turn.looked_up, Ordering::Relaxed);
+                    return Some(r);
+                }
+            }
+            let (r, next) = after(&turn, hasher)?;
+            hits.fetch_add(turn.looked_up, Ordering::Relaxed);
+            self.keep(next, Some(&turn));
+            return Some(r);
+        }
+        None
+    }
+
+    /// Keeps `turn` first, in place of `old` (the turn it continues).
+    fn keep(&self, turn: Turn, old: Option<&Arc<Turn>>) {
+        if turn.weight() > TURNS_BYTES {
+            return;
+        }
+        self.keep_arc(Arc::new(turn), old);
+    }
+
+    fn keep_arc(&self, turn: Arc<Turn>, old: Option<&Arc<Turn>>) {
+        let mut list = self.lock();
+        list.retain(|t| !old.is_some_and(|o| Arc::ptr_eq(t, o)));
+        list.push_front(turn);
+        let mut bytes = 0;
+        let mut n = 0;
+        for t in list.iter() {
+            bytes += t.weight();
+            if bytes > TURNS_BYTES || n == TURNS_KEPT {
+                break;
+            }
+            n += 1;
+        }
+        list.truncate(n.max(1));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Turn>>> {
+        self.list.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The names of the calls answered by the compressed results, for usage records.
@@ -137,24 +473,42 @@ const COUNT_DIRECT_BYTES: usize = 512;
 /// syntax, system prompt, tool definitions, user and assistant text) is
 /// counted as bytes, memoized by content. A provider counts its own
 /// rendering of the request, so its figure differs by the JSON syntax.
-fn request_tokens(
+///
+/// Counted left to right: a tally up to the end of the last result so far,
+/// which the next turn of the conversation continues.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Tally {
+    before: u64,
+    saved: u64,
+    /// Where the counted part of the input ends.
+    pos: usize,
+}
+
+impl Tally {
+    /// The counts of the whole of `text`: the tally and what follows it.
+    fn total(self, text: &str, memo: &Memo, encoding: Encoding) -> (u64, u64) {
+        let before = self.before + gap_tokens(&text[self.pos..], memo, encoding);
+        (before, before - self.saved.min(before))
+    }
+}
+
+/// `t` carried on over `leaves` (each past `t.pos`).
+fn tally(
     text: &str,
+    mut t: Tally,
     leaves: &[convo::LeafOutcome],
     memo: &Memo,
     encoding: Encoding,
-) -> (u64, u64) {
-    let (mut before, mut saved) = (0u64, 0u64);
-    let mut pos = 0;
+) -> Tally {
     for leaf in leaves.iter().filter(|l| l.tokens_before > 0) {
-        before += gap_tokens(&text[pos..leaf.range.start], memo, encoding);
-        before += leaf.tokens_before as u64;
+        t.before += gap_tokens(&text[t.pos..leaf.range.start], memo, encoding);
+        t.before += leaf.tokens_before as u64;
         if leaf.replacement.is_some() {
-            saved += leaf.tokens_before.saturating_sub(leaf.tokens_after) as u64;
+            t.saved += leaf.tokens_before.saturating_sub(leaf.tokens_after) as u64;
         }
-        pos = leaf.range.end;
+        t.pos = leaf.range.end;
     }
-    before += gap_tokens(&text[pos..], memo, encoding);
-    (before, before - saved.min(before))
+    t
 }
 
 fn gap_tokens(gap: &str, memo: &Memo, encoding: Encoding) -> u64 {
@@ -185,6 +539,8 @@ pub struct Memo {
     inner: Mutex<MemoInner>,
     /// Token counts of the stretches between tool results.
     counts: Mutex<HashMap<(Encoding, [u8; 32]), u64>>,
+    /// The last conversations rewritten.
+    turns: Turns,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
 }
@@ -202,6 +558,7 @@ impl Memo {
             cap,
             inner: Mutex::new(MemoInner::default()),
             counts: Mutex::default(),
+            turns: Turns::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -387,6 +744,177 @@ mod tests {
             assert_eq!(r.tokens_before, rest + leaf.tokens_before as u64);
             assert_eq!(r.tokens_after, rest + leaf.tokens_after as u64);
         }
+    }
+
+    /// A small deterministic generator (xorshift), so every case is the
+    /// same on every run.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// One turn's messages in `anthropic` or Chat shape: a user question,
+    /// a call and its (compressible or small) result, or plain text.
+    fn turn(g: &mut Gen, t: usize, anthropic: bool) -> Vec<String> {
+        let rows = [0, 3, 40, 120][g.next(4)];
+        let result: Vec<String> = (0..rows)
+            .map(|i| {
+                format!(
+                    r#"{{"id":{i},"turn":{t},"status":"ok","region":"eu-west-{}"}}"#,
+                    i % 3
+                )
+            })
+            .collect();
+        let result = serde_json::to_string(&format!("[{}]", result.join(","))).unwrap();
+        let user = serde_json::to_string(&format!("what about turn {t}? \"quoted\"")).unwrap();
+        let space = [" ", "", "\n  "][g.next(3)];
+        match (g.next(3), anthropic) {
+            (0, _) => vec![
+                format!(r#"{{"role":"user","content":{user}}}"#),
+                format!(r#"{{"role":"assistant","content":"ok{t}"}}"#),
+            ],
+            (_, false) => vec![
+                format!(
+                    r#"{{"role":"assistant","content":null,"tool_calls":[{{"id":"c{t}","type":"function","function":{{"name":"q{}","arguments":"{{}}"}}}}]}}"#,
+                    t % 2
+                ),
+                format!(r#"{{"role":"tool",{space}"tool_call_id":"c{t}","content":{result}}}"#),
+            ],
+            (_, true) => vec![
+                format!(
+                    r#"{{"role":"assistant","content":[{{"type":"tool_use","id":"c{t}","name":"q","input":{{}}}}]}}"#
+                ),
+                format!(
+                    r#"{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"c{t}",{space}"content":{result}}}]}}"#
+                ),
+            ],
+        }
+    }
+
+    /// A request body around `messages`: the model, `system` and other
+    /// fields before or after the list, whitespace around its items.
+    fn request(g: &mut Gen, shape: usize, messages: &[String]) -> String {
+        let sep = [",", ", ", ",\n"][shape % 3];
+        let list = format!("[{}]", messages.join(sep));
+        match shape % 4 {
+            0 => format!(r#"{{"model":"gpt-4o","messages":{list}}}"#),
+            1 => {
+                format!(r#"{{"model":"gpt-4o","stream":true,"messages": {list} ,"x":{{"a":[1]}}}}"#)
+            }
+            2 => {
+                format!(r#"{{"messages":{list},"system":"be brief","model":"claude-sonnet-4-5"}}"#)
+            }
+            _ => format!(
+                r#"{{"model":"m","tools":[{{"type":"function","function":{{"name":"q0"}}}}],"messages":{list},"n":{}}}"#,
+                g.next(9)
+            ),
+        }
+    }
+
+    /// The rewrite of each turn picked up from the one before gives what
+    /// the whole body gives, turn after turn; so do bodies that change an
+    /// earlier message, add none, or are not JSON past the earlier ones.
+    #[test]
+    fn a_next_turn_rewrites_as_the_whole_body() {
+        let whole = |b: &str| {
+            rewrite(
+                b.as_bytes(),
+                Some(&HashOnlySink),
+                &Memo::new(1 << 20),
+                50,
+                RetrieveVia::Tool,
+            )
+        };
+        let mut resumed = 0;
+        for seed in 1..=24u64 {
+            let mut g = Gen(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let shape = g.next(8);
+            // Shape 2 has a `system`: Anthropic. Otherwise a conversation
+            // starts with no message telling the formats apart.
+            let anthropic = shape % 4 == 2 || g.next(2) == 0;
+            let memo = Memo::new(1 << 20);
+            let mut messages = vec![r#"{"role":"user","content":"go"}"#.to_string()];
+            for t in 0..6 {
+                messages.extend(turn(&mut g, t, anthropic));
+                let body = request(&mut Gen(seed), shape, &messages);
+                let (before, _) = memo.turns.lock().front().map_or((0, 0), |t| (t.len, 0));
+                let r = rewrite(
+                    body.as_bytes(),
+                    Some(&HashOnlySink),
+                    &memo,
+                    50,
+                    RetrieveVia::Tool,
+                );
+                assert_eq!(r, whole(&body), "seed {seed} turn {t}: {body}");
+                if before > 0 && before < body.len() {
+                    resumed += 1;
+                }
+                // The same body again.
+                let again = rewrite(
+                    body.as_bytes(),
+                    Some(&HashOnlySink),
+                    &memo,
+                    50,
+                    RetrieveVia::Tool,
+                );
+                assert_eq!(again, r, "seed {seed} turn {t} again");
+                // A variant the turn kept must not be picked up from.
+                let variant = match g.next(4) {
+                    // An earlier message changed, and one more turn.
+                    0 => {
+                        let mut m = messages.clone();
+                        m[0] = r#"{"role":"user","content":"stop"}"#.into();
+                        m.extend(turn(&mut g, 90, anthropic));
+                        request(&mut Gen(seed), shape, &m)
+                    }
+                    // No new message; a field after the list changed.
+                    1 => body.replacen(r#""n":"#, r#""n":1"#, 1).replacen(
+                        r#""a":[1]"#,
+                        r#""a":[2]"#,
+                        1,
+                    ),
+                    // Not JSON past the earlier messages.
+                    2 => {
+                        let end = body.rfind(']').unwrap();
+                        format!("{},]{}", &body[..end], &body[end + 1..])
+                    }
+                    // A Chat conversation turned Anthropic by its new turn.
+                    _ => {
+                        let mut m = messages.clone();
+                        m.extend(turn(&mut g, 91, !anthropic));
+                        request(&mut Gen(seed), shape, &m)
+                    }
+                };
+                let v = rewrite(
+                    variant.as_bytes(),
+                    Some(&HashOnlySink),
+                    &memo,
+                    50,
+                    RetrieveVia::Tool,
+                );
+                assert_eq!(
+                    v,
+                    whole(&variant),
+                    "seed {seed} turn {t} variant: {variant}"
+                );
+                // The conversation goes on from its own last turn.
+                let r = rewrite(
+                    body.as_bytes(),
+                    Some(&HashOnlySink),
+                    &memo,
+                    50,
+                    RetrieveVia::Tool,
+                );
+                assert_eq!(r, whole(&body));
+            }
+        }
+        assert!(resumed > 50, "{resumed} turns picked up");
     }
 
     #[test]
