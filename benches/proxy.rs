@@ -501,28 +501,23 @@ fn request_201_in_process() {
     let turns = Turns::new(256 << 20);
     let earlier = conversation("long session", &results[..199]);
     let sink = Some(&store as &dyn Sink);
+    let request_201 = || {
+        std::hint::black_box(rewrite(
+            body.as_bytes(),
+            sink,
+            &turns,
+            50,
+            RetrieveVia::Tool,
+        ));
+    };
     let mut next_turn = f64::MAX;
     for _ in 0..20 {
         rewrite(&earlier, sink, &turns, 50, RetrieveVia::Tool);
         let at = Instant::now();
-        std::hint::black_box(rewrite(
-            body.as_bytes(),
-            sink,
-            &turns,
-            50,
-            RetrieveVia::Tool,
-        ));
+        request_201();
         next_turn = next_turn.min(at.elapsed().as_secs_f64() * 1e3);
     }
-    let again = best(&mut || {
-        std::hint::black_box(rewrite(
-            body.as_bytes(),
-            sink,
-            &turns,
-            50,
-            RetrieveVia::Tool,
-        ));
-    });
+    let again = best(&mut || request_201());
     let store = &store as &dyn OriginalStore;
     let wire = headroom::proxy::retrieve::Wire::Chat;
     let policy = headroom::proxy::retrieve::Offer::Always;

@@ -88,15 +88,7 @@ pub fn rewrite(
     };
     let (encoding, _) = Encoding::for_model(conv.model.as_deref().unwrap_or(""));
     let cost = move |s: &str| tokens::count(s, encoding);
-    let ctx = Context {
-        query: Default::default(),
-        lossless: sink.is_none(),
-        valid_json: false,
-        sink,
-        via,
-        cost: &cost,
-        lossy_min_tokens,
-    };
+    let ctx = settings.context(sink, &cost);
     let view = MemoFor { memo, encoding };
     let c = convo::compress_memo(text, &conv, &ctx, None, Some(&view));
     let tally = tally(text, Tally::default(), &c.leaves, memo, encoding);
@@ -163,15 +155,7 @@ fn rewrite_after(
         return None;
     }
     let cost = move |s: &str| tokens::count(s, encoding);
-    let ctx = Context {
-        query: Default::default(),
-        lossless: sink.is_none(),
-        valid_json: false,
-        sink,
-        via: turn.settings.via,
-        cost: &cost,
-        lossy_min_tokens: turn.settings.lossy_min_tokens,
-    };
+    let ctx = turn.settings.context(sink, &cost);
     // The earlier messages as compressing the new ones reads them (their
     // calls and user text), with no results of their own to compress.
     let mut conv = tail;
@@ -222,6 +206,26 @@ struct Settings {
     sink: bool,
     via: crate::ccr::RetrieveVia,
     lossy_min_tokens: usize,
+}
+
+impl Settings {
+    /// The pipeline's context for a request's tool results under these
+    /// settings (`sink` is the store they were taken with).
+    fn context<'a>(
+        &self,
+        sink: Option<&'a dyn Sink>,
+        cost: &'a (dyn Fn(&str) -> usize + Sync),
+    ) -> Context<'a> {
+        Context {
+            query: Default::default(),
+            lossless: sink.is_none(),
+            valid_json: false,
+            sink,
+            via: self.via,
+            cost,
+            lossy_min_tokens: self.lossy_min_tokens,
+        }
+    }
 }
 
 /// A conversation as rewritten last: enough to rewrite its next turn from

@@ -428,7 +428,7 @@ fn record(time_ms: i64, i: u64) -> Record {
         },
     );
     r.agent = Some(format!("agent-{}", i % 2));
-    r.project = Some("/work/p".into());
+    r.project = Some("projects/p".into());
     r.provider = Some("openai".into());
     r.model = Some("gpt-4o".into());
     r.kinds = vec!["json".into(), "log".into()];
