@@ -97,6 +97,34 @@ static FAILURE_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("static patterns")
 });
 
+/// Whether a failure word appears in `line` outside a source location:
+/// `fails_test.go:18:` or `error_test.py:7` name a file, not a failure.
+fn has_failure_word(line: &str) -> bool {
+    FAILURE_WORDS.find_iter(line).any(|m| {
+        let bytes = line.as_bytes();
+        let start = bytes[..m.start()]
+            .iter()
+            .rposition(|b| b.is_ascii_whitespace())
+            .map_or(0, |p| p + 1);
+        let end = bytes[m.end()..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .map_or(line.len(), |p| m.end() + p);
+        !is_source_location(&line[start..end])
+    })
+}
+
+/// `path/name.ext:line` or `name.ext:line:col:`, as compilers and test
+/// runners print where something was said.
+fn is_source_location(token: &str) -> bool {
+    let Some((path, at)) = token.trim_end_matches(':').split_once(':') else {
+        return false;
+    };
+    let numbered = !at.is_empty() && at.bytes().all(|b| b.is_ascii_digit() || b == b':');
+    let ext = path.rsplit_once('.').map_or("", |(_, ext)| ext);
+    numbered && (1..=5).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Progress lines of build tools: never failures, whatever crate or file name they mention.
 const PROGRESS: &[&str] = &[
     "Compiling ",
@@ -121,6 +149,13 @@ const PROGRESS: &[&str] = &[
     "Adding ",
     "Blocking ",
     "Running `",
+    // `go test -v`: a test starting, pausing, resuming or skipped. Test
+    // names say `Fail`, `Error` or `Timeout` without anything failing.
+    "=== RUN ",
+    "=== PAUSE ",
+    "=== CONT ",
+    "=== NAME ",
+    "--- SKIP: ",
 ];
 
 pub fn classify(line: &str) -> LineInfo {
@@ -137,7 +172,7 @@ pub fn classify(line: &str) -> LineInfo {
         || starts_with_any(trimmed, &["at ", "Caused by:", "... ", "^"]);
     let level = level_of(line);
     let pass = is_pass(trimmed);
-    let failure_word = FAILURE_WORDS.is_match(line);
+    let failure_word = has_failure_word(line);
     let progress = starts_with_any(trimmed, PROGRESS);
     let tier = match level {
         Some(Label::Fatal | Label::Error) => Tier::Error,
@@ -429,6 +464,28 @@ mod tests {
             Tier::Error
         );
         assert!(classify("\tat com.x.Y.run(Y.java:12)").continuation);
+    }
+
+    #[test]
+    fn names_are_not_failures() {
+        // A test named for failure, a file named `fails_test.go`: nothing failed.
+        for line in [
+            "=== RUN   TestFailedWithStderr",
+            "=== CONT  TestNestedParallelFailures/a",
+            "--- SKIP: TestTimeout (0.00s)",
+            "    fails_test.go:18: this is a log",
+            "src/error_page.rs:12:5: note: defined here",
+        ] {
+            assert_eq!(classify(line).tier, Tier::Info, "{line}");
+        }
+        for line in [
+            "    fails_test.go:34: this failed",
+            "--- FAIL: TestTimeout (0.00s)",
+            "main.go:12:3: undefined: fail",
+            "error_test.py:7: AssertionError",
+        ] {
+            assert_eq!(classify(line).tier, Tier::Error, "{line}");
+        }
     }
 
     #[test]

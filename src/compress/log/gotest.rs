@@ -76,13 +76,15 @@ pub fn render<S: AsRef<str>>(lines: &[S]) -> Rendered {
     }
 }
 
-/// Which lines of `go test -v` output belong to a test that passed: its
-/// `=== RUN/PAUSE/CONT` lines, what it printed, and its `--- PASS` line.
-/// They tell nothing when a run fails, however rare each line is; failed
-/// and skipped tests, package results and build output are never marked.
+/// Which lines of `go test -v` output tell nothing when a run fails,
+/// however rare each line is: everything a test that passed or was skipped
+/// printed (its `=== RUN/PAUSE/CONT` lines, its output, its `--- PASS` or
+/// `--- SKIP` line), and a failing test's `=== RUN/PAUSE/CONT` lines that
+/// introduce no output (its `--- FAIL` line names it). Failures, their
+/// output, package results and build output are never marked.
 /// Each package's output (up to its `ok`/`FAIL` line) is read on its own:
 /// the same test name may pass in one package and fail in another.
-pub fn passed_test_lines(lines: &[impl AsRef<str>]) -> Vec<bool> {
+pub fn routine_test_lines(lines: &[impl AsRef<str>]) -> Vec<bool> {
     let mut out = vec![false; lines.len()];
     let mut start = 0;
     for (i, line) in lines.iter().enumerate() {
@@ -99,40 +101,55 @@ fn is_package_result(line: &str) -> bool {
     line.starts_with("ok  \t") || line.starts_with("FAIL\t")
 }
 
+/// `=== RUN   TestX` and its kin: the test name.
+fn progress_of(line: &str) -> Option<&str> {
+    ["=== RUN ", "=== PAUSE ", "=== CONT ", "=== NAME "]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .map(str::trim)
+}
+
+/// A line that ends the output of the test before it.
+fn ends_test(line: &str) -> bool {
+    ["--- PASS: ", "--- FAIL: ", "--- SKIP: "]
+        .iter()
+        .any(|p| result_of(line, p).is_some())
+        || line == "PASS"
+        || line == "FAIL"
+        || is_package_result(line)
+}
+
 fn mark_package(lines: &[impl AsRef<str>], out: &mut [bool]) {
-    let mut passed: HashSet<&str> = HashSet::new();
+    let mut settled: HashSet<&str> = HashSet::new();
     let mut failed: HashSet<&str> = HashSet::new();
     for line in lines {
         let line = line.as_ref();
-        if let Some(name) = result_of(line, "--- PASS: ") {
-            passed.insert(name);
+        if let Some(name) = result_of(line, "--- PASS: ").or_else(|| result_of(line, "--- SKIP: "))
+        {
+            settled.insert(name);
         } else if let Some(name) = result_of(line, "--- FAIL: ") {
             failed.insert(name);
         }
     }
-    let passed = |name: &str| passed.contains(name) && !failed.contains(name);
+    let settled = |name: &str| settled.contains(name) && !failed.contains(name);
     let mut current: Option<&str> = None;
     for (i, line) in lines.iter().enumerate() {
         let line = line.as_ref();
-        if let Some(name) = ["=== RUN ", "=== PAUSE ", "=== CONT "]
-            .iter()
-            .find_map(|p| line.strip_prefix(p))
-            .map(str::trim)
-        {
+        if let Some(name) = progress_of(line) {
             current = Some(name);
-            out[i] = passed(name);
-        } else if let Some(name) = result_of(line, "--- PASS: ") {
-            out[i] = passed(name);
-            current = None;
-        } else if result_of(line, "--- FAIL: ").is_some()
-            || result_of(line, "--- SKIP: ").is_some()
-            || line == "PASS"
-            || line == "FAIL"
-            || is_package_result(line)
-        {
+            let introduces_output = lines
+                .get(i + 1)
+                .map(AsRef::as_ref)
+                .is_some_and(|next| progress_of(next).is_none() && !ends_test(next));
+            out[i] = settled(name) || !introduces_output;
+        } else if ends_test(line) {
+            out[i] = ["--- PASS: ", "--- SKIP: "]
+                .iter()
+                .find_map(|p| result_of(line, p))
+                .is_some_and(settled);
             current = None;
         } else {
-            out[i] = current.is_some_and(passed);
+            out[i] = current.is_some_and(settled);
         }
     }
 }
@@ -148,7 +165,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passing_tests_are_marked_and_failures_are_not() {
+    fn passing_and_skipped_tests_are_marked_and_failures_are_not() {
         let log = [
             "=== RUN   TestOk",
             "    ok_test.go:9: all good",
@@ -157,7 +174,12 @@ mod tests {
             "    bad_test.go:12: want 1, got 2",
             "--- FAIL: TestBad (0.00s)",
             "=== RUN   TestSkip",
+            "    skip_test.go:3: needs a database",
             "--- SKIP: TestSkip (0.00s)",
+            "=== RUN   TestQuiet",
+            "=== PAUSE TestQuiet",
+            "=== CONT  TestQuiet",
+            "--- FAIL: TestQuiet (0.00s)",
             "FAIL",
             "FAIL\texample.com/pkg\t0.01s",
             // The same name failing in the next package is not marked.
@@ -167,10 +189,13 @@ mod tests {
             "FAIL\texample.com/other\t0.01s",
         ];
         assert_eq!(
-            passed_test_lines(&log),
+            routine_test_lines(&log),
             [
-                true, true, true, false, false, false, false, false, false, false, false, false,
-                false, false
+                true, true, true, // passed
+                false, false, false, // failed, with output
+                true, true, true, // skipped
+                true, true, true, false, // failed without output: its FAIL line stays
+                false, false, false, false, false, false
             ]
         );
     }

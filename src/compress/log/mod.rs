@@ -330,6 +330,55 @@ mod tests {
         assert!(out.text.len() * 20 < log.len());
     }
 
+    #[test]
+    fn go_test_verbose_keeps_failures_not_names_that_sound_like_them() {
+        let mut log = String::new();
+        for i in 0..60 {
+            log.push_str(&format!(
+                "=== RUN   TestFailoverRetry{i}\n    failover_test.go:{}: retry {i} of 3\n--- PASS: TestFailoverRetry{i} (0.00s)\n",
+                10 + i
+            ));
+        }
+        log.push_str("=== RUN   TestErrorPageTimeout\n    errors_test.go:7: needs a browser\n--- SKIP: TestErrorPageTimeout (0.00s)\n");
+        log.push_str("=== RUN   TestCharge\n=== PAUSE TestCharge\n=== RUN   TestRefund\n=== PAUSE TestRefund\n");
+        log.push_str("=== CONT  TestCharge\n    pay_test.go:41: charge: want 200, got 502\n");
+        log.push_str(
+            "=== CONT  TestRefund\n--- FAIL: TestCharge (0.01s)\n--- FAIL: TestRefund (0.00s)\n",
+        );
+        log.push_str("FAIL\nFAIL\texample.com/pay\t0.031s\n");
+        let out = compress(
+            &log,
+            &ctx(Some(&MemSink::default()), "which tests failed?", false),
+        )
+        .unwrap();
+        assert!(
+            out.text
+                .contains("=== CONT  TestCharge\n    pay_test.go:41: charge: want 200, got 502\n"),
+            "the failure with the line naming its test: {}",
+            out.text
+        );
+        for kept in [
+            "--- FAIL: TestCharge (0.01s)",
+            "--- FAIL: TestRefund (0.00s)",
+            "FAIL\texample.com/pay\t0.031s",
+        ] {
+            assert!(out.text.contains(kept), "lost {kept:?}: {}", out.text);
+        }
+        for dropped in [
+            "TestFailoverRetry3 ",
+            "failover_test.go:30",
+            "TestErrorPageTimeout",
+            "=== RUN   TestRefund",
+        ] {
+            assert!(
+                !out.text.contains(dropped),
+                "kept {dropped:?}: {}",
+                out.text
+            );
+        }
+        assert!(out.text.len() * 5 < log.len(), "{}", out.text);
+    }
+
     /// `cargo test --release --lib compress::log::tests::throughput -- --ignored --nocapture`
     #[test]
     #[ignore]

@@ -63,13 +63,13 @@ pub fn render(
         let templates = template::build(lines);
         (infos.join().expect("classify does not panic"), templates)
     });
-    let routine = super::gotest::passed_test_lines(lines);
+    let routine = super::gotest::routine_test_lines(lines);
     let keep = choose(lines, &infos, &templates, &routine, query);
     write(lines, trailing_newline, &infos, &keep, marker)
 }
 
-/// `routine[i]`: line `i` belongs to a test that passed, so it is never
-/// kept for being rare or a summary.
+/// `routine[i]`: line `i` belongs to a test that passed or was skipped, so it is never
+/// kept for being rare, a summary, an outlier or sharing a word with the query.
 fn choose(
     lines: &[Cow<'_, str>],
     infos: &[LineInfo],
@@ -164,11 +164,20 @@ fn choose(
 
     // A number far outside its slot of a template (`latency=12000ms` among
     // `latency=20..90ms`) is an anomaly like any other.
+    // A passed test's numbers are not anomalies of the run.
     let mut categories = vec![String::new(); n];
-    slots::by_template(lines, &t.template, false, &mut keep, &mut categories);
-
-    for i in query_hits(lines, query) {
+    let mut outliers = vec![false; n];
+    slots::by_template(lines, &t.template, false, &mut outliers, &mut categories);
+    for i in (0..n).filter(|&i| outliers[i] && !routine[i]) {
         keep[i] = true;
+    }
+
+    // A passed test's line answers the query only by naming what it asks
+    // for: sharing a word with it (`test`, `go`) is not enough.
+    for i in query_hits(lines, query) {
+        if !routine[i] || query.anchor_hit(&lines[i]) {
+            keep[i] = true;
+        }
     }
 
     // Stack traces and the lines that introduce them, for the first kept
@@ -213,7 +222,9 @@ fn attach_trace(i: usize, lines: &[Cow<'_, str>], infos: &[LineInfo], keep: &mut
         j -= 1;
         keep[j] = true;
     }
-    if j > 0 && j < i && infos[j - 1].label != Label::Blank {
+    // An indented error (`    x_test.go:9: want 1, got 2`) belongs to the
+    // line it follows, which names what failed.
+    if j > 0 && infos[j].continuation && infos[j - 1].label != Label::Blank {
         keep[j - 1] = true;
         // The line before `Traceback (most recent call last):` names what
         // was being done when it failed (`processing record 4411`).
