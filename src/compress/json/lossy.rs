@@ -184,8 +184,8 @@ pub fn is_map(pairs: &[Pair]) -> bool {
     let kind = |v: &Value| match v {
         Value::Obj(_) => 0,
         Value::Arr(_) => 1,
-        Value::Raw(r) if r.starts_with('{') => 0,
-        Value::Raw(_) => 1,
+        Value::Raw(r, _) if r.starts_with('{') => 0,
+        Value::Raw(..) => 1,
         Value::Str(_) => 2,
         Value::Num(_) => 3,
         Value::Bool(_) | Value::Null => 4,
@@ -261,6 +261,32 @@ impl Series {
 
     fn len(&self) -> usize {
         self.xs.len()
+    }
+}
+
+/// FxHash's multiply-rotate, a word at a time: fast, and good enough where
+/// a collision costs only a comparison.
+struct QuickHasher(u64);
+
+impl QuickHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -617,7 +643,7 @@ impl Analysis {
                     self.push_leaf(id, child);
                 }
             }
-            Value::Raw(_) => self.walk(&v.parsed(), parent, depth, by_shape, ids),
+            Value::Raw(..) => self.walk(&v.parsed(), parent, depth, by_shape, ids),
             _ => {
                 let id = match parent {
                     Some(p) => p,
@@ -637,8 +663,8 @@ impl Analysis {
             Value::Str(_) => Kind::Str,
             Value::Arr(_) => Kind::Arr,
             Value::Obj(_) => Kind::Obj,
-            Value::Raw(_) if v.is_obj() => Kind::Obj,
-            Value::Raw(_) => Kind::Arr,
+            Value::Raw(..) if v.is_obj() => Kind::Obj,
+            Value::Raw(..) => Kind::Arr,
         };
         match v {
             Value::Str(s) | Value::Num(s) => self.text.push_str(s),
@@ -660,12 +686,14 @@ impl Analysis {
         &self.text[start..start + (leaf.len_kind >> 3) as usize]
     }
 
-    /// A hash of entry `i`'s key and leaves: equal for identical entries.
+    /// A hash of entry `i`'s key and leaves: equal for identical entries
+    /// (a filter only: equal hashes are confirmed by comparing the entries).
     fn leaf_hash(&self, key: Option<&str>, i: usize) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = QuickHasher(0);
         key.hash(&mut h);
         for &l in self.leaves_of(i) {
-            (l.field, l.len_kind, self.text_of(l)).hash(&mut h);
+            h.add(u64::from(l.field) << 32 | u64::from(l.len_kind));
+            h.write(self.text_of(l).as_bytes());
         }
         h.finish()
     }
@@ -1381,7 +1409,7 @@ mod tests {
         let Value::Arr(lazy) = super::super::value::parse_lazy(&text, 4096).unwrap() else {
             panic!("the array is long")
         };
-        assert!(matches!(lazy[0], Value::Raw(_)));
+        assert!(matches!(lazy[0], Value::Raw(..)));
         let Value::Arr(full) = parse(&text).unwrap() else {
             panic!("an array")
         };

@@ -151,7 +151,10 @@ fn render(v: &Value, ctx: &Context) -> (String, &'static str) {
 /// Strings that hold pretty-printed JSON are minified in place: the same data, fewer tokens.
 fn minify_embedded(v: &mut Value, transforms: &mut Vec<String>) {
     match v {
-        Value::Raw(r) if value::any_string(r, may_be_embedded_json) => {
+        Value::Raw(r, longest)
+            if *longest as usize >= MIN_EMBEDDED_BYTES
+                && value::any_string(r, may_be_embedded_json) =>
+        {
             v.materialize();
             minify_embedded(v, transforms);
         }
@@ -218,7 +221,7 @@ fn blob_kind(s: &str) -> Option<&'static str> {
 /// Moves opaque blobs to the store, leaving a marker string in their place.
 fn move_blobs(v: &mut Value, ctx: &Context, hashes: &mut Vec<String>) {
     match v {
-        Value::Raw(r) if value::any_string(r, |s| s.len() >= MIN_BLOB_BYTES) => {
+        Value::Raw(_, longest) if *longest as usize >= MIN_BLOB_BYTES => {
             v.materialize();
             move_blobs(v, ctx, hashes);
         }
@@ -259,7 +262,7 @@ fn human_size(n: usize) -> String {
 fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, dropped: &mut usize) {
     match v {
         // Only kept values are reached: each is parsed for good.
-        Value::Raw(_) => {
+        Value::Raw(..) => {
             v.materialize();
             thin_tree(v, ctx, marker, dropped);
         }

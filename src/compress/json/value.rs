@@ -32,8 +32,10 @@ pub enum Value<'a> {
     Arr(Vec<Value<'a>>),
     Obj(Vec<Pair<'a>>),
     /// An array or object not parsed into a tree: its source text, already
-    /// validated ([`parse_lazy`]). [`Value::parsed`] reads it.
-    Raw(&'a str),
+    /// validated ([`parse_lazy`]), and the length of the longest string
+    /// literal in it (keys included) as written, so a search for long
+    /// strings can pass it by unread. [`Value::parsed`] reads it.
+    Raw(&'a str, u32),
 }
 
 /// An object's key and value.
@@ -62,14 +64,14 @@ impl<'a> Value<'a> {
     }
 
     pub fn is_scalar(&self) -> bool {
-        !matches!(self, Value::Arr(_) | Value::Obj(_) | Value::Raw(_))
+        !matches!(self, Value::Arr(_) | Value::Obj(_) | Value::Raw(..))
     }
 
     /// Whether this is an object, parsed or not.
     pub fn is_obj(&self) -> bool {
         match self {
             Value::Obj(_) => true,
-            Value::Raw(r) => r.starts_with('{'),
+            Value::Raw(r, _) => r.starts_with('{'),
             _ => false,
         }
     }
@@ -78,7 +80,9 @@ impl<'a> Value<'a> {
     /// removed: it was validated, so parsing it again cannot fail).
     pub fn parsed(&self) -> Cow<'_, Value<'a>> {
         match self {
-            Value::Raw(r) => Cow::Owned(parse(r).expect("validated when the document was parsed")),
+            Value::Raw(r, _) => {
+                Cow::Owned(parse(r).expect("validated when the document was parsed"))
+            }
             v => Cow::Borrowed(v),
         }
     }
@@ -86,7 +90,7 @@ impl<'a> Value<'a> {
     /// Replaces every [`Value::Raw`] in this value by its tree.
     pub fn materialize(&mut self) {
         match self {
-            Value::Raw(r) => *self = parse(r).expect("validated when the document was parsed"),
+            Value::Raw(r, _) => *self = parse(r).expect("validated when the document was parsed"),
             Value::Arr(items) => items.iter_mut().for_each(Value::materialize),
             Value::Obj(pairs) => pairs.iter_mut().for_each(|(_, v)| v.materialize()),
             _ => {}
@@ -106,7 +110,7 @@ impl<'a> Value<'a> {
                 p.sort_by(|a, b| a.0.cmp(&b.0));
                 Value::Obj(p)
             }
-            Value::Raw(_) => self.parsed().canonical(),
+            Value::Raw(..) => self.parsed().canonical(),
             other => other.clone(),
         }
     }
@@ -140,7 +144,7 @@ impl<'a> Value<'a> {
                 }
                 n
             }
-            Value::Raw(_) => self.parsed().compact_len_upto(cap),
+            Value::Raw(..) => self.parsed().compact_len_upto(cap),
         }
     }
 
@@ -158,7 +162,7 @@ impl<'a> Value<'a> {
                     .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                     .collect(),
             ),
-            Value::Raw(r) => parse(r)
+            Value::Raw(r, _) => parse(r)
                 .expect("validated when the document was parsed")
                 .into_owned(),
         }
@@ -191,6 +195,7 @@ fn parse_with(text: &str, raw_below: usize) -> Result<Value<'_>, ParseError> {
         raw_below,
         items: Vec::new(),
         pairs: Vec::new(),
+        longest: 0,
     };
     p.ws();
     let v = p.value(0)?;
@@ -210,6 +215,8 @@ struct Parser<'a> {
     /// The children of open containers that may yet stay text.
     items: Vec<Value<'a>>,
     pairs: Vec<Pair<'a>>,
+    /// The longest string literal (as written) in the innermost open container.
+    longest: u32,
 }
 
 impl<'a> Parser<'a> {
@@ -245,8 +252,17 @@ impl<'a> Parser<'a> {
         }
         match self.b.get(self.i) {
             None => Err(self.err("unexpected end of input")),
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
+            Some(c @ (b'{' | b'[')) => {
+                // Each container measures its own longest string.
+                let outer = std::mem::take(&mut self.longest);
+                let v = if *c == b'{' {
+                    self.object(depth)
+                } else {
+                    self.array(depth)
+                };
+                self.longest = self.longest.max(outer);
+                v
+            }
             Some(b'"') => self.string().map(Value::Str),
             Some(b't') if self.eat(b"true") => Ok(Value::Bool(true)),
             Some(b'f') if self.eat(b"false") => Ok(Value::Bool(false)),
@@ -256,10 +272,18 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Whether the container that started at `start` is known to become a
-    /// tree: its text has reached [`Parser::raw_below`].
+    /// Whether the container that started at `start` is big enough for a
+    /// vector of its own (growing as it goes); smaller ones gather their
+    /// children on the shared stack and take an exact copy when they close,
+    /// or none when they stay text.
     fn is_big(&self, start: usize) -> bool {
-        self.i - start >= self.raw_below
+        const OWN_FROM: usize = 4096;
+        let limit = if self.raw_below > 0 {
+            self.raw_below
+        } else {
+            OWN_FROM
+        };
+        self.i - start >= limit
     }
 
     fn object(&mut self, depth: usize) -> Result<Value<'a>, ParseError> {
@@ -313,9 +337,9 @@ impl<'a> Parser<'a> {
                 pairs.shrink_to_fit();
                 Value::Obj(pairs)
             }
-            None if !self.is_big(start) => {
+            None if self.i - start < self.raw_below => {
                 self.pairs.truncate(base);
-                Value::Raw(&self.src[start..self.i])
+                Value::Raw(&self.src[start..self.i], self.longest)
             }
             None => Value::Obj(self.pairs.drain(base..).collect()),
         }
@@ -359,9 +383,9 @@ impl<'a> Parser<'a> {
                 items.shrink_to_fit();
                 Value::Arr(items)
             }
-            None if !self.is_big(start) => {
+            None if self.i - start < self.raw_below => {
                 self.items.truncate(base);
-                Value::Raw(&self.src[start..self.i])
+                Value::Raw(&self.src[start..self.i], self.longest)
             }
             None => Value::Arr(self.items.drain(base..).collect()),
         }
@@ -401,6 +425,14 @@ impl<'a> Parser<'a> {
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        let open = self.i;
+        let s = self.string_body()?;
+        let written = u32::try_from(self.i - open - 2).unwrap_or(u32::MAX);
+        self.longest = self.longest.max(written);
+        Ok(s)
+    }
+
+    fn string_body(&mut self) -> Result<Cow<'a, str>, ParseError> {
         self.i += 1;
         let first = self.i;
         let mut out = String::new();
@@ -534,7 +566,7 @@ pub fn write_json(v: &Value, out: &mut String) {
             }
             out.push('}');
         }
-        Value::Raw(_) => write_json(&v.parsed(), out),
+        Value::Raw(..) => write_json(&v.parsed(), out),
     }
 }
 
@@ -612,17 +644,17 @@ mod tests {
         let Value::Obj(pairs) = &v else {
             panic!("the root is long enough to be a tree: {v:?}")
         };
-        assert_eq!(pairs[1].1, Value::Raw(r#"{"c": null}"#));
+        assert_eq!(pairs[1].1, Value::Raw(r#"{"c": null}"#, 1));
         let Value::Arr(items) = &pairs[0].1 else {
             panic!("{v:?}")
         };
-        assert_eq!(items[1], Value::Raw(r#"{"b": [2, 3]}"#));
-        assert_eq!(items[3], Value::Raw("[]"));
+        assert_eq!(items[1], Value::Raw(r#"{"b": [2, 3]}"#, 1));
+        assert_eq!(items[3], Value::Raw("[]", 0));
         assert_eq!(v.to_json(), parse(src).unwrap().to_json());
         let mut whole = v.clone();
         whole.materialize();
         assert_eq!(whole, parse(src).unwrap());
-        assert_eq!(parse_lazy(src, usize::MAX).unwrap(), Value::Raw(src));
+        assert_eq!(parse_lazy(src, usize::MAX).unwrap(), Value::Raw(src, 5));
     }
 
     #[test]
