@@ -246,21 +246,34 @@ impl Leaf {
     }
 }
 
-/// A numeric series: the entries the numbers came from, and the numbers.
+/// A numeric series: the numbers, and the entries they came from. While
+/// the j-th number came from entry j (a field every entry has, the common
+/// case), the entries are not listed.
 #[derive(Default)]
 struct Series {
+    /// Empty while the series is dense.
     at: Vec<u32>,
     xs: Vec<f64>,
 }
 
 impl Series {
     fn push(&mut self, i: usize, x: f64) {
-        self.at.push(i as u32);
+        if self.at.is_empty() && i != self.xs.len() {
+            self.at = (0..self.xs.len() as u32).collect();
+        }
+        if !self.at.is_empty() || i != self.xs.len() {
+            self.at.push(i as u32);
+        }
         self.xs.push(x);
     }
 
     fn len(&self) -> usize {
         self.xs.len()
+    }
+
+    /// The entry the `j`-th number came from.
+    fn at(&self, j: usize) -> usize {
+        self.at.get(j).map_or(j, |&i| i as usize)
     }
 }
 
@@ -1064,7 +1077,7 @@ fn entry_text(entries: Entries, i: usize) -> String {
 /// change points. Monotonic series (ids, sequence numbers, timestamps) have
 /// nothing to mark: every value would be "extreme".
 fn numeric_facts(series: &Series, extremes: bool, keep: &mut [bool]) {
-    let (at, xs) = (&series.at, &series.xs);
+    let xs = &series.xs;
     if xs.len() < MIN_ITEMS {
         return;
     }
@@ -1078,11 +1091,11 @@ fn numeric_facts(series: &Series, extremes: bool, keep: &mut [bool]) {
     if sd == 0.0 {
         return;
     }
-    let mut outliers: Vec<(usize, f64)> = at
+    let mut outliers: Vec<(usize, f64)> = xs
         .iter()
-        .zip(xs)
+        .enumerate()
         .filter(|(_, x)| (*x - mean).abs() > 2.0 * sd)
-        .map(|(&i, &x)| (i as usize, x))
+        .map(|(j, &x)| (series.at(j), x))
         .collect();
     outliers.sort_by(|a, b| {
         (b.1 - mean)
@@ -1107,10 +1120,10 @@ fn numeric_facts(series: &Series, extremes: bool, keep: &mut [bool]) {
             hi = j;
         }
     }
-    keep[at[lo] as usize] = true;
-    keep[at[hi] as usize] = true;
-    for i in change_points(xs, sd) {
-        keep[at[i] as usize] = true;
+    keep[series.at(lo)] = true;
+    keep[series.at(hi)] = true;
+    for j in change_points(xs, sd) {
+        keep[series.at(j)] = true;
     }
 }
 
