@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -66,11 +67,43 @@ pub struct Thinned<'a> {
     pub dropped: usize,
 }
 
-/// One entry to judge: an array item, a map's key and value, or a record.
+/// The entries to judge: an array's items (or records), or a map's pairs.
 #[derive(Clone, Copy)]
-pub struct Entry<'a> {
-    pub key: Option<&'a str>,
-    pub value: &'a Value<'a>,
+pub enum Entries<'e, 'a> {
+    Items(&'e [Value<'a>]),
+    Pairs(&'e [Pair<'a>]),
+}
+
+impl<'e, 'a> Entries<'e, 'a> {
+    pub fn len(&self) -> usize {
+        match self {
+            Entries::Items(items) => items.len(),
+            Entries::Pairs(pairs) => pairs.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The map key of entry `i` (`None` for items).
+    pub fn key(&self, i: usize) -> Option<&'e str> {
+        match self {
+            Entries::Items(_) => None,
+            Entries::Pairs(pairs) => Some(&pairs[i].0),
+        }
+    }
+
+    pub fn value(&self, i: usize) -> &'e Value<'a> {
+        match self {
+            Entries::Items(items) => &items[i],
+            Entries::Pairs(pairs) => &pairs[i].1,
+        }
+    }
+
+    fn values(&self) -> impl Iterator<Item = &'e Value<'a>> + '_ {
+        (0..self.len()).map(|i| self.value(i))
+    }
 }
 
 /// Which entries stay, and the summary of each gap, in order.
@@ -86,12 +119,8 @@ pub fn thin<'a>(
     query: &Query,
     marker: &dyn Fn(&str) -> String,
 ) -> Option<Thinned<'a>> {
-    let entries: Vec<Entry> = items
-        .iter()
-        .map(|value| Entry { key: None, value })
-        .collect();
-    let plan = plan(&entries, query, None, marker_bytes(marker))?;
-    let objects = items.iter().all(|v| matches!(v, Value::Obj(_)));
+    let plan = plan(Entries::Items(items), query, None, marker_bytes(marker))?;
+    let objects = items.iter().all(Value::is_obj);
     let mut out = Vec::with_capacity(items.len() - plan.dropped + plan.summaries.len());
     let mut next = 0;
     for (gap, summary) in gaps(&plan.keep).into_iter().zip(&plan.summaries) {
@@ -119,14 +148,12 @@ pub fn thin_map<'a>(
     query: &Query,
     marker: &dyn Fn(&str) -> String,
 ) -> Option<(Vec<Pair<'a>>, usize)> {
-    let entries: Vec<Entry> = pairs
-        .iter()
-        .map(|(k, value)| Entry {
-            key: Some(k),
-            value,
-        })
-        .collect();
-    let plan = plan(&entries, query, Some("entries"), marker_bytes(marker))?;
+    let plan = plan(
+        Entries::Pairs(pairs),
+        query,
+        Some("entries"),
+        marker_bytes(marker),
+    )?;
     let mut out = Vec::with_capacity(pairs.len() - plan.dropped + plan.summaries.len());
     let mut next = 0;
     for (n, (gap, summary)) in gaps(&plan.keep)
@@ -157,6 +184,8 @@ pub fn is_map(pairs: &[Pair]) -> bool {
     let kind = |v: &Value| match v {
         Value::Obj(_) => 0,
         Value::Arr(_) => 1,
+        Value::Raw(r, _) if r.starts_with('{') => 0,
+        Value::Raw(..) => 1,
         Value::Str(_) => 2,
         Value::Num(_) => 3,
         Value::Bool(_) | Value::Null => 4,
@@ -179,6 +208,98 @@ fn leaf_key<'v>(v: &'v Value<'_>) -> Cow<'v, str> {
         Value::Null => Cow::Borrowed("null"),
         Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
         other => Cow::Owned(other.to_json()),
+    }
+}
+
+/// What a leaf is; its text is [`leaf_key`] of its value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Bool,
+    Num,
+    Str,
+    Arr,
+    Obj,
+}
+
+/// One leaf of an entry: its field, its kind, and where its text is in
+/// [`Analysis::text`]. Twelve bytes, with the text copied once: the tree
+/// the entry came from need not stay whole while the entries are judged.
+#[derive(Clone, Copy)]
+struct Leaf {
+    field: u32,
+    start: u32,
+    /// The text's length, shifted left by 3, with the [`Kind`] below.
+    len_kind: u32,
+}
+
+impl Leaf {
+    fn kind(self) -> Kind {
+        [
+            Kind::Null,
+            Kind::Bool,
+            Kind::Num,
+            Kind::Str,
+            Kind::Arr,
+            Kind::Obj,
+        ][(self.len_kind & 7) as usize]
+    }
+}
+
+/// A numeric series: the numbers, and the entries they came from. While
+/// the j-th number came from entry j (a field every entry has, the common
+/// case), the entries are not listed.
+#[derive(Default)]
+struct Series {
+    /// Empty while the series is dense.
+    at: Vec<u32>,
+    xs: Vec<f64>,
+}
+
+impl Series {
+    fn push(&mut self, i: usize, x: f64) {
+        if self.at.is_empty() && i != self.xs.len() {
+            self.at = (0..self.xs.len() as u32).collect();
+        }
+        if !self.at.is_empty() || i != self.xs.len() {
+            self.at.push(i as u32);
+        }
+        self.xs.push(x);
+    }
+
+    fn len(&self) -> usize {
+        self.xs.len()
+    }
+
+    /// The entry the `j`-th number came from.
+    fn at(&self, j: usize) -> usize {
+        self.at.get(j).map_or(j, |&i| i as usize)
+    }
+}
+
+/// FxHash's multiply-rotate, a word at a time: fast, and good enough where
+/// a collision costs only a comparison.
+struct QuickHasher(u64);
+
+impl QuickHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -330,25 +451,68 @@ struct Field {
     strings: usize,
     counts: HashMap<String, usize>,
     overflow: bool,
-    numbers: Vec<(usize, f64)>,
+    numbers: Series,
     tracked: bool,
 }
 
-/// Every entry's leaves as (field id, value), with the fields' statistics.
-struct Analysis<'a> {
-    starts: Vec<usize>,
-    leaves: Vec<(u32, &'a Value<'a>)>,
+/// Field ids by the hash of (parent, key), and the last key seen at each
+/// position under each parent: records whose keys come in the same order
+/// (nearly all) find their fields without hashing.
+struct FieldIds {
+    by_hash: HashMap<u64, u32>,
+    recent: Vec<(Option<u32>, usize, String, u32)>,
+}
+
+impl Default for FieldIds {
+    fn default() -> FieldIds {
+        FieldIds {
+            by_hash: HashMap::new(),
+            recent: vec![(None, usize::MAX, String::new(), 0); 1024],
+        }
+    }
+}
+
+impl FieldIds {
+    fn slot(parent: Option<u32>, j: usize) -> usize {
+        (parent.map_or(0, |p| p as usize + 1) * 61 + j) % 1024
+    }
+
+    fn recent(&self, parent: Option<u32>, j: usize, key: &str) -> Option<u32> {
+        let (p, at, k, id) = &self.recent[Self::slot(parent, j)];
+        (*p == parent && *at == j && k == key).then_some(*id)
+    }
+
+    fn remember(&mut self, parent: Option<u32>, j: usize, key: &str, id: u32) {
+        let slot = &mut self.recent[Self::slot(parent, j)];
+        slot.0 = parent;
+        slot.1 = j;
+        slot.2.clear();
+        slot.2.push_str(key);
+        slot.3 = id;
+    }
+}
+
+/// Every entry's leaves (field id, kind, text), with the fields' statistics.
+/// Nothing in it borrows the entries, which may be parsed one at a time
+/// ([`Value::Raw`]) and dropped once their leaves are listed.
+struct Analysis {
+    /// Where each entry's leaves start in `leaves`, and one past the last.
+    starts: Vec<u32>,
+    leaves: Vec<Leaf>,
+    /// Every leaf's text, back to back.
+    text: String,
     fields: Vec<Field>,
 }
 
-impl<'a> Analysis<'a> {
-    fn new(entries: &[Entry<'a>]) -> Analysis<'a> {
-        let a = Analysis::build(entries, false);
+impl Analysis {
+    /// `None` when the leaves' text would not fit the 32-bit offsets.
+    fn new(entries: Entries) -> Option<Analysis> {
+        let a = Analysis::build(entries, false)?;
         if a.fields.len() <= MAX_FIELDS {
-            return a;
+            return Some(a);
         }
         drop(a);
-        let mut a = Analysis::build(entries, true);
+        let mut a = Analysis::build(entries, true)?;
         if a.fields.len() > MAX_FIELDS {
             let mut by_presence: Vec<usize> = (0..a.fields.len()).collect();
             by_presence.sort_by(|&x, &y| {
@@ -361,41 +525,53 @@ impl<'a> Analysis<'a> {
                 a.fields[f].tracked = false;
             }
         }
-        a
+        Some(a)
     }
 
-    fn build(entries: &[Entry<'a>], by_shape: bool) -> Analysis<'a> {
+    /// Lists every entry's leaves. Without `by_shape` it stops as soon as
+    /// there are more than [`MAX_FIELDS`] fields: the caller starts over by shape.
+    fn build(entries: Entries, by_shape: bool) -> Option<Analysis> {
+        let n = entries.len();
         let mut a = Analysis {
-            starts: Vec::with_capacity(entries.len() + 1),
+            starts: Vec::with_capacity(n + 1),
             leaves: Vec::new(),
+            text: String::new(),
             fields: Vec::new(),
         };
-        let mut ids: HashMap<u64, u32> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            a.starts.push(a.leaves.len());
-            a.walk(e.value, None, 0, by_shape, &mut ids);
-            for &(f, v) in &a.leaves[a.starts[i]..] {
-                let st = &mut a.fields[f as usize];
+        let mut ids = FieldIds::default();
+        for i in 0..n {
+            let start = a.leaves.len();
+            a.starts.push(u32::try_from(start).ok()?);
+            let value = entries.value(i).parsed();
+            a.walk(&value, None, 0, by_shape, &mut ids);
+            if !by_shape && a.fields.len() > MAX_FIELDS {
+                return Some(a);
+            }
+            drop(value);
+            for l in start..a.leaves.len() {
+                let leaf = a.leaves[l];
+                let start = leaf.start as usize;
+                let text = &a.text[start..start + (leaf.len_kind >> 3) as usize];
+                let st = &mut a.fields[leaf.field as usize];
                 if st.last_entry != i {
                     st.last_entry = i;
                     st.present += 1;
                 }
-                match v {
-                    Value::Null => st.nulls += 1,
-                    Value::Num(_) => {
-                        if let Some(x) = v.as_f64() {
-                            st.numbers.push((i, x));
+                match leaf.kind() {
+                    Kind::Null => st.nulls += 1,
+                    Kind::Num => {
+                        if let Some(x) = text.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                            st.numbers.push(i, x);
                         }
                     }
-                    Value::Str(_) => st.strings += 1,
+                    Kind::Str => st.strings += 1,
                     _ => {}
                 }
                 if !st.overflow {
-                    let key = leaf_key(v);
-                    match st.counts.get_mut(key.as_ref()) {
+                    match st.counts.get_mut(text) {
                         Some(c) => *c += 1,
                         None => {
-                            st.counts.insert(key.into_owned(), 1);
+                            st.counts.insert(text.to_string(), 1);
                         }
                     }
                     if st.counts.len() > MAX_CATEGORIES {
@@ -405,8 +581,9 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        a.starts.push(a.leaves.len());
-        a
+        a.starts.push(u32::try_from(a.leaves.len()).ok()?);
+        u32::try_from(a.text.len()).ok()?;
+        Some(a)
     }
 
     fn field_id(&mut self, parent: Option<u32>, key: &str, ids: &mut HashMap<u64, u32>) -> u32 {
@@ -430,7 +607,7 @@ impl<'a> Analysis<'a> {
             strings: 0,
             counts: HashMap::new(),
             overflow: false,
-            numbers: Vec::new(),
+            numbers: Series::default(),
             tracked: true,
         });
         ids.insert(h, id);
@@ -439,11 +616,11 @@ impl<'a> Analysis<'a> {
 
     fn walk(
         &mut self,
-        v: &'a Value<'a>,
+        v: &Value,
         parent: Option<u32>,
         depth: usize,
         by_shape: bool,
-        ids: &mut HashMap<u64, u32>,
+        ids: &mut FieldIds,
     ) {
         const INDEX: [&str; MAX_TUPLE] = ["0", "1", "2", "3", "4", "5", "6", "7"];
         match v {
@@ -452,13 +629,20 @@ impl<'a> Analysis<'a> {
                     && (depth == 0 || pairs.len() <= MAX_NESTED_KEYS)
                     && !pairs.is_empty() =>
             {
-                for (k, child) in pairs {
-                    let key = if by_shape {
-                        key_shape(k)
-                    } else {
-                        Cow::Borrowed(k.as_ref())
+                for (j, (k, child)) in pairs.iter().enumerate() {
+                    let id = match ids.recent(parent, j, k) {
+                        Some(id) => id,
+                        None => {
+                            let key = if by_shape {
+                                key_shape(k)
+                            } else {
+                                Cow::Borrowed(k.as_ref())
+                            };
+                            let id = self.field_id(parent, &key, &mut ids.by_hash);
+                            ids.remember(parent, j, k, id);
+                            id
+                        }
                     };
-                    let id = self.field_id(parent, &key, ids);
                     self.walk(child, Some(id), depth + 1, by_shape, ids);
                 }
             }
@@ -468,47 +652,93 @@ impl<'a> Analysis<'a> {
                     && items.iter().all(Value::is_scalar) =>
             {
                 for (j, child) in items.iter().enumerate() {
-                    let id = self.field_id(parent, INDEX[j], ids);
-                    self.leaves.push((id, child));
+                    let id = self.field_id(parent, INDEX[j], &mut ids.by_hash);
+                    self.push_leaf(id, child);
                 }
             }
+            Value::Raw(..) => self.walk(&v.parsed(), parent, depth, by_shape, ids),
             _ => {
                 let id = match parent {
                     Some(p) => p,
-                    None => self.field_id(None, "", ids),
+                    None => self.field_id(None, "", &mut ids.by_hash),
                 };
-                self.leaves.push((id, v));
+                self.push_leaf(id, v);
             }
         }
     }
 
-    fn leaves_of(&self, i: usize) -> &[(u32, &'a Value<'a>)] {
-        &self.leaves[self.starts[i]..self.starts[i + 1]]
+    fn push_leaf(&mut self, field: u32, v: &Value) {
+        let start = self.text.len();
+        let kind = match v {
+            Value::Null => Kind::Null,
+            Value::Bool(_) => Kind::Bool,
+            Value::Num(_) => Kind::Num,
+            Value::Str(_) => Kind::Str,
+            Value::Arr(_) => Kind::Arr,
+            Value::Obj(_) => Kind::Obj,
+            Value::Raw(..) if v.is_obj() => Kind::Obj,
+            Value::Raw(..) => Kind::Arr,
+        };
+        match v {
+            Value::Str(s) | Value::Num(s) => self.text.push_str(s),
+            Value::Null => self.text.push_str("null"),
+            Value::Bool(b) => self.text.push_str(if *b { "true" } else { "false" }),
+            other => write_json(other, &mut self.text),
+        }
+        let len = self.text.len() - start;
+        self.leaves.push(Leaf {
+            field,
+            // Offsets past 4 GiB are caught when the build ends.
+            start: start as u32,
+            len_kind: ((len as u32) << 3) | kind as u32,
+        });
     }
 
-    fn value_of(&self, i: usize, f: u32) -> Option<&'a Value<'a>> {
+    fn text_of(&self, leaf: Leaf) -> &str {
+        let start = leaf.start as usize;
+        &self.text[start..start + (leaf.len_kind >> 3) as usize]
+    }
+
+    /// A hash of entry `i`'s key and leaves: equal for identical entries
+    /// (a filter only: equal hashes are confirmed by comparing the entries).
+    fn leaf_hash(&self, key: Option<&str>, i: usize) -> u64 {
+        let mut h = QuickHasher(0);
+        key.hash(&mut h);
+        for &l in self.leaves_of(i) {
+            h.add(u64::from(l.field) << 32 | u64::from(l.len_kind));
+            h.write(self.text_of(l).as_bytes());
+        }
+        h.finish()
+    }
+
+    fn leaves_of(&self, i: usize) -> &[Leaf] {
+        &self.leaves[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+
+    /// The text of entry `i`'s value in field `f`, if it has one.
+    fn value_of(&self, i: usize, f: u32) -> Option<&str> {
         self.leaves_of(i)
             .iter()
-            .find(|(id, _)| *id == f)
-            .map(|(_, v)| *v)
+            .find(|l| l.field == f)
+            .map(|&l| self.text_of(l))
     }
 }
 
 /// Whether a value in a field named like a failure reports one.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null | Value::Bool(false) | Value::Num(_) => false,
-        Value::Str(s) => !s.is_empty(),
-        Value::Arr(a) => !a.is_empty(),
-        Value::Obj(o) => !o.is_empty(),
-        Value::Bool(true) => true,
+fn truthy(kind: Kind, text: &str) -> bool {
+    match kind {
+        Kind::Null | Kind::Num => false,
+        Kind::Bool => text == "true",
+        Kind::Str => !text.is_empty(),
+        Kind::Arr => text != "[]",
+        Kind::Obj => text != "{}",
     }
 }
 
 /// Chooses which of `entries` to keep; `None` when thinning is not worth it.
 /// `unit` names the entries in summaries (default: items, numbers or strings).
 pub fn plan(
-    entries: &[Entry],
+    entries: Entries,
     query: &Query,
     unit: Option<&'static str>,
     marker_bytes: usize,
@@ -517,21 +747,24 @@ pub fn plan(
     if n < MIN_ITEMS {
         return None;
     }
-    let all_objects = entries.iter().all(|e| matches!(e.value, Value::Obj(_)));
-    let all_numbers = entries.iter().all(|e| matches!(e.value, Value::Num(_)));
+    let all_objects = entries.values().all(Value::is_obj);
+    let all_numbers = entries.values().all(|v| matches!(v, Value::Num(_)));
     let mut keep = vec![false; n];
     keep[0] = true;
     keep[n - 1] = true;
-    let a = Analysis::new(entries);
+    let a = Analysis::new(entries)?;
 
     // Errors: a failure word in a value or key, or a truthy field named like one.
-    for (i, e) in entries.iter().enumerate() {
-        let is_error = e.key.is_some_and(|k| ERROR_WORDS.is_match(k))
-            || a.leaves_of(i).iter().any(|(f, v)| match v {
-                Value::Str(s) if ERROR_WORDS.is_match(s) => true,
-                _ => a.fields[*f as usize].error_named && truthy(v),
+    for (i, k) in keep.iter_mut().enumerate() {
+        let is_error = entries.key(i).is_some_and(|k| ERROR_WORDS.is_match(k))
+            || a.leaves_of(i).iter().any(|&l| {
+                let text = a.text_of(l);
+                match l.kind() {
+                    Kind::Str if ERROR_WORDS.is_match(text) => true,
+                    kind => a.fields[l.field as usize].error_named && truthy(kind, text),
+                }
             });
-        keep[i] |= is_error;
+        *k |= is_error;
     }
 
     // Rare fields, rare categorical values, rare nulls and absences. A small
@@ -585,7 +818,8 @@ pub fn plan(
     let mut absent_members: HashMap<u32, Vec<usize>> = HashMap::new();
     let mut stamp = vec![usize::MAX; nf];
     for i in 0..n {
-        for &(f, v) in a.leaves_of(i) {
+        for &l in a.leaves_of(i) {
+            let f = l.field;
             let fu = f as usize;
             stamp[fu] = i;
             if rare_field[fu] {
@@ -594,14 +828,13 @@ pub fn plan(
                     m.push(i);
                 }
             }
-            if matches!(v, Value::Null) && rare_nulls[fu] {
+            if l.kind() == Kind::Null && rare_nulls[fu] {
                 null_members.entry(f).or_default().push(i);
             }
-            if !rare_values[fu].is_empty() {
-                let k = leaf_key(v);
-                if let Some(&r) = rare_values[fu].get(k.as_ref()) {
-                    value_members.entry((f, r)).or_default().push(i);
-                }
+            if !rare_values[fu].is_empty()
+                && let Some(&r) = rare_values[fu].get(a.text_of(l))
+            {
+                value_members.entry((f, r)).or_default().push(i);
             }
         }
         for &f in &rare_absent {
@@ -633,23 +866,26 @@ pub fn plan(
             numeric_facts(&st.numbers, true, &mut keep);
         }
     }
-    let mut templates: HashMap<(u32, u64, usize), Vec<(usize, f64)>> = HashMap::new();
+    let mut templates: HashMap<(u32, u64, usize), Series> = HashMap::new();
     let mut xs = Vec::new();
     for i in 0..n {
-        for &(f, v) in a.leaves_of(i) {
+        for &l in a.leaves_of(i) {
+            let f = l.field;
             let st = &a.fields[f as usize];
             // Messages, not ids or paths: a code like `37868143` is a name.
-            let Value::Str(s) = v else { continue };
-            if !st.tracked || !st.overflow || !s.contains(' ') {
+            let s = a.text_of(l);
+            if l.kind() != Kind::Str || !st.tracked || !st.overflow || !s.contains(' ') {
                 continue;
             }
             let t = slots(s, &mut xs);
             for (slot, &x) in xs.iter().enumerate() {
                 let full = templates.len() >= MAX_TEMPLATES;
                 match templates.get_mut(&(f, t, slot)) {
-                    Some(series) => series.push((i, x)),
+                    Some(series) => series.push(i, x),
                     None if !full => {
-                        templates.insert((f, t, slot), vec![(i, x)]);
+                        let mut series = Series::default();
+                        series.push(i, x);
+                        templates.insert((f, t, slot), series);
                     }
                     None => {}
                 }
@@ -665,7 +901,7 @@ pub fn plan(
 
     // The query: anchors and the best BM25 matches.
     if !query.is_empty() {
-        let texts: Vec<String> = entries.iter().map(entry_text).collect();
+        let texts: Vec<String> = (0..n).map(|i| entry_text(entries, i)).collect();
         let docs: Vec<&str> = texts.iter().map(String::as_str).collect();
         for i in relevance::matches(&docs, query, 12) {
             keep[i] = true;
@@ -686,22 +922,23 @@ pub fn plan(
             .collect();
         let features = |i: usize, out: &mut Vec<u64>| {
             out.clear();
-            if let Some(k) = entries[i].key {
+            if let Some(k) = entries.key(i) {
                 out.push(hash_of(("key", shape(k))));
             }
             if !all_objects {
-                let v = entries[i].value;
+                let v = entries.value(i);
                 out.push(match v {
                     Value::Str(s) if !s.contains(char::is_whitespace) => hash_of(shape(s)),
                     _ => hash_of(template(&leaf_key(v))),
                 });
                 return;
             }
-            for &(f, v) in a.leaves_of(i) {
+            for &l in a.leaves_of(i) {
+                let f = l.field;
                 if categorical[f as usize] {
-                    out.push(hash_of((f, leaf_key(v))));
-                } else if let (true, Value::Str(s)) = (textual[f as usize], v) {
-                    out.push(hash_of((f, template(s))));
+                    out.push(hash_of((f, a.text_of(l))));
+                } else if textual[f as usize] && l.kind() == Kind::Str {
+                    out.push(hash_of((f, template(a.text_of(l)))));
                 }
             }
         };
@@ -735,15 +972,42 @@ pub fn plan(
         }
     }
 
-    // Identical entries add nothing after the first.
-    let mut seen_text: HashSet<u64> = HashSet::new();
-    let mut buf = String::new();
-    for i in 0..n {
-        buf.clear();
-        write_json(entries[i].value, &mut buf);
-        let first = seen_text.insert(hash_of((entries[i].key, &buf)));
-        if !first && keep[i] && i != n - 1 && i != 0 && !ERROR_WORDS.is_match(&buf) {
-            keep[i] = false;
+    // Identical entries add nothing after the first. Only kept entries can
+    // go: each is compared in full only with the earlier entries whose
+    // leaves are the same (identical values have identical leaves).
+    let json_of = |i: usize| {
+        let mut s = String::new();
+        write_json(entries.value(i), &mut s);
+        s
+    };
+    let mut pending: HashMap<u64, Vec<(usize, String)>> = HashMap::new();
+    let kept_inside = (1..n - 1).filter(|&i| keep[i]);
+    for i in kept_inside {
+        let json = json_of(i);
+        if !ERROR_WORDS.is_match(&json) {
+            let h = a.leaf_hash(entries.key(i), i);
+            pending.entry(h).or_default().push((i, json));
+        }
+    }
+    for j in 0..n {
+        if pending.is_empty() {
+            break;
+        }
+        let h = a.leaf_hash(entries.key(j), j);
+        let Some(later) = pending.get_mut(&h) else {
+            continue;
+        };
+        later.retain(|(i, _)| *i > j);
+        if !later.is_empty() {
+            let json = json_of(j);
+            later.retain(|(i, ji)| {
+                let repeat = *ji == json && entries.key(*i) == entries.key(j);
+                keep[*i] &= !repeat;
+                !repeat
+            });
+        }
+        if later.is_empty() {
+            pending.remove(&h);
         }
     }
 
@@ -751,10 +1015,10 @@ pub fn plan(
     // marker are kept instead.
     keep_cheap_gaps(&mut keep, marker_bytes, |gap| {
         gap.map(|i| {
-            entries[i].key.map_or(0, str::len)
+            entries.key(i).map_or(0, str::len)
                 + a.leaves_of(i)
                     .iter()
-                    .map(|(_, v)| leaf_key(v).len() + 1)
+                    .map(|l| (l.len_kind >> 3) as usize + 1)
                     .sum::<usize>()
         })
         .sum()
@@ -769,7 +1033,7 @@ pub fn plan(
         "items"
     } else if all_numbers {
         "numbers"
-    } else if entries.iter().all(|e| matches!(e.value, Value::Str(_))) {
+    } else if entries.values().all(|v| matches!(v, Value::Str(_))) {
         "strings"
     } else {
         "items"
@@ -777,14 +1041,15 @@ pub fn plan(
     let summaries = gaps(&keep)
         .into_iter()
         .map(|gap| {
-            let values: Option<(&str, Vec<Option<&Value>>)> = category.map(|f| {
+            let values: Option<(&str, Vec<Option<&str>>)> = category.map(|f| {
                 (
                     a.fields[f as usize].name.as_str(),
                     gap.clone().map(|i| a.value_of(i, f)).collect(),
                 )
             });
             run_summary(
-                &entries[gap],
+                entries,
+                gap,
                 n,
                 unit,
                 values.as_ref().map(|(name, vals)| (*name, vals.as_slice())),
@@ -801,9 +1066,9 @@ pub fn plan(
 }
 
 /// An entry as one searchable text: its key, then its value as JSON.
-fn entry_text(e: &Entry) -> String {
-    let mut s = e.key.map(|k| format!("{k} ")).unwrap_or_default();
-    write_json(e.value, &mut s);
+fn entry_text(entries: Entries, i: usize) -> String {
+    let mut s = entries.key(i).map(|k| format!("{k} ")).unwrap_or_default();
+    write_json(entries.value(i), &mut s);
     s
 }
 
@@ -811,25 +1076,26 @@ fn entry_text(e: &Entry) -> String {
 /// when the tail is heavy), and with `extremes` its minimum, maximum and
 /// change points. Monotonic series (ids, sequence numbers, timestamps) have
 /// nothing to mark: every value would be "extreme".
-fn numeric_facts(xs: &[(usize, f64)], extremes: bool, keep: &mut [bool]) {
+fn numeric_facts(series: &Series, extremes: bool, keep: &mut [bool]) {
+    let xs = &series.xs;
     if xs.len() < MIN_ITEMS {
         return;
     }
-    let monotonic =
-        xs.windows(2).all(|w| w[1].1 > w[0].1) || xs.windows(2).all(|w| w[1].1 < w[0].1);
+    let monotonic = xs.windows(2).all(|w| w[1] > w[0]) || xs.windows(2).all(|w| w[1] < w[0]);
     if monotonic {
         return;
     }
     let m = xs.len() as f64;
-    let mean = xs.iter().map(|x| x.1).sum::<f64>() / m;
-    let sd = (xs.iter().map(|x| (x.1 - mean).powi(2)).sum::<f64>() / m).sqrt();
+    let mean = xs.iter().sum::<f64>() / m;
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / m).sqrt();
     if sd == 0.0 {
         return;
     }
     let mut outliers: Vec<(usize, f64)> = xs
         .iter()
-        .filter(|x| (x.1 - mean).abs() > 2.0 * sd)
-        .copied()
+        .enumerate()
+        .filter(|(_, x)| (*x - mean).abs() > 2.0 * sd)
+        .map(|(j, &x)| (series.at(j), x))
         .collect();
     outliers.sort_by(|a, b| {
         (b.1 - mean)
@@ -845,25 +1111,25 @@ fn numeric_facts(xs: &[(usize, f64)], extremes: bool, keep: &mut [bool]) {
     if !extremes {
         return;
     }
-    let (mut lo, mut hi) = (xs[0], xs[0]);
-    for &(i, x) in xs {
-        if x < lo.1 {
-            lo = (i, x);
+    let (mut lo, mut hi) = (0, 0);
+    for (j, &x) in xs.iter().enumerate() {
+        if x < xs[lo] {
+            lo = j;
         }
-        if x > hi.1 {
-            hi = (i, x);
+        if x > xs[hi] {
+            hi = j;
         }
     }
-    keep[lo.0] = true;
-    keep[hi.0] = true;
-    for i in change_points(xs, sd) {
-        keep[i] = true;
+    keep[series.at(lo)] = true;
+    keep[series.at(hi)] = true;
+    for j in change_points(xs, sd) {
+        keep[series.at(j)] = true;
     }
 }
 
-/// Indices where the mean of the next window differs from the previous one by
-/// more than 2σ of the whole series.
-fn change_points(xs: &[(usize, f64)], sd: f64) -> Vec<usize> {
+/// Positions in `xs` where the mean of the next window differs from the
+/// previous one by more than 2σ of the whole series.
+fn change_points(xs: &[f64], sd: f64) -> Vec<usize> {
     const W: usize = 5;
     let mut out = Vec::new();
     if xs.len() < 4 * W {
@@ -871,11 +1137,11 @@ fn change_points(xs: &[(usize, f64)], sd: f64) -> Vec<usize> {
     }
     let mut last: Option<usize> = None;
     for j in W..=xs.len() - W {
-        let before = xs[j - W..j].iter().map(|x| x.1).sum::<f64>() / W as f64;
-        let after = xs[j..j + W].iter().map(|x| x.1).sum::<f64>() / W as f64;
+        let before = xs[j - W..j].iter().sum::<f64>() / W as f64;
+        let after = xs[j..j + W].iter().sum::<f64>() / W as f64;
         if (after - before).abs() > 2.0 * sd && last.is_none_or(|l| j > l + W) {
-            out.push(xs[j - 1].0);
-            out.push(xs[j].0);
+            out.push(j - 1);
+            out.push(j);
             last = Some(j);
         }
     }
@@ -914,18 +1180,20 @@ fn summary_field(a: &Analysis, all_objects: bool) -> Option<u32> {
 
 /// `category`: the summary field's name and its value in each entry of the run.
 fn run_summary(
-    run: &[Entry],
+    entries: Entries,
+    run: Range<usize>,
     total: usize,
     unit: &str,
-    category: Option<(&str, &[Option<&Value>])>,
+    category: Option<(&str, &[Option<&str>])>,
     numbers: bool,
     objects: bool,
 ) -> String {
     let mut s = format!("{} of {total} {unit} omitted", run.len());
     if numbers {
         let xs: Vec<(f64, &Value)> = run
-            .iter()
-            .filter_map(|e| e.value.as_f64().map(|x| (x, e.value)))
+            .clone()
+            .map(|i| entries.value(i))
+            .filter_map(|v| v.as_f64().map(|x| (x, v)))
             .collect();
         if let (Some(lo), Some(hi)) = (
             xs.iter().min_by(|a, b| a.0.total_cmp(&b.0)),
@@ -936,7 +1204,7 @@ fn run_summary(
     } else if let Some((field, values)) = category {
         let mut counts: Vec<(Cow<str>, usize)> = Vec::new();
         for v in values {
-            let v = v.map_or(Cow::Borrowed("absent"), leaf_key);
+            let v = Cow::Borrowed(v.unwrap_or("absent"));
             match counts.iter_mut().find(|(k, _)| *k == v) {
                 Some(c) => c.1 += 1,
                 None => counts.push((v, 1)),
@@ -953,8 +1221,7 @@ fn run_summary(
     } else if !objects {
         let mut uniq: HashSet<u64> = HashSet::new();
         let dups = run
-            .iter()
-            .filter(|e| !uniq.insert(hash_of((e.key, leaf_key(e.value)))))
+            .filter(|&i| !uniq.insert(hash_of((entries.key(i), leaf_key(entries.value(i))))))
             .count();
         if dups > 0 {
             s.push_str(&format!(" ({dups} duplicates)"));
@@ -1147,6 +1414,35 @@ mod tests {
         assert_eq!(t1, t2);
         slots("id 3f9a1c2b0 k17 v1.5", &mut xs);
         assert_eq!(xs, Vec::<f64>::new());
+    }
+
+    #[test]
+    fn records_left_as_text_are_judged_like_trees() {
+        let text = Value::Arr(logs(300)).to_json();
+        let Value::Arr(lazy) = super::super::value::parse_lazy(&text, 4096).unwrap() else {
+            panic!("the array is long")
+        };
+        assert!(matches!(lazy[0], Value::Raw(..)));
+        let Value::Arr(full) = parse(&text).unwrap() else {
+            panic!("an array")
+        };
+        let a = thin(&lazy, &Query::default(), &marker).unwrap();
+        let b = thin(&full, &Query::default(), &marker).unwrap();
+        assert_eq!(a.dropped, b.dropped);
+        assert_eq!(kept_json(&a), kept_json(&b));
+    }
+
+    #[test]
+    fn identical_entries_keep_only_the_first() {
+        let mut items = logs(200);
+        items[120] = items[60].clone();
+        items[38] = items[37].clone();
+        let t = thin(&items, &Query::default(), &marker).unwrap();
+        let text = kept_json(&t);
+        // The error record is kept even when it repeats; others only once.
+        assert_eq!(text.matches("payment failed").count(), 2, "{text}");
+        let first = items[60].to_json();
+        assert!(text.matches(&first).count() <= 1, "{text}");
     }
 
     #[test]

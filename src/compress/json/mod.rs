@@ -31,11 +31,23 @@ const LARGE_BYTES: usize = 1 << 20;
 /// Strings at least this long may be opaque blobs worth moving to the store.
 const MIN_BLOB_BYTES: usize = 256;
 
+/// In a large document, arrays and objects whose text is shorter than this
+/// stay text ([`Value::Raw`]) until they are judged or kept: a tree of
+/// millions of small records costs several times their text.
+const RAW_BELOW: usize = 4096;
+
+/// Embedded JSON shorter than this is left as it is.
+const MIN_EMBEDDED_BYTES: usize = 64;
+
 /// Compresses a JSON document, or `None` if `text` is not one.
 pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     // A byte-order mark is not part of the document (the stored original keeps it).
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Ok(mut root) = value::parse(body) else {
+    // A large document is thinned first and rendered once: when that halves
+    // it, the lossless form (a second render of megabytes) is never needed.
+    let large = text.len() >= LARGE_BYTES && ctx.may_drop();
+    let raw_below = if large { RAW_BELOW } else { 0 };
+    let Ok(mut root) = value::parse_lazy(body, raw_below) else {
         return records::compress(text, ctx);
     };
     if root.is_scalar() {
@@ -43,9 +55,6 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     }
     let mut transforms = Vec::new();
     minify_embedded(&mut root, &mut transforms);
-    // A large document is thinned first and rendered once: when that halves
-    // it, the lossless form (a second render of megabytes) is never needed.
-    let large = text.len() >= LARGE_BYTES && ctx.may_drop();
     if large {
         if let Some(lossy) = compress_lossy(text, root, ctx, None) {
             return Some(lossy);
@@ -88,6 +97,7 @@ fn compress_lossy(
     if dropped == 0 && blobs == 0 {
         return None;
     }
+    root.materialize();
     let (rendered, form) = render(&root, ctx);
     drop(root);
     // Half the bytes is fewer tokens; only a close call is counted (counting
@@ -141,7 +151,16 @@ fn render(v: &Value, ctx: &Context) -> (String, &'static str) {
 /// Strings that hold pretty-printed JSON are minified in place: the same data, fewer tokens.
 fn minify_embedded(v: &mut Value, transforms: &mut Vec<String>) {
     match v {
-        Value::Str(s) if s.len() >= 64 && s.trim_start().starts_with(['{', '[']) => {
+        Value::Raw(r, longest)
+            if *longest as usize >= MIN_EMBEDDED_BYTES
+                && value::any_string(r, may_be_embedded_json) =>
+        {
+            v.materialize();
+            minify_embedded(v, transforms);
+        }
+        Value::Str(s)
+            if s.len() >= MIN_EMBEDDED_BYTES && s.trim_start().starts_with(['{', '[']) =>
+        {
             if let Ok(inner) = value::parse(s) {
                 let compact = inner.to_json();
                 if compact.len() < s.len() {
@@ -160,6 +179,16 @@ fn minify_embedded(v: &mut Value, transforms: &mut Vec<String>) {
             .for_each(|(_, i)| minify_embedded(i, transforms)),
         _ => {}
     }
+}
+
+/// Whether a string as written in JSON (escapes not decoded) may decode to
+/// one that [`minify_embedded`] minifies: long enough, and `{` or `[`
+/// after blanks (an escape or a non-ASCII character may be a blank).
+fn may_be_embedded_json(written: &str) -> bool {
+    written.len() >= MIN_EMBEDDED_BYTES
+        && written
+            .trim_start_matches([' ', '\t', '\r', '\n'])
+            .starts_with(|c: char| matches!(c, '{' | '[' | '\\') || !c.is_ascii())
 }
 
 /// What kind of opaque payload a long string is, if any.
@@ -192,6 +221,10 @@ fn blob_kind(s: &str) -> Option<&'static str> {
 /// Moves opaque blobs to the store, leaving a marker string in their place.
 fn move_blobs(v: &mut Value, ctx: &Context, hashes: &mut Vec<String>) {
     match v {
+        Value::Raw(_, longest) if *longest as usize >= MIN_BLOB_BYTES => {
+            v.materialize();
+            move_blobs(v, ctx, hashes);
+        }
         Value::Str(s) => {
             let Some(kind) = blob_kind(s) else { return };
             if ctx.query.anchor_hit(s) {
@@ -228,6 +261,11 @@ fn human_size(n: usize) -> String {
 /// Thins every long array in the tree, then recurses into what was kept.
 fn thin_tree(v: &mut Value, ctx: &Context, marker: &dyn Fn(&str) -> String, dropped: &mut usize) {
     match v {
+        // Only kept values are reached: each is parsed for good.
+        Value::Raw(..) => {
+            v.materialize();
+            thin_tree(v, ctx, marker, dropped);
+        }
         Value::Arr(items) => {
             let long = items.len() >= lossy::MIN_ITEMS && v_len(items.iter()) >= MIN_THIN_BYTES;
             if let Some(t) = long

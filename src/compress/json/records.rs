@@ -6,7 +6,7 @@
 //! original line byte for byte, and each dropped run is one marker line.
 //! A blank line travels with the record before it.
 
-use super::lossy::{self, Entry};
+use super::lossy::{self, Entries};
 use super::value::{self, Value};
 use crate::compress::{Compressed, Context, gaps};
 
@@ -26,7 +26,9 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
         if !body.starts_with('{') {
             return None;
         }
-        records.push(value::parse(body).ok()?);
+        // Validated, but kept as its text until judged: a tree of every
+        // record would be several times the input.
+        records.push(value::parse_lazy(body, usize::MAX).ok()?);
         starts.push(j);
     }
     if records.len() < 2 || !ctx.may_drop() || ctx.is_small(text) {
@@ -34,17 +36,12 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
     }
     let hash = crate::ccr::hash_of(text.as_bytes());
     let marker = |summary: &str| ctx.marker(summary, &hash);
-    let entries: Vec<Entry> = records
-        .iter()
-        .map(|value| Entry { key: None, value })
-        .collect();
     let plan = lossy::plan(
-        &entries,
+        Entries::Items(&records),
         &ctx.query,
         Some("records"),
         lossy::marker_bytes(&marker),
     )?;
-    drop(entries);
     drop(records);
     // The original goes to the store before any marker naming it is printed.
     if ctx.store(text, "json")? != hash {

@@ -10,6 +10,11 @@
 //! strings without escapes are slices of the input, so a document of
 //! millions of small values costs a few words per value, not an allocation
 //! each (#10: 30 MB of JSON in at most 6× its size).
+//!
+//! [`parse_lazy`] goes further for large documents: a small container is
+//! validated but kept as its source text ([`Value::Raw`]), so a document of
+//! millions of small records is a list of slices, and each record is parsed
+//! again only while it is looked at, or for good when it is kept.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -26,6 +31,11 @@ pub enum Value<'a> {
     Str(Cow<'a, str>),
     Arr(Vec<Value<'a>>),
     Obj(Vec<Pair<'a>>),
+    /// An array or object not parsed into a tree: its source text, already
+    /// validated ([`parse_lazy`]), and the length of the longest string
+    /// literal in it (keys included) as written, so a search for long
+    /// strings can pass it by unread. [`Value::parsed`] reads it.
+    Raw(&'a str, u32),
 }
 
 /// An object's key and value.
@@ -54,7 +64,37 @@ impl<'a> Value<'a> {
     }
 
     pub fn is_scalar(&self) -> bool {
-        !matches!(self, Value::Arr(_) | Value::Obj(_))
+        !matches!(self, Value::Arr(_) | Value::Obj(_) | Value::Raw(..))
+    }
+
+    /// Whether this is an object, parsed or not.
+    pub fn is_obj(&self) -> bool {
+        match self {
+            Value::Obj(_) => true,
+            Value::Raw(r, _) => r.starts_with('{'),
+            _ => false,
+        }
+    }
+
+    /// This value with a [`Value::Raw`] parsed (one level of laziness
+    /// removed: it was validated, so parsing it again cannot fail).
+    pub fn parsed(&self) -> Cow<'_, Value<'a>> {
+        match self {
+            Value::Raw(r, _) => {
+                Cow::Owned(parse(r).expect("validated when the document was parsed"))
+            }
+            v => Cow::Borrowed(v),
+        }
+    }
+
+    /// Replaces every [`Value::Raw`] in this value by its tree.
+    pub fn materialize(&mut self) {
+        match self {
+            Value::Raw(r, _) => *self = parse(r).expect("validated when the document was parsed"),
+            Value::Arr(items) => items.iter_mut().for_each(Value::materialize),
+            Value::Obj(pairs) => pairs.iter_mut().for_each(|(_, v)| v.materialize()),
+            _ => {}
+        }
     }
 
     /// The value with every object's keys sorted: equality as JSON defines
@@ -70,6 +110,7 @@ impl<'a> Value<'a> {
                 p.sort_by(|a, b| a.0.cmp(&b.0));
                 Value::Obj(p)
             }
+            Value::Raw(..) => self.parsed().canonical(),
             other => other.clone(),
         }
     }
@@ -103,6 +144,7 @@ impl<'a> Value<'a> {
                 }
                 n
             }
+            Value::Raw(..) => self.parsed().compact_len_upto(cap),
         }
     }
 
@@ -120,6 +162,9 @@ impl<'a> Value<'a> {
                     .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                     .collect(),
             ),
+            Value::Raw(r, _) => parse(r)
+                .expect("validated when the document was parsed")
+                .into_owned(),
         }
     }
 
@@ -133,10 +178,24 @@ impl<'a> Value<'a> {
 
 /// Parses a complete JSON document (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Value<'_>, ParseError> {
+    parse_with(text, 0)
+}
+
+/// Parses like [`parse`], but keeps every array or object whose source text
+/// is shorter than `raw_below` bytes as [`Value::Raw`].
+pub fn parse_lazy(text: &str, raw_below: usize) -> Result<Value<'_>, ParseError> {
+    parse_with(text, raw_below)
+}
+
+fn parse_with(text: &str, raw_below: usize) -> Result<Value<'_>, ParseError> {
     let mut p = Parser {
         b: text.as_bytes(),
         src: text,
         i: 0,
+        raw_below,
+        items: Vec::new(),
+        pairs: Vec::new(),
+        longest: 0,
     };
     p.ws();
     let v = p.value(0)?;
@@ -151,6 +210,13 @@ struct Parser<'a> {
     b: &'a [u8],
     src: &'a str,
     i: usize,
+    /// Containers shorter than this stay [`Value::Raw`].
+    raw_below: usize,
+    /// The children of open containers that may yet stay text.
+    items: Vec<Value<'a>>,
+    pairs: Vec<Pair<'a>>,
+    /// The longest string literal (as written) in the innermost open container.
+    longest: u32,
 }
 
 impl<'a> Parser<'a> {
@@ -186,8 +252,17 @@ impl<'a> Parser<'a> {
         }
         match self.b.get(self.i) {
             None => Err(self.err("unexpected end of input")),
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
+            Some(c @ (b'{' | b'[')) => {
+                // Each container measures its own longest string.
+                let outer = std::mem::take(&mut self.longest);
+                let v = if *c == b'{' {
+                    self.object(depth)
+                } else {
+                    self.array(depth)
+                };
+                self.longest = self.longest.max(outer);
+                v
+            }
             Some(b'"') => self.string().map(Value::Str),
             Some(b't') if self.eat(b"true") => Ok(Value::Bool(true)),
             Some(b'f') if self.eat(b"false") => Ok(Value::Bool(false)),
@@ -197,12 +272,31 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the container that started at `start` is big enough for a
+    /// vector of its own (growing as it goes); smaller ones gather their
+    /// children on the shared stack and take an exact copy when they close,
+    /// or none when they stay text.
+    fn is_big(&self, start: usize) -> bool {
+        const OWN_FROM: usize = 4096;
+        let limit = if self.raw_below > 0 {
+            self.raw_below
+        } else {
+            OWN_FROM
+        };
+        self.i - start >= limit
+    }
+
     fn object(&mut self, depth: usize) -> Result<Value<'a>, ParseError> {
+        let start = self.i;
         self.i += 1;
-        let mut pairs = Vec::new();
+        // A container that may stay text keeps its children on the shared
+        // stack, so a small one allocates nothing; once it is known to be
+        // big they move to a vector of its own.
+        let base = self.pairs.len();
+        let mut own: Option<Vec<Pair<'a>>> = self.is_big(start).then(Vec::new);
         self.ws();
         if self.eat(b"}") {
-            return Ok(Value::Obj(pairs));
+            return Ok(self.close_object(start, base, own));
         }
         loop {
             self.ws();
@@ -216,39 +310,84 @@ impl<'a> Parser<'a> {
             }
             self.ws();
             let v = self.value(depth + 1)?;
-            pairs.push((key, v));
+            match &mut own {
+                Some(pairs) => pairs.push((key, v)),
+                None => {
+                    self.pairs.push((key, v));
+                    if self.is_big(start) {
+                        own = Some(self.pairs.drain(base..).collect());
+                    }
+                }
+            }
             self.ws();
             if self.eat(b",") {
                 continue;
             }
             if self.eat(b"}") {
-                // Millions of small objects: growth slack would be most of the tree.
-                pairs.shrink_to_fit();
-                return Ok(Value::Obj(pairs));
+                return Ok(self.close_object(start, base, own));
             }
             return Err(self.err("expected ',' or '}' in an object"));
         }
     }
 
+    fn close_object(&mut self, start: usize, base: usize, own: Option<Vec<Pair<'a>>>) -> Value<'a> {
+        match own {
+            Some(mut pairs) => {
+                // Millions of small objects: growth slack would be most of the tree.
+                pairs.shrink_to_fit();
+                Value::Obj(pairs)
+            }
+            None if self.i - start < self.raw_below => {
+                self.pairs.truncate(base);
+                Value::Raw(&self.src[start..self.i], self.longest)
+            }
+            None => Value::Obj(self.pairs.drain(base..).collect()),
+        }
+    }
+
     fn array(&mut self, depth: usize) -> Result<Value<'a>, ParseError> {
+        let start = self.i;
         self.i += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
+        let mut own: Option<Vec<Value<'a>>> = self.is_big(start).then(Vec::new);
         self.ws();
         if self.eat(b"]") {
-            return Ok(Value::Arr(items));
+            return Ok(self.close_array(start, base, own));
         }
         loop {
             self.ws();
-            items.push(self.value(depth + 1)?);
+            let v = self.value(depth + 1)?;
+            match &mut own {
+                Some(items) => items.push(v),
+                None => {
+                    self.items.push(v);
+                    if self.is_big(start) {
+                        own = Some(self.items.drain(base..).collect());
+                    }
+                }
+            }
             self.ws();
             if self.eat(b",") {
                 continue;
             }
             if self.eat(b"]") {
-                items.shrink_to_fit();
-                return Ok(Value::Arr(items));
+                return Ok(self.close_array(start, base, own));
             }
             return Err(self.err("expected ',' or ']' in an array"));
+        }
+    }
+
+    fn close_array(&mut self, start: usize, base: usize, own: Option<Vec<Value<'a>>>) -> Value<'a> {
+        match own {
+            Some(mut items) => {
+                items.shrink_to_fit();
+                Value::Arr(items)
+            }
+            None if self.i - start < self.raw_below => {
+                self.items.truncate(base);
+                Value::Raw(&self.src[start..self.i], self.longest)
+            }
+            None => Value::Arr(self.items.drain(base..).collect()),
         }
     }
 
@@ -286,6 +425,14 @@ impl<'a> Parser<'a> {
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        let open = self.i;
+        let s = self.string_body()?;
+        let written = u32::try_from(self.i - open - 2).unwrap_or(u32::MAX);
+        self.longest = self.longest.max(written);
+        Ok(s)
+    }
+
+    fn string_body(&mut self) -> Result<Cow<'a, str>, ParseError> {
         self.i += 1;
         let first = self.i;
         let mut out = String::new();
@@ -365,6 +512,31 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Whether any string literal in the JSON text `raw` (keys included), as
+/// written between its quotes (escapes not decoded), satisfies `pred`.
+/// Decoding only shortens a string, so a length test on the written form
+/// is a safe first filter.
+pub fn any_string(raw: &str, pred: impl Fn(&str) -> bool) -> bool {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while let Some(open) = memchr::memchr(b'"', &b[i..]) {
+        let start = i + open + 1;
+        let mut j = start;
+        while j < b.len() && b[j] != b'"' {
+            j += if b[j] == b'\\' { 2 } else { 1 };
+        }
+        let end = j.min(b.len());
+        if pred(&raw[start..end]) {
+            return true;
+        }
+        i = end + 1;
+        if i >= b.len() {
+            break;
+        }
+    }
+    false
+}
+
 /// Appends the compact JSON text of `v`.
 pub fn write_json(v: &Value, out: &mut String) {
     match v {
@@ -394,6 +566,7 @@ pub fn write_json(v: &Value, out: &mut String) {
             }
             out.push('}');
         }
+        Value::Raw(..) => write_json(&v.parsed(), out),
     }
 }
 
@@ -462,6 +635,43 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
+    }
+
+    #[test]
+    fn lazy_parse_keeps_small_containers_as_text() {
+        let src = r#"{"big": [{"a": 1}, {"b": [2, 3]}, "x", []], "small": {"c": null}}"#;
+        let v = parse_lazy(src, 16).unwrap();
+        let Value::Obj(pairs) = &v else {
+            panic!("the root is long enough to be a tree: {v:?}")
+        };
+        assert_eq!(pairs[1].1, Value::Raw(r#"{"c": null}"#, 1));
+        let Value::Arr(items) = &pairs[0].1 else {
+            panic!("{v:?}")
+        };
+        assert_eq!(items[1], Value::Raw(r#"{"b": [2, 3]}"#, 1));
+        assert_eq!(items[3], Value::Raw("[]", 0));
+        assert_eq!(v.to_json(), parse(src).unwrap().to_json());
+        let mut whole = v.clone();
+        whole.materialize();
+        assert_eq!(whole, parse(src).unwrap());
+        assert_eq!(parse_lazy(src, usize::MAX).unwrap(), Value::Raw(src, 5));
+    }
+
+    #[test]
+    fn lazy_parse_rejects_what_parse_rejects() {
+        for bad in ["[1,]", "[{\"a\" 1}]", "[[1 2]]", "[\"\\ud800\"]", "[{}]x"] {
+            assert!(
+                parse_lazy(bad, 1 << 20).is_err(),
+                "{bad:?} should not parse"
+            );
+        }
+    }
+
+    #[test]
+    fn string_literals_are_found_as_written() {
+        let raw = r#"{"key": "a \"quoted\" value", "n": 1}"#;
+        assert!(any_string(raw, |s| s == r#"a \"quoted\" value"#));
+        assert!(!any_string(raw, |s| s.contains(':')));
     }
 
     #[test]
