@@ -36,6 +36,8 @@ const RESPONSE: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created
 /// Streamed responses: this many events, this far apart.
 const EVENTS: usize = 10;
 const PAUSE: Duration = Duration::from_millis(20);
+/// Requests of the 200-turn conversation timed, each the next turn.
+const LONG_TIMED: usize = 10;
 
 type BodyFn = Arc<dyn Fn(usize) -> Vec<u8> + Send + Sync>;
 
@@ -53,7 +55,8 @@ fn main() {
         }
     }
     if in_process {
-        return request_201_in_process();
+        request_201_in_process();
+        return new_result_in_process();
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -456,11 +459,11 @@ fn request_201_in_process() {
             self.0.lock().unwrap().insert(key, outcome.clone());
         }
     }
+    let dir = tempfile::tempdir().unwrap();
     let results: Vec<String> = (0..200)
         .map(|t| tool_result(t)[..10_000].to_string() + "]")
         .collect();
     let body = String::from_utf8(conversation("long session", &results)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let opts = StoreOptions {
         ttl_secs: 3600,
         max_bytes: 1 << 30,
@@ -518,6 +521,23 @@ fn request_201_in_process() {
         next_turn = next_turn.min(at.elapsed().as_secs_f64() * 1e3);
     }
     let again = best(&mut || request_201());
+    // Request 201 after request 200 with a result never seen before, as
+    // in a live conversation: the new result is compressed too.
+    let mut next_new = f64::MAX;
+    let mut result_alone = f64::MAX;
+    for k in 0..20 {
+        let new = tool_result(10_000 + k)[..10_000].to_string() + "]";
+        let mut with_new = results[..199].to_vec();
+        with_new.push(new.clone());
+        let b = conversation("long session", &with_new);
+        rewrite(&earlier, sink, &turns, 50, RetrieveVia::Tool);
+        let at = Instant::now();
+        std::hint::black_box(rewrite(&b, sink, &turns, 50, RetrieveVia::Tool));
+        next_new = next_new.min(at.elapsed().as_secs_f64() * 1e3);
+        let at = Instant::now();
+        std::hint::black_box(headroom::pipeline::run(new.as_bytes(), None, &ctx));
+        result_alone = result_alone.min(at.elapsed().as_secs_f64() * 1e3);
+    }
     let store = &store as &dyn OriginalStore;
     let wire = headroom::proxy::retrieve::Wire::Chat;
     let policy = headroom::proxy::retrieve::Offer::Always;
@@ -529,12 +549,75 @@ fn request_201_in_process() {
             Some(store),
         ));
     });
+    // As the proxy calls it: told where the message list is.
+    let r = rewrite(body.as_bytes(), sink, &turns, 50, RetrieveVia::Tool);
+    let sent = r.body.as_deref().map_or(body.as_str(), |b| b.as_str());
+    let prepare_known = best(&mut || {
+        std::hint::black_box(headroom::proxy::retrieve::prepare_knowing(
+            policy,
+            wire,
+            sent,
+            Some(store),
+            &[],
+            r.list.clone(),
+        ));
+    });
     println!(
         "200-turn conversation ({} KB), request 201 in process, best of 20: \
          convo::parse {parse:.2} ms, memoized compress {compress:.2} ms, \
-         retrieve::prepare {prepare:.2} ms; the proxy's rewrite: after request 200 \
-         {next_turn:.2} ms, request 201 again {again:.2} ms. Load average: {}",
+         retrieve::prepare {prepare:.2} ms ({prepare_known:.2} ms told where the \
+         message list is); the proxy's rewrite: after request 200 \
+         {next_turn:.2} ms, request 201 again {again:.2} ms, request 201 with a new result {next_new:.2} ms \
+         (compressing that result alone {result_alone:.2} ms). Load average: {}",
         body.len() / 1024,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+}
+
+/// A request carrying a new 100 KB JSON tool result, rewritten in
+/// process: compression and the store's put, with the store checkpointing
+/// as a commit crosses its threshold (SQLite's default) and in the
+/// background (as the proxy runs it), and with no store at all.
+fn new_result_in_process() {
+    use headroom::ccr::store::{SqliteStore, StoreOptions};
+    use headroom::ccr::{RetrieveVia, Sink};
+    use headroom::proxy::rewrite::{Memo, rewrite};
+    let dir = tempfile::tempdir().unwrap();
+    let opts = StoreOptions {
+        ttl_secs: 3600,
+        max_bytes: 1 << 30,
+    };
+    let inline = SqliteStore::open(&dir.path().join("inline.db"), opts).unwrap();
+    let mut background = SqliteStore::open(&dir.path().join("background.db"), opts).unwrap();
+    background.checkpoint_in_background().unwrap();
+    let memo = Memo::new(64 << 20);
+    let mut seed = 0;
+    let mut line = Vec::new();
+    for (name, sink) in [
+        ("checkpoint on commit", Some(&inline as &dyn Sink)),
+        ("in the background", Some(&background as &dyn Sink)),
+        ("no store", Some(&headroom::ccr::HashOnlySink as &dyn Sink)),
+    ] {
+        let mut s = Sample::default();
+        for i in 0..100 {
+            seed += 1;
+            let body = conversation(&format!("session {i}"), &[tool_result(seed)]);
+            let at = Instant::now();
+            std::hint::black_box(rewrite(&body, sink, &memo, 50, RetrieveVia::Tool));
+            s.ms.push(at.elapsed().as_secs_f64() * 1e3);
+        }
+        s.ms.sort_by(f64::total_cmp);
+        line.push(format!(
+            "{name} p50 {:.2} / p99 {:.2} ms",
+            s.pct(0.5),
+            s.pct(0.99)
+        ));
+    }
+    println!(
+        "100 KB JSON tool result, new conversation each, rewritten in process (100 each): {}. Load average: {}",
+        line.join("; "),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
@@ -759,28 +842,39 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
         target: "≤ 1",
     });
 
-    // A 200-turn conversation of about 2 MB: the 201st request, after the
-    // 200th went through (its results memoized).
-    let results: Vec<String> = (0..200)
+    // A 200-turn conversation of about 2 MB, sent turn by turn as an agent
+    // sends it (each request the one before with a call and its result
+    // more), then requests 201 to 210, each the next turn, timed. (Sent
+    // whole at once, request 200 would compress 199 new results: over the
+    // budget, forwarded as it is while its compression goes on, racing
+    // request 201.)
+    let results: Vec<String> = (0..200 + LONG_TIMED)
         .map(|t| tool_result(t)[..10_000].to_string() + "]")
         .collect();
-    let last = Bytes::from(conversation("long session", &results));
+    let timed: Vec<Bytes> = (200..200 + LONG_TIMED)
+        .map(|n| Bytes::from(conversation("long session", &results[..n])))
+        .collect();
     let mut cells = Vec::new();
     let mut direct = String::new();
     for p in &proxies {
         let (d, t) = rt.block_on(async {
-            let _ = client
-                .post(chat(&p.url))
-                .body(conversation("long session", &results[..199]))
-                .timeout(Duration::from_secs(120))
-                .send()
-                .await;
+            for n in 0..200 {
+                let r = client
+                    .post(chat(&p.url))
+                    .body(conversation("long session", &results[..n]))
+                    .timeout(Duration::from_secs(120))
+                    .send()
+                    .await;
+                if let Ok(r) = r {
+                    let _ = r.bytes().await;
+                }
+            }
             let mut d = Sample::default();
             let mut t = Sample::default();
-            for _ in 0..10 {
+            for body in &timed {
                 for (url, out) in [(chat(&up), &mut d), (chat(&p.url), &mut t)] {
                     let at = Instant::now();
-                    match client.post(url).body(last.clone()).send().await {
+                    match client.post(url).body(body.clone()).send().await {
                         Ok(r) if r.status().is_success() => {
                             let _ = r.bytes().await;
                             out.ms.push(at.elapsed().as_secs_f64() * 1e3);
@@ -800,8 +894,9 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
     }
     rows.push(Row {
         case: format!(
-            "200-turn conversation ({} KB), request 201",
-            last.len() / 1024
+            "200-turn conversation ({} KB), requests 201-{}, each the next turn",
+            timed[0].len() / 1024,
+            200 + LONG_TIMED
         ),
         direct,
         cells,

@@ -34,6 +34,8 @@ pub const DEFAULT_MAX_BYTES: u64 = 512 * 1024 * 1024;
 
 /// How long SQLite itself waits for a lock before reporting BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often [`SqliteStore::checkpoint_in_background`] checkpoints.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 /// Some BUSY cases never reach SQLite's busy handler (a lock held across the
 /// switch to WAL, WAL recovery), so every transaction is also retried by hand
 /// until this much time has passed.
@@ -289,6 +291,8 @@ pub struct SqliteStore {
     read_only: bool,
     now: Clock,
     tombstone_cap: u64,
+    /// Dropped with the store, which stops its background checkpoints.
+    checkpoints: Option<std::sync::mpsc::Sender<()>>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -488,7 +492,48 @@ impl SqliteStore {
             read_only,
             now: Box::new(system_now),
             tombstone_cap: DEFAULT_TOMBSTONE_CAP,
+            checkpoints: None,
         })
+    }
+
+    /// For a server: commits stop copying the WAL into the database
+    /// themselves (SQLite's automatic checkpoint, run by the commit that
+    /// crosses 1000 pages, fsyncs: tens of milliseconds on a request path);
+    /// a thread with its own connection does it every second instead,
+    /// until the store is dropped. What a put promises is unchanged: a
+    /// commit is in the WAL either way (`synchronous = NORMAL`).
+    pub fn checkpoint_in_background(&mut self) -> Result<(), StoreError> {
+        if self.read_only || self.checkpoints.is_some() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(&path, flags).map_err(sql_err(&path, "open database"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(sql_err(&path, "set busy timeout"))?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        thread::Builder::new()
+            .name("headroom-checkpoint".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_INTERVAL)
+                {
+                    // PASSIVE never waits for readers or the writer; what it
+                    // cannot copy now is copied next time.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StoreError::Io {
+                path: path.clone(),
+                action: "start the checkpoint thread",
+                source: e,
+            })?;
+        self.lock()
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(sql_err(&path, "turn off automatic checkpoints"))?;
+        self.checkpoints = Some(stop);
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -1065,6 +1110,27 @@ mod tests {
         assert!(!is_hash("0123456789abcdef0"));
         assert!(!is_hash("0123456789abcdeg"));
         assert!(!is_hash(""));
+    }
+
+    /// A server's store checkpoints off the request path: its commits no
+    /// longer do, and what it stores reads back as before.
+    #[test]
+    fn checkpoints_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = SqliteStore::open(&path, StoreOptions::default()).unwrap();
+        store.checkpoint_in_background().unwrap();
+        store.checkpoint_in_background().unwrap();
+        let auto: i64 = store
+            .lock()
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .unwrap();
+        assert_eq!(auto, 0);
+        let hash = store.put(b"kept", "text").unwrap();
+        assert!(matches!(store.get(&hash).unwrap(), Lookup::Found(e) if e.original == b"kept"));
+        drop(store);
+        let again = SqliteStore::open(&path, StoreOptions::default()).unwrap();
+        assert!(matches!(again.get(&hash).unwrap(), Lookup::Found(_)));
     }
 
     #[test]

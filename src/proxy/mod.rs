@@ -184,7 +184,11 @@ impl Handle {
 fn open_store(loc: &StoreLocation, opts: StoreOptions) -> Option<Arc<dyn OriginalStore>> {
     match loc {
         StoreLocation::Sqlite(path) => match SqliteStore::open_or_recover(path, opts) {
-            Ok((s, moved)) => {
+            Ok((mut s, moved)) => {
+                // Puts are on the request path; checkpoints need not be.
+                if let Err(e) = s.checkpoint_in_background() {
+                    eprintln!("headroom: warning: {e}; the store checkpoints as it writes");
+                }
                 if let Some(m) = moved {
                     eprintln!(
                         "headroom: warning: the store was damaged ({}); moved it aside to {} and started a fresh one",

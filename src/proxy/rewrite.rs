@@ -11,6 +11,7 @@
 //! its new messages, to the same result as the whole body would give.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -25,8 +26,13 @@ use crate::tokens::{self, Encoding};
 /// What compression did to one request body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rewritten {
-    /// The body to send, when it changed.
-    pub body: Option<String>,
+    /// The body to send, when it changed: shared with the conversation's
+    /// kept turn, so a body of megabytes is not copied to be sent.
+    pub body: Option<Arc<String>>,
+    /// Where the message list is (brackets included) in the body to send,
+    /// which is valid JSON there: [`super::retrieve::prepare_knowing`]
+    /// need not read a long conversation again to find its `tools`.
+    pub list: Option<Range<usize>>,
     pub model: Option<String>,
     /// Input tokens of the whole request as received and as sent (JSON
     /// syntax included; see [`request_tokens`]); 0 for a body that is not
@@ -59,12 +65,24 @@ pub fn rewrite(
     lossy_min_tokens: usize,
     via: crate::ccr::RetrieveVia,
 ) -> Rewritten {
-    let Ok(text) = std::str::from_utf8(body) else {
-        return Rewritten {
+    match std::str::from_utf8(body) {
+        Ok(text) => rewrite_text(text, sink, memo, lossy_min_tokens, via),
+        Err(_) => Rewritten {
             model: model(body),
             ..Rewritten::default()
-        };
-    };
+        },
+    }
+}
+
+/// [`rewrite`] of a body already known to be UTF-8 (a body of megabytes
+/// is checked once on the request path).
+pub fn rewrite_text(
+    text: &str,
+    sink: Option<&dyn Sink>,
+    memo: &Memo,
+    lossy_min_tokens: usize,
+    via: crate::ccr::RetrieveVia,
+) -> Rewritten {
     let settings = Settings {
         sink: sink.is_some(),
         via,
@@ -82,7 +100,7 @@ pub fn rewrite(
     // large body, not two.
     let Some((conv, resume)) = convo::parse_resumable(text) else {
         return Rewritten {
-            model: model(body),
+            model: model(text.as_bytes()),
             ..Rewritten::default()
         };
     };
@@ -92,13 +110,24 @@ pub fn rewrite(
     let view = MemoFor { memo, encoding };
     let c = convo::compress_memo(text, &conv, &ctx, None, Some(&view));
     let tally = tally(text, Tally::default(), &c.leaves, memo, encoding);
-    let out = finish(text, &conv, &c.leaves, tally, &c.output, memo, encoding);
+    // A body nothing was replaced in is its own output: not copied.
+    let replaced = c.leaves.iter().any(|l| l.replacement.is_some());
+    let output = replaced.then(|| Arc::new(c.output));
+    let out = finish(
+        text,
+        &conv,
+        &c.leaves,
+        tally,
+        output.as_ref(),
+        memo,
+        encoding,
+    );
     if let Some(resume) = resume {
         let mut hasher = Xxh3Default::new();
         hasher.update(&text.as_bytes()[..resume.end]);
         let turn = Turn::new(text, settings, encoding, resume, hasher, &conv.messages);
         memo.turns
-            .keep(turn.done(c.leaves, tally, &out, c.output, text), None);
+            .keep(turn.done(c.leaves, tally, &out, output, text), None);
     }
     out
 }
@@ -110,7 +139,7 @@ fn finish(
     conv: &convo::Conversation,
     leaves: &[convo::LeafOutcome],
     tally: Tally,
-    output: &str,
+    output: Option<&Arc<String>>,
     memo: &Memo,
     encoding: Encoding,
 ) -> Rewritten {
@@ -118,7 +147,8 @@ fn finish(
         model: conv.model.clone(),
         ..Rewritten::default()
     };
-    let changed = output.len() < text.len();
+    let output = output.filter(|o| o.len() < text.len());
+    let changed = output.is_some();
     let mut kinds: Vec<String> = Vec::new();
     for leaf in leaves.iter().filter(|l| l.replacement.is_some()) {
         if let Some(k) = leaf.kind {
@@ -132,8 +162,18 @@ fn finish(
     let (before, after) = tally.total(text, memo, encoding);
     out.tokens_before = before;
     out.tokens_after = if changed { after } else { before };
-    if changed {
-        out.body = Some(output.to_string());
+    // Every replacement is inside the list: its end moves by what they saved.
+    out.list = conv.list.clone().filter(|list| {
+        leaves
+            .iter()
+            .filter(|l| l.replacement.is_some())
+            .all(|l| list.start <= l.range.start && l.range.end <= list.end)
+    });
+    if let Some(output) = output {
+        out.list = out
+            .list
+            .and_then(|l| Some(l.start..l.end.checked_sub(text.len() - output.len())?));
+        out.body = Some(Arc::clone(output));
     }
     out
 }
@@ -165,18 +205,26 @@ fn rewrite_after(
     let view = MemoFor { memo, encoding };
     let new = convo::compress::compress_leaves(&conv, &ctx, Some(&view));
     // The earlier messages' output, then the rest of `text` with the new
-    // results' replacements (all past the earlier messages) spliced in.
-    let mut output = String::with_capacity(turn.out_end + text.len() - turn.resume.end);
-    output.push_str(&turn.output[..turn.out_end]);
-    let mut pos = turn.resume.end;
-    for leaf in &new {
-        if let Some(rep) = &leaf.replacement {
-            output.push_str(&text[pos..leaf.range.start]);
-            output.push_str(rep);
-            pos = leaf.range.end;
+    // results' replacements (all past the earlier messages) spliced in;
+    // none when nothing was ever replaced: the output is `text`.
+    let replaced = new.iter().any(|l| l.replacement.is_some());
+    let output = (replaced || turn.output.is_some()).then(|| {
+        let mut output = String::with_capacity(turn.out_end + text.len() - turn.resume.end);
+        match &turn.output {
+            Some(earlier) => output.push_str(&earlier[..turn.out_end]),
+            None => output.push_str(&text[..turn.resume.end]),
         }
-    }
-    output.push_str(&text[pos..]);
+        let mut pos = turn.resume.end;
+        for leaf in &new {
+            if let Some(rep) = &leaf.replacement {
+                output.push_str(&text[pos..leaf.range.start]);
+                output.push_str(rep);
+                pos = leaf.range.end;
+            }
+        }
+        output.push_str(&text[pos..]);
+        Arc::new(output)
+    });
     let mut leaves = turn.leaves.clone();
     leaves.extend(new);
     let tally = tally(
@@ -186,7 +234,7 @@ fn rewrite_after(
         memo,
         encoding,
     );
-    let out = finish(text, &conv, &leaves, tally, &output, memo, encoding);
+    let out = finish(text, &conv, &leaves, tally, output.as_ref(), memo, encoding);
     hasher.update(&text.as_bytes()[turn.resume.end..resume.end]);
     let next = Turn::new(
         text,
@@ -250,9 +298,10 @@ struct Turn {
     /// the turn is picked up again, as looking them up again would.
     looked_up: u64,
     /// The rewrite of the whole body (its body left out), the output of
-    /// compression (sent when smaller), and where the last message ends in it.
+    /// compression (sent when smaller; `None`: nothing was replaced, the
+    /// output is the input), and where the last message ends in it.
     rewritten: Rewritten,
-    output: String,
+    output: Option<Arc<String>>,
     out_end: usize,
 }
 
@@ -288,7 +337,7 @@ impl Turn {
             tally: Tally::default(),
             looked_up: 0,
             rewritten: Rewritten::default(),
-            output: String::new(),
+            output: None,
             out_end: 0,
         }
     }
@@ -298,7 +347,7 @@ impl Turn {
         leaves: Vec<convo::LeafOutcome>,
         tally: Tally,
         out: &Rewritten,
-        output: String,
+        output: Option<Arc<String>>,
         text: &str,
     ) -> Turn {
         self.looked_up = leaves
@@ -316,7 +365,8 @@ impl Turn {
             .collect();
         self.tally = tally;
         // Nothing past the last message is replaced.
-        self.out_end = (self.resume.end + output.len()).saturating_sub(text.len());
+        let len = output.as_ref().map_or(text.len(), |o| o.len());
+        self.out_end = (self.resume.end + len).saturating_sub(text.len());
         self.output = output;
         self.rewritten = Rewritten {
             body: None,
@@ -327,7 +377,10 @@ impl Turn {
 
     /// Bytes held.
     fn weight(&self) -> usize {
-        self.output.len() + self.messages.len() * 64 + self.leaves.len() * 128 + 512
+        self.output.as_ref().map_or(0, |o| o.len())
+            + self.messages.len() * 64
+            + self.leaves.len() * 128
+            + 512
     }
 }
 
@@ -390,8 +443,11 @@ impl Turns {
                 whole.update(&text.as_bytes()[turn.resume.end..]);
                 if whole.digest128() == turn.hash {
                     let mut r = turn.rewritten.clone();
-                    if r.body.is_none() && turn.output.len() < text.len() {
-                        r.body = Some(turn.output.clone());
+                    if let Some(o) = &turn.output
+                        && r.body.is_none()
+                        && o.len() < text.len()
+                    {
+                        r.body = Some(Arc::clone(o));
                     }
                     self.keep_arc(Arc::clone(&turn), Some(&turn));
                     hits.fetch_add(turn.looked_up, Ordering::Relaxed);

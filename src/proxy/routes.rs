@@ -411,7 +411,7 @@ async fn proxy(AxState(st): AxState<Shared>, req: Request) -> Response {
         if let Some(new) = r.body {
             record.kinds = r.kinds;
             record.tool = Some(r.tools.join(",")).filter(|t| !t.is_empty());
-            send = bytes::Bytes::from(new);
+            send = bytes::Bytes::from_owner(Text(new));
             changed = true;
         }
         if let Some((wire, b)) = with_tool {
@@ -565,44 +565,85 @@ impl Drop for Pending {
 /// tool when [`retrieve::prepare`] says so: the body with the tool, and its
 /// wire format. A panic or an overrun forwards the original (an overrun's
 /// result still lands in the memo, so the next turn gets it for free).
+///
+/// A body too small to hold a result the pipeline compresses, and holding
+/// no marker to look up, is rewritten where it is: a parse and a count of a
+/// few hundred bytes, touching no store, cost less than the hop to the
+/// blocking pool and back.
 async fn rewrite_within_budget(
     st: &Shared,
     body: bytes::Bytes,
     path: &str,
 ) -> (Rewritten, Option<(Wire, String)>) {
-    let st2 = Arc::clone(st);
     let wire = Wire::of(path);
-    let work = tokio::task::spawn_blocking(move || {
-        let store = st2.store.as_deref();
-        let policy = st2.config.retrieve_tool;
-        let via = match (policy, store) {
-            (retrieve::Offer::Never, _) | (_, None) => crate::ccr::RetrieveVia::Cli,
-            _ => crate::ccr::RetrieveVia::Tool,
-        };
-        let sink = store.map(|s| Recording {
-            inner: s as &dyn Sink,
-            stored: RefCell::default(),
-        });
-        let r = rewrite::rewrite(
-            &body,
-            sink.as_ref().map(|s| s as &dyn Sink),
-            &st2.memo,
-            st2.config.lossy_min_tokens,
-            via,
-        );
-        let stored = sink.map(|s| s.stored.into_inner()).unwrap_or_default();
-        let text = r.body.as_deref().or(std::str::from_utf8(&body).ok());
-        let with_tool = wire.zip(text).and_then(|(w, text)| {
-            retrieve::prepare_knowing(policy, w, text, store, &stored).map(|b| (w, b))
-        });
-        (r, with_tool)
-    });
+    let fail_open = || {
+        st.stats.fail_open();
+        (Rewritten::default(), None)
+    };
+    if body.len() < crate::convo::compress::MIN_RESULT_BYTES
+        && memchr::memmem::find(&body, b"retrieve: headroom").is_none()
+    {
+        let work = std::panic::AssertUnwindSafe(|| rewrite_and_offer(st, &body, wire));
+        return std::panic::catch_unwind(work).unwrap_or_else(|_| fail_open());
+    }
+    let st2 = Arc::clone(st);
+    let work = tokio::task::spawn_blocking(move || rewrite_and_offer(&st2, &body, wire));
     match tokio::time::timeout(st.config.budget, work).await {
         Ok(Ok(r)) => r,
-        _ => {
-            st.stats.fail_open();
-            (Rewritten::default(), None)
-        }
+        _ => fail_open(),
+    }
+}
+
+/// The work of [`rewrite_within_budget`].
+fn rewrite_and_offer(
+    st: &State,
+    body: &[u8],
+    wire: Option<Wire>,
+) -> (Rewritten, Option<(Wire, String)>) {
+    let store = st.store.as_deref();
+    let policy = st.config.retrieve_tool;
+    let via = match (policy, store) {
+        (retrieve::Offer::Never, _) | (_, None) => crate::ccr::RetrieveVia::Cli,
+        _ => crate::ccr::RetrieveVia::Tool,
+    };
+    let sink = store.map(|s| Recording {
+        inner: s as &dyn Sink,
+        stored: RefCell::default(),
+    });
+    // Checked once here: a body of megabytes is not checked again to be
+    // read for the tool.
+    let Ok(input) = std::str::from_utf8(body) else {
+        let model = rewrite::model(body);
+        return (
+            Rewritten {
+                model,
+                ..Rewritten::default()
+            },
+            None,
+        );
+    };
+    let r = rewrite::rewrite_text(
+        input,
+        sink.as_ref().map(|s| s as &dyn Sink),
+        &st.memo,
+        st.config.lossy_min_tokens,
+        via,
+    );
+    let stored = sink.map(|s| s.stored.into_inner()).unwrap_or_default();
+    let text = r.body.as_ref().map_or(input, |b| b.as_str());
+    let with_tool = wire.and_then(|w| {
+        let list = r.list.clone();
+        retrieve::prepare_knowing(policy, w, text, store, &stored, list).map(|b| (w, b))
+    });
+    (r, with_tool)
+}
+
+/// A rewritten body, shared with the memo's kept turn, as bytes to send.
+struct Text(Arc<String>);
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 

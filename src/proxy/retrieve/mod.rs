@@ -25,6 +25,7 @@ mod chat;
 mod responses;
 mod sse;
 
+use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -132,23 +133,27 @@ pub fn prepare(
     body: &str,
     store: Option<&dyn OriginalStore>,
 ) -> Option<String> {
-    prepare_knowing(policy, wire, body, store, &[])
+    prepare_knowing(policy, wire, body, store, &[], None)
 }
 
 /// [`prepare`], told the hashes this request has just stored: a marker of
 /// one of them counts without asking the store again (on Redis, a round
-/// trip on the request path saved).
+/// trip on the request path saved); and told where the body's message list
+/// is (brackets included), when compression parsed it as valid JSON: then
+/// only the rest of the body is read, so a conversation of megabytes is not
+/// parsed again to find its `tools`.
 pub fn prepare_knowing(
     policy: Offer,
     wire: Wire,
     body: &str,
     store: Option<&dyn OriginalStore>,
     stored: &[String],
+    list: Option<Range<usize>>,
 ) -> Option<String> {
     let store = store?;
-    let top: Top = serde_json::from_str(body).ok()?;
-    let tools: Option<Vec<Value>> = match top.tools {
-        Some(raw) if raw.get() != "null" => Some(serde_json::from_str(raw.get()).ok()?),
+    let raw = top_tools(body, list)?;
+    let tools: Option<Vec<Value>> = match raw.clone().map(|r| &body[r]) {
+        Some(raw) if raw != "null" => Some(serde_json::from_str(raw).ok()?),
         _ => None,
     };
     if tools
@@ -186,7 +191,7 @@ pub fn prepare_knowing(
         Offer::Always => tools.as_ref().is_some_and(|t| !t.is_empty()) || marked(),
         Offer::OnMarker => marked(),
     };
-    offered.then(|| inject(wire, body, top.tools))?
+    offered.then(|| inject(wire, body, raw))?
 }
 
 #[derive(serde::Deserialize)]
@@ -195,14 +200,46 @@ struct Top<'a> {
     tools: Option<&'a RawValue>,
 }
 
-/// `body` with the tool's definition appended to its `tools` (`raw`, a
-/// slice of `body`) or a `tools` list added, every other byte unchanged.
-fn inject(wire: Wire, body: &str, raw: Option<&RawValue>) -> Option<String> {
+/// Where the value of `body`'s top-level `tools` is, if it has one; `None`
+/// when `body` is not a JSON object. With `list`, the range of a message
+/// list known to be valid JSON, the body is read with that list emptied.
+fn top_tools(body: &str, list: Option<Range<usize>>) -> Option<Option<Range<usize>>> {
+    let bytes = body.as_bytes();
+    let list = list.filter(|l| {
+        l.end >= l.start + 2
+            && bytes.get(l.start) == Some(&b'[')
+            && bytes.get(l.end - 1) == Some(&b']')
+    });
+    let Some(list) = list else {
+        let top: Top = serde_json::from_str(body).ok()?;
+        return Some(top.tools.map(|raw| offset(body, raw.get())));
+    };
+    let rest = format!("{}[]{}", &body[..list.start], &body[list.end..]);
+    let top: Top = serde_json::from_str(&rest).ok()?;
+    Some(top.tools.map(|raw| {
+        let at = offset(&rest, raw.get());
+        if at.start > list.start {
+            let cut = list.len() - 2;
+            at.start + cut..at.end + cut
+        } else {
+            at
+        }
+    }))
+}
+
+/// The range of `part`, a slice of `whole`, in `whole`.
+fn offset(whole: &str, part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    start..start + part.len()
+}
+
+/// `body` with the tool's definition appended to its `tools` (at `raw` in
+/// `body`) or a `tools` list added, every other byte unchanged.
+fn inject(wire: Wire, body: &str, raw: Option<Range<usize>>) -> Option<String> {
     let def = wire.definition().to_string();
-    match raw {
-        Some(raw) if raw.get() != "null" => {
-            let list = raw.get();
-            let end = list.as_ptr() as usize - body.as_ptr() as usize + list.len() - 1;
+    match raw.clone().map(|r| (r.clone(), &body[r])) {
+        Some((at, list)) if list != "null" => {
+            let end = at.end - 1;
             let empty = list[1..list.len() - 1].trim().is_empty();
             let sep = if empty { "" } else { "," };
             Some(format!("{}{sep}{def}{}", &body[..end], &body[end..]))
@@ -628,6 +665,40 @@ mod tests {
         assert!(prepare(Offer::Always, Wire::Chat, "[1]", store).is_none());
     }
 
+    /// Told where the message list is, the decision and the body are the
+    /// same as from reading the whole body, `tools` before or after it.
+    #[test]
+    fn a_known_list_decides_as_the_whole_body() {
+        let (store, hash, _dir) = store_with_one();
+        let store = Some(&store as &dyn OriginalStore);
+        let marker =
+            format!("[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={hash}]");
+        let list = format!(
+            r#"[ {{"role":"user","content":"tools: [1]"}},{{"role":"tool","content":"{marker}"}} ]"#
+        );
+        let bodies = [
+            format!(r#"{{"model":"m","tools":[{{"name":"Bash"}}],"messages":{list}}}"#),
+            format!(r#"{{"model":"m","messages":{list},"tools": [ ] ,"x":1}}"#),
+            format!(r#"{{"messages":{list}, "tools":null}}"#),
+            format!(r#"{{"messages":{list}}}"#),
+            format!(r#"{{"messages":{list},"tools":[{{"name":"{TOOL}"}}]}}"#),
+            format!(r#"{{"messages":{list},"tools":{{}}}}"#),
+            format!(r#"{{"messages":{list},"messages":[]}}"#),
+        ];
+        for body in &bodies {
+            let start = body.find("[ {").unwrap();
+            let at = start..start + list.len();
+            for policy in [Offer::Always, Offer::OnMarker, Offer::Never] {
+                for wire in [Wire::Anthropic, Wire::Chat] {
+                    let whole = prepare(policy, wire, body, store);
+                    let known = prepare_knowing(policy, wire, body, store, &[], Some(at.clone()));
+                    assert_eq!(known, whole, "{body}");
+                }
+            }
+        }
+        assert!(prepare(Offer::Always, Wire::Chat, &bodies[1], store).is_some());
+    }
+
     #[test]
     fn a_marker_this_request_stored_offers_the_tool_without_a_lookup() {
         // A store that has never seen the hash: only being told counts.
@@ -643,13 +714,13 @@ mod tests {
             r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={h}]"}}]}}"#
         );
         assert!(prepare(Offer::OnMarker, Wire::Chat, &body, store).is_none());
-        let out = prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &[h]).unwrap();
+        let out = prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &[h], None).unwrap();
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["tools"][0]["function"]["name"], TOOL);
         // Told of another hash, the marker is looked up as before.
         let other = ["fedcba9876543210".to_string()];
-        assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &other).is_none());
-        assert!(prepare_knowing(Offer::Never, Wire::Chat, &body, store, &other).is_none());
+        assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &other, None).is_none());
+        assert!(prepare_knowing(Offer::Never, Wire::Chat, &body, store, &other, None).is_none());
     }
 
     #[test]
