@@ -724,7 +724,22 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
     ];
 
     let base = Arc::new(tool_result(1));
-    let memo: BodyFn = Arc::new(move |i| {
+    // Eight agents' sessions, taking turns: request i is session i % 8
+    // coming back with one more tool call and result than its last request
+    // (16 ms earlier), as an agent's next turn does. The 100 KB result is
+    // memoized; the rest of the body is the proxy's next-turn prefix.
+    const SESSIONS: usize = 8;
+    let memo: BodyFn = {
+        let base = Arc::clone(&base);
+        Arc::new(move |i| {
+            let mut results = vec![(*base).clone()];
+            results.extend((0..=i / SESSIONS).map(|t| format!("[\"turn {t}\"]")));
+            conversation(&format!("session {}", i % SESSIONS), &results)
+        })
+    };
+    // The same result under a different last turn each time: no next-turn
+    // prefix to resume from, only the memoized result.
+    let other_last: BodyFn = Arc::new(move |i| {
         conversation("one session", &[(*base).clone(), format!("[\"turn {i}\"]")])
     });
     let cases = [
@@ -757,11 +772,18 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
             rss: false,
         },
         Case {
-            name: "same conversation + 1 turn (memoized)",
+            name: "same conversation + 1 turn (memoized), 8 sessions",
             rate: 500.0,
             body: Arc::clone(&memo),
             target: "p99 ≤ 1",
             rss: true,
+        },
+        Case {
+            name: "same 100 KB result, another last turn each time",
+            rate: 500.0,
+            body: other_last,
+            target: "-",
+            rss: false,
         },
     ];
     let mut rss_at_load = Vec::new();
