@@ -48,9 +48,23 @@ pub const TOMBSTONE_SECS: i64 = 30 * 24 * 3600;
 const POOL_MAX_IDLE: usize = 32;
 const PREFIX: &str = "headroom:";
 
+/// The end of both put scripts, once the entry's expiry `exp` is settled:
+/// the key's TTL, its tombstone's, and the expiry index (pruned of the past).
+macro_rules! put_tail {
+    () => {
+        r"redis.call('EXPIREAT', KEYS[1], exp)
+redis.call('SET', KEYS[2], tostring(exp), 'EXAT', exp + tonumber(ARGV[5]))
+redis.call('ZADD', KEYS[3], exp, ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+return 1
+"
+    };
+}
+
 /// The put with the bytes (ARGV[1]) compared in Lua: for originals stored
 /// before their digest was (no `d`). ARGV[7] is the digest.
-const PUT_SCRIPT: &str = r"
+const PUT_SCRIPT: &str = concat!(
+    r"
 local cur = redis.call('HGET', KEYS[1], 'v')
 local now = tonumber(ARGV[3])
 local exp = tonumber(ARGV[4])
@@ -63,18 +77,16 @@ if cur then
 else
   redis.call('HSET', KEYS[1], 'v', ARGV[1], 'k', ARGV[2], 's', ARGV[3], 'e', ARGV[4], 'd', ARGV[7])
 end
-redis.call('EXPIREAT', KEYS[1], exp)
-redis.call('SET', KEYS[2], tostring(exp), 'EXAT', exp + tonumber(ARGV[5]))
-redis.call('ZADD', KEYS[3], exp, ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-return 1
-";
+",
+    put_tail!()
+);
 
 /// The rest of a put, run right after `HSETNX KEYS[1] v BYTES` in the same
 /// transaction, given the bytes' digest (ARGV[1]) and length (ARGV[7]):
 /// 1 stored, 0 different bytes under the hash, 2 stored before digests
 /// (the caller then runs [`PUT_SCRIPT`]).
-const META_SCRIPT: &str = r"
+const META_SCRIPT: &str = concat!(
+    r"
 local now = tonumber(ARGV[3])
 local exp = tonumber(ARGV[4])
 local d = redis.call('HGET', KEYS[1], 'd')
@@ -90,12 +102,9 @@ else
   if redis.call('HSTRLEN', KEYS[1], 'v') ~= tonumber(ARGV[7]) then return 0 end
   redis.call('HSET', KEYS[1], 'k', ARGV[2], 's', ARGV[3], 'e', ARGV[4], 'd', ARGV[1])
 end
-redis.call('EXPIREAT', KEYS[1], exp)
-redis.call('SET', KEYS[2], tostring(exp), 'EXAT', exp + tonumber(ARGV[5]))
-redis.call('ZADD', KEYS[3], exp, ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-return 1
-";
+",
+    put_tail!()
+);
 
 /// The hash of `bytes` ([`super::store::hash_of`]) and their whole SHA-256 in hex, from
 /// one pass over them.

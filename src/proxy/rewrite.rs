@@ -56,6 +56,17 @@ pub fn model(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<Head>(body).ok()?.model
 }
 
+impl Rewritten {
+    /// A body forwarded as it is: not a conversation (or not text); only
+    /// its model is read, for the usage record.
+    pub fn untouched(body: &[u8]) -> Self {
+        Rewritten {
+            model: model(body),
+            ..Rewritten::default()
+        }
+    }
+}
+
 /// Compresses the tool results of `body`. Pure apart from the store and
 /// the memo: the same body gives the same bytes on every call.
 pub fn rewrite(
@@ -67,10 +78,7 @@ pub fn rewrite(
 ) -> Rewritten {
     match std::str::from_utf8(body) {
         Ok(text) => rewrite_text(text, sink, memo, lossy_min_tokens, via),
-        Err(_) => Rewritten {
-            model: model(body),
-            ..Rewritten::default()
-        },
+        Err(_) => Rewritten::untouched(body),
     }
 }
 
@@ -99,10 +107,7 @@ pub fn rewrite_text(
     // A conversation names its model as it is parsed: one pass over a
     // large body, not two.
     let Some((conv, resume)) = convo::parse_resumable(text) else {
-        return Rewritten {
-            model: model(text.as_bytes()),
-            ..Rewritten::default()
-        };
+        return Rewritten::untouched(text.as_bytes());
     };
     let (encoding, _) = Encoding::for_model(conv.model.as_deref().unwrap_or(""));
     let cost = move |s: &str| tokens::count(s, encoding);
@@ -899,30 +904,27 @@ mod tests {
             // starts with no message telling the formats apart.
             let anthropic = shape % 4 == 2 || g.next(2) == 0;
             let memo = Memo::new(1 << 20);
+            let next = |body: &str| {
+                rewrite(
+                    body.as_bytes(),
+                    Some(&HashOnlySink),
+                    &memo,
+                    50,
+                    RetrieveVia::Tool,
+                )
+            };
             let mut messages = vec![r#"{"role":"user","content":"go"}"#.to_string()];
             for t in 0..6 {
                 messages.extend(turn(&mut g, t, anthropic));
                 let body = request(&mut Gen(seed), shape, &messages);
                 let (before, _) = memo.turns.lock().front().map_or((0, 0), |t| (t.len, 0));
-                let r = rewrite(
-                    body.as_bytes(),
-                    Some(&HashOnlySink),
-                    &memo,
-                    50,
-                    RetrieveVia::Tool,
-                );
+                let r = next(&body);
                 assert_eq!(r, whole(&body), "seed {seed} turn {t}: {body}");
                 if before > 0 && before < body.len() {
                     resumed += 1;
                 }
                 // The same body again.
-                let again = rewrite(
-                    body.as_bytes(),
-                    Some(&HashOnlySink),
-                    &memo,
-                    50,
-                    RetrieveVia::Tool,
-                );
+                let again = next(&body);
                 assert_eq!(again, r, "seed {seed} turn {t} again");
                 // A variant the turn kept must not be picked up from.
                 let variant = match g.next(4) {
@@ -951,26 +953,14 @@ mod tests {
                         request(&mut Gen(seed), shape, &m)
                     }
                 };
-                let v = rewrite(
-                    variant.as_bytes(),
-                    Some(&HashOnlySink),
-                    &memo,
-                    50,
-                    RetrieveVia::Tool,
-                );
+                let v = next(&variant);
                 assert_eq!(
                     v,
                     whole(&variant),
                     "seed {seed} turn {t} variant: {variant}"
                 );
                 // The conversation goes on from its own last turn.
-                let r = rewrite(
-                    body.as_bytes(),
-                    Some(&HashOnlySink),
-                    &memo,
-                    50,
-                    RetrieveVia::Tool,
-                );
+                let r = next(&body);
                 assert_eq!(r, whole(&body));
             }
         }

@@ -561,8 +561,8 @@ impl Drop for Pending {
     }
 }
 
-/// Runs [`rewrite::rewrite`] on the blocking pool, then offers the retrieve
-/// tool when [`retrieve::prepare`] says so: the body with the tool, and its
+/// Runs [`rewrite::rewrite_text`] on the blocking pool, then offers the retrieve
+/// tool when [`retrieve::prepare_knowing`] says so: the body with the tool, and its
 /// wire format. A panic or an overrun forwards the original (an overrun's
 /// result still lands in the memo, so the next turn gets it for free).
 ///
@@ -613,14 +613,7 @@ fn rewrite_and_offer(
     // Checked once here: a body of megabytes is not checked again to be
     // read for the tool.
     let Ok(input) = std::str::from_utf8(body) else {
-        let model = rewrite::model(body);
-        return (
-            Rewritten {
-                model,
-                ..Rewritten::default()
-            },
-            None,
-        );
+        return (Rewritten::untouched(body), None);
     };
     let r = rewrite::rewrite_text(
         input,
