@@ -74,6 +74,14 @@ pub fn hashes_in(text: &str) -> Vec<String> {
 /// keep everything (a marker that retrieves nothing is worse than no saving).
 pub trait Sink {
     fn store(&self, original: &[u8], kind: &str) -> Option<String>;
+
+    /// [`Sink::store`] for a caller that already has `hash_of(original)`
+    /// (its markers needed it first): a store may skip hashing again,
+    /// which is most of the cost for a document of tens of megabytes.
+    fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
+        let _ = hash;
+        self.store(original, kind)
+    }
 }
 
 /// Every store is a sink (a supertrait, so `&dyn OriginalStore` upcasts
@@ -83,6 +91,10 @@ macro_rules! store_is_sink {
         impl Sink for $t {
             fn store(&self, original: &[u8], kind: &str) -> Option<String> {
                 self.put(original, kind).ok()
+            }
+
+            fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
+                self.put_hashed(original, kind, hash).ok()
             }
         }
     )*};
@@ -96,6 +108,10 @@ pub struct HashOnlySink;
 impl Sink for HashOnlySink {
     fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
         Some(hash_of(original))
+    }
+
+    fn store_hashed(&self, _original: &[u8], _kind: &str, hash: &str) -> Option<String> {
+        Some(hash.to_string())
     }
 }
 

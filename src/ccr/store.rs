@@ -54,6 +54,11 @@ pub trait OriginalStore: super::Sink + Send + Sync {
     /// Durable once it returns: the caller may print a marker that refers
     /// to the hash.
     fn put(&self, original: &[u8], kind: &str) -> Result<String, StoreError>;
+    /// [`OriginalStore::put`] when the caller has computed `hash_of(original)`.
+    fn put_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Result<String, StoreError> {
+        let _ = hash;
+        self.put(original, kind)
+    }
     /// The exact bytes stored under `hash`, or why they are not there.
     fn get(&self, hash: &str) -> Result<Lookup, StoreError>;
     /// Whether `hash` is stored and not expired.
@@ -567,7 +572,12 @@ impl SqliteStore {
 
 impl OriginalStore for SqliteStore {
     fn put(&self, original: &[u8], kind: &str) -> Result<String, StoreError> {
-        let hash = hash_of(original);
+        self.put_hashed(original, kind, &hash_of(original))
+    }
+
+    fn put_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Result<String, StoreError> {
+        debug_assert_eq!(hash, hash_of(original));
+        let hash = hash.to_string();
         let size = i64::try_from(original.len()).unwrap_or(i64::MAX);
         let max_bytes = i64::try_from(self.opts.max_bytes).unwrap_or(i64::MAX);
         let ttl = self.opts.ttl_secs;

@@ -181,12 +181,16 @@ fn put(store: &dyn OriginalStore, original: &[u8], kind: &str) -> Option<String>
 
 impl Sink for LazySink<'_> {
     fn store(&self, original: &[u8], kind: &str) -> Option<String> {
+        self.store_hashed(original, kind, &headroom::ccr::hash_of(original))
+    }
+
+    fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
         let mut slot = self.slot();
         self.open(&mut slot);
         let Slot::Open(store) = &*slot else {
             return None;
         };
-        match store.put(original, kind) {
+        match store.put_hashed(original, kind, hash) {
             Ok(h) => Some(h),
             Err(e) if e.is_damaged() => self.store_afresh(&mut slot, e, original, kind),
             Err(e) => {

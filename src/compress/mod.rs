@@ -70,6 +70,17 @@ impl Context<'_> {
         debug_assert_eq!(hash, hash_of(original.as_bytes()));
         Some(hash)
     }
+
+    /// [`Context::store`] of an original whose hash the caller computed
+    /// (for markers made before it knew whether to store); `Some` only when
+    /// it was stored under that hash.
+    pub fn store_hashed(&self, original: &str, kind: &str, hash: &str) -> Option<()> {
+        if !self.may_drop() {
+            return None;
+        }
+        let stored = self.sink?.store_hashed(original.as_bytes(), kind, hash)?;
+        (stored == hash).then_some(())
+    }
 }
 
 /// The runs of `false` in `keep`: the gaps a marker will stand in.

@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -282,6 +283,11 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
     let app = routes::router(Arc::clone(&state)).merge(mcp::router(&state.config));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
+        // Small writes (response headers, one SSE event) go out at once:
+        // Nagle's algorithm would hold each behind the ACK of the last.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = rx.await;

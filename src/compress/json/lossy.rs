@@ -25,7 +25,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::table::SENTINEL_KEY;
-use super::value::{Pair, Value, write_json};
+use super::value::{Pair, Reader, Value, write_json};
 use crate::compress::{gaps, keep_cheap_gaps};
 use crate::relevance::{self, Query};
 
@@ -542,12 +542,10 @@ impl Analysis {
         for i in 0..n {
             let start = a.leaves.len();
             a.starts.push(u32::try_from(start).ok()?);
-            let value = entries.value(i).parsed();
-            a.walk(&value, None, 0, by_shape, &mut ids);
+            a.walk(entries.value(i), None, 0, by_shape, &mut ids);
             if !by_shape && a.fields.len() > MAX_FIELDS {
                 return Some(a);
             }
-            drop(value);
             for l in start..a.leaves.len() {
                 let leaf = a.leaves[l];
                 let start = leaf.start as usize;
@@ -630,19 +628,7 @@ impl Analysis {
                     && !pairs.is_empty() =>
             {
                 for (j, (k, child)) in pairs.iter().enumerate() {
-                    let id = match ids.recent(parent, j, k) {
-                        Some(id) => id,
-                        None => {
-                            let key = if by_shape {
-                                key_shape(k)
-                            } else {
-                                Cow::Borrowed(k.as_ref())
-                            };
-                            let id = self.field_id(parent, &key, &mut ids.by_hash);
-                            ids.remember(parent, j, k, id);
-                            id
-                        }
-                    };
+                    let id = self.member_id(parent, j, k, by_shape, ids);
                     self.walk(child, Some(id), depth + 1, by_shape, ids);
                 }
             }
@@ -656,7 +642,9 @@ impl Analysis {
                     self.push_leaf(id, child);
                 }
             }
-            Value::Raw(..) => self.walk(&v.parsed(), parent, depth, by_shape, ids),
+            Value::Raw(text, _) => {
+                self.walk_raw(&mut Reader::new(text), parent, depth, by_shape, ids)
+            }
             _ => {
                 let id = match parent {
                     Some(p) => p,
@@ -664,6 +652,90 @@ impl Analysis {
                 };
                 self.push_leaf(id, v);
             }
+        }
+    }
+
+    /// The field of member `j`, key `k`, of an object in field `parent`.
+    fn member_id(
+        &mut self,
+        parent: Option<u32>,
+        j: usize,
+        k: &str,
+        by_shape: bool,
+        ids: &mut FieldIds,
+    ) -> u32 {
+        if let Some(id) = ids.recent(parent, j, k) {
+            return id;
+        }
+        let key = if by_shape {
+            key_shape(k)
+        } else {
+            Cow::Borrowed(k)
+        };
+        let id = self.field_id(parent, &key, &mut ids.by_hash);
+        ids.remember(parent, j, k, id);
+        id
+    }
+
+    /// [`Analysis::walk`] on a value still in its text: the same leaves,
+    /// read straight from the text without building its tree (millions of
+    /// small records are each read once here).
+    fn walk_raw(
+        &mut self,
+        r: &mut Reader,
+        parent: Option<u32>,
+        depth: usize,
+        by_shape: bool,
+        ids: &mut FieldIds,
+    ) {
+        const INDEX: [&str; MAX_TUPLE] = ["0", "1", "2", "3", "4", "5", "6", "7"];
+        match r.peek() {
+            // As in `walk`: the entry's own object, or a nested one that
+            // is not a map; a scan counts a nested object's members first.
+            b'{' if depth < 3
+                && if depth == 0 {
+                    !r.is_empty()
+                } else {
+                    (1..=MAX_NESTED_KEYS).contains(&r.members().0)
+                } =>
+            {
+                r.enter();
+                let mut j = 0;
+                while let Some(k) = r.next_key() {
+                    let id = self.member_id(parent, j, &k, by_shape, ids);
+                    self.walk_raw(r, Some(id), depth + 1, by_shape, ids);
+                    j += 1;
+                }
+                return;
+            }
+            b'[' if depth == 0 && {
+                let (n, scalars) = r.members();
+                (1..=MAX_TUPLE).contains(&n) && scalars
+            } =>
+            {
+                r.enter();
+                let mut j = 0;
+                while r.next_item() {
+                    let id = self.field_id(parent, INDEX[j], &mut ids.by_hash);
+                    self.push_leaf(id, &r.scalar());
+                    j += 1;
+                }
+                return;
+            }
+            _ => {}
+        }
+        let id = match parent {
+            Some(p) => p,
+            None => self.field_id(None, "", &mut ids.by_hash),
+        };
+        match r.peek() {
+            c @ (b'{' | b'[') => {
+                let start = self.text.len();
+                r.compact(&mut self.text);
+                let kind = if c == b'{' { Kind::Obj } else { Kind::Arr };
+                self.push_text_leaf(id, start, kind);
+            }
+            _ => self.push_leaf(id, &r.scalar()),
         }
     }
 
@@ -685,6 +757,11 @@ impl Analysis {
             Value::Bool(b) => self.text.push_str(if *b { "true" } else { "false" }),
             other => write_json(other, &mut self.text),
         }
+        self.push_text_leaf(field, start, kind);
+    }
+
+    /// Records the leaf whose text was appended to `text` from `start` on.
+    fn push_text_leaf(&mut self, field: u32, start: usize, kind: Kind) {
         let len = self.text.len() - start;
         self.leaves.push(Leaf {
             field,
@@ -1430,6 +1507,67 @@ mod tests {
         let b = thin(&full, &Query::default(), &marker).unwrap();
         assert_eq!(a.dropped, b.dropped);
         assert_eq!(kept_json(&a), kept_json(&b));
+    }
+
+    /// Every leaf, with its field's name, kind and text.
+    fn leaves(entries: Entries) -> Vec<(String, u32, String)> {
+        let a = Analysis::new(entries).unwrap();
+        a.leaves
+            .iter()
+            .map(|&l| {
+                let name = a.fields[l.field as usize].name.clone();
+                (name, l.len_kind & 7, a.text_of(l).to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn leaves_read_from_text_match_leaves_of_the_tree() {
+        // Escapes, spacing, nesting past the depth limit, tuples, empty
+        // containers, nested maps (> 64 keys) and scalars among records.
+        let wide: Vec<String> = (0..70).map(|k| format!(r#""k{k}":{k}"#)).collect();
+        let wide = format!("{{{}}}", wide.join(","));
+        let entries = [
+            r#"{"a" : 1, "b":"x\ty\u00e9\"q\\", "c": [ 1, "t\u0077o\n" , null ], "d":{"e":{"f":{"g":[true]}}}}"#.to_string(),
+            r#"{"a":-2.5e3,"b":"plain","c":[],"d":{},"esc\"key":{"x":"\/"}}"#.to_string(),
+            r#"[ 1, 2.0, "three" ]"#.to_string(),
+            r#"[1,[2],3]"#.to_string(),
+            "[]".to_string(),
+            "{}".to_string(),
+            format!(r#"{{"map":{wide},"n":null}}"#),
+            r#""just a string""#.to_string(),
+            "42".to_string(),
+            r#"{"t":true,"f":false,"s":"\ud83d\ude00 ok"}"#.to_string(),
+        ];
+        let text = format!("[{}]", entries.join(" , "));
+        // Every entry stays text; the array itself is parsed.
+        let Value::Arr(lazy) = super::super::value::parse_lazy(&text, text.len() - 1).unwrap()
+        else {
+            panic!("an array")
+        };
+        assert_eq!(
+            lazy.iter().filter(|v| matches!(v, Value::Raw(..))).count(),
+            8
+        );
+        let Value::Arr(full) = parse(&text).unwrap() else {
+            panic!("an array")
+        };
+        assert_eq!(leaves(Entries::Items(&lazy)), leaves(Entries::Items(&full)));
+        // A map's values read the same way.
+        let pairs: Vec<Pair> = lazy
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("k{i}").into(), v.clone()))
+            .collect();
+        let full_pairs: Vec<Pair> = full
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("k{i}").into(), v.clone()))
+            .collect();
+        assert_eq!(
+            leaves(Entries::Pairs(&pairs)),
+            leaves(Entries::Pairs(&full_pairs))
+        );
     }
 
     #[test]

@@ -512,6 +512,181 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A cursor over JSON text already validated by [`parse_lazy`] (a
+/// [`Value::Raw`]): it reads the values one by one without building a tree,
+/// for passes that only list an entry's leaves.
+pub struct Reader<'a>(Parser<'a>);
+
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Reader<'a> {
+        Reader(Parser {
+            b: text.as_bytes(),
+            src: text,
+            i: 0,
+            raw_below: 0,
+            items: Vec::new(),
+            pairs: Vec::new(),
+            longest: 0,
+        })
+    }
+
+    /// The first byte of the next value (`0` at the end).
+    pub fn peek(&mut self) -> u8 {
+        self.0.ws();
+        self.0.b.get(self.0.i).copied().unwrap_or(0)
+    }
+
+    /// Reads the scalar (string, number, `true`, `false`, `null`) at the cursor.
+    pub fn scalar(&mut self) -> Value<'a> {
+        self.0.ws();
+        self.0
+            .value(0)
+            .expect("validated when the document was parsed")
+    }
+
+    /// Steps inside the array or object at the cursor.
+    pub fn enter(&mut self) {
+        self.0.ws();
+        self.0.i += 1;
+    }
+
+    /// Inside an object: the next member's key (the cursor then at its
+    /// value), or `None` once the object is closed.
+    pub fn next_key(&mut self) -> Option<Cow<'a, str>> {
+        let p = &mut self.0;
+        p.ws();
+        if p.eat(b"}") {
+            return None;
+        }
+        p.eat(b",");
+        p.ws();
+        let key = p
+            .string_body()
+            .expect("validated when the document was parsed");
+        p.ws();
+        p.eat(b":");
+        Some(key)
+    }
+
+    /// Inside an array: whether another item follows (the cursor then at
+    /// it); `false` once the array is closed.
+    pub fn next_item(&mut self) -> bool {
+        let p = &mut self.0;
+        p.ws();
+        if p.eat(b"]") {
+            return false;
+        }
+        p.eat(b",");
+        true
+    }
+
+    /// Passes over the value at the cursor.
+    pub fn skip(&mut self) {
+        match self.peek() {
+            b'{' => {
+                self.enter();
+                while self.next_key().is_some() {
+                    self.skip();
+                }
+            }
+            b'[' => {
+                self.enter();
+                while self.next_item() {
+                    self.skip();
+                }
+            }
+            b'"' => {
+                // Valid text: the literal ends at the first unescaped quote.
+                let b = self.0.b;
+                let mut j = self.0.i + 1;
+                while let Some(k) = memchr::memchr2(b'"', b'\\', &b[j..]) {
+                    j += k;
+                    if b[j] == b'"' {
+                        break;
+                    }
+                    j += 2;
+                }
+                self.0.i = j + 1;
+            }
+            _ => {
+                self.scalar();
+            }
+        }
+    }
+
+    /// Whether the container at the cursor has no members.
+    pub fn is_empty(&self) -> bool {
+        let mut r = Reader::new(self.0.src);
+        r.0.i = self.0.i;
+        r.enter();
+        matches!(r.peek(), b'}' | b']')
+    }
+
+    /// How many members the container at the cursor has, and whether all
+    /// are scalars; the cursor stays where it is.
+    pub fn members(&self) -> (usize, bool) {
+        let mut r = Reader::new(self.0.src);
+        r.0.i = self.0.i;
+        let object = r.peek() == b'{';
+        r.enter();
+        let (mut n, mut scalars) = (0, true);
+        while if object {
+            r.next_key().is_some()
+        } else {
+            r.next_item()
+        } {
+            n += 1;
+            scalars &= !matches!(r.peek(), b'{' | b'[');
+            r.skip();
+        }
+        (n, scalars)
+    }
+
+    /// Appends the compact JSON of the value at the cursor, exactly as
+    /// [`write_json`] writes its tree, and moves past it.
+    pub fn compact(&mut self, out: &mut String) {
+        match self.peek() {
+            b'{' => {
+                self.enter();
+                out.push('{');
+                let mut first = true;
+                while let Some(k) = self.next_key() {
+                    if !std::mem::take(&mut first) {
+                        out.push(',');
+                    }
+                    write_str(&k, out);
+                    out.push(':');
+                    self.compact(out);
+                }
+                out.push('}');
+            }
+            b'[' => {
+                self.enter();
+                out.push('[');
+                let mut first = true;
+                while self.next_item() {
+                    if !std::mem::take(&mut first) {
+                        out.push(',');
+                    }
+                    self.compact(out);
+                }
+                out.push(']');
+            }
+            _ => {
+                let start = self.0.i;
+                let v = self.scalar();
+                let written = &self.0.src[start..self.0.i];
+                // A literal without escapes is already written as write_str would.
+                if matches!(v, Value::Str(_)) && written.contains('\\') {
+                    write_json(&v, out);
+                } else {
+                    out.push_str(written);
+                }
+            }
+        }
+    }
+}
+
 /// Whether any string literal in the JSON text `raw` (keys included), as
 /// written between its quotes (escapes not decoded), satisfies `pred`.
 /// Decoding only shortens a string, so a length test on the written form
