@@ -32,6 +32,11 @@ use crate::relevance::{self, Query};
 /// Collections shorter than this are never thinned: there is little to gain.
 pub const MIN_ITEMS: usize = 8;
 
+/// A run of fewer omitted entries than this is not broken down by
+/// category: the breakdown would cost about as many tokens as a retrieve of
+/// the entries themselves, and the facts among them are kept already.
+const BREAKDOWN_MIN_RUN: usize = 8;
+
 /// A categorical field has at most this many distinct values.
 const MAX_CATEGORIES: usize = 24;
 
@@ -197,7 +202,7 @@ pub fn is_map(pairs: &[Pair]) -> bool {
 
 /// About how long a marker line is, to weigh a gap against the marker.
 pub fn marker_bytes(marker: &dyn Fn(&str) -> String) -> usize {
-    marker("000 of 0000 items omitted (00 status=xxxxxxx)").len()
+    marker("000 of 0000 items omitted").len()
 }
 
 /// A leaf's value as text: strings and numbers as written, the rest as JSON.
@@ -1205,18 +1210,33 @@ fn numeric_facts(series: &Series, extremes: bool, keep: &mut [bool]) {
 }
 
 /// Positions in `xs` where the mean of the next window differs from the
-/// previous one by more than 2σ of the whole series.
+/// previous one by more than 2σ of the whole series, and the two windows do
+/// not overlap: a level that shifts. A lone spike (in a heavy-tailed, noisy
+/// series) moves the mean of every window that holds it, but the windows
+/// around it still share their ordinary values: the spike is an outlier,
+/// its neighbours are not facts.
 fn change_points(xs: &[f64], sd: f64) -> Vec<usize> {
     const W: usize = 5;
     let mut out = Vec::new();
     if xs.len() < 4 * W {
         return out;
     }
+    let range = |w: &[f64]| {
+        w.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            })
+    };
     let mut last: Option<usize> = None;
     for j in W..=xs.len() - W {
         let before = xs[j - W..j].iter().sum::<f64>() / W as f64;
         let after = xs[j..j + W].iter().sum::<f64>() / W as f64;
-        if (after - before).abs() > 2.0 * sd && last.is_none_or(|l| j > l + W) {
+        if (after - before).abs() <= 2.0 * sd || last.is_some_and(|l| j <= l + W) {
+            continue;
+        }
+        let (lo_b, hi_b) = range(&xs[j - W..j]);
+        let (lo_a, hi_a) = range(&xs[j..j + W]);
+        if lo_a > hi_b || hi_a < lo_b {
             out.push(j - 1);
             out.push(j);
             last = Some(j);
@@ -1279,6 +1299,9 @@ fn run_summary(
             s.push_str(&format!(" (range {}..{})", lo.1.to_json(), hi.1.to_json()));
         }
     } else if let Some((field, values)) = category {
+        if run.len() < BREAKDOWN_MIN_RUN {
+            return s;
+        }
         let mut counts: Vec<(Cow<str>, usize)> = Vec::new();
         for v in values {
             let v = Cow::Borrowed(v.unwrap_or("absent"));
@@ -1581,6 +1604,62 @@ mod tests {
         assert_eq!(text.matches("payment failed").count(), 2, "{text}");
         let first = items[60].to_json();
         assert!(text.matches(&first).count() <= 1, "{text}");
+    }
+
+    #[test]
+    fn a_spike_is_an_outlier_and_its_neighbours_are_not_change_points() {
+        // Noise of 10..=14 with one spike: the spike lifts the mean of every
+        // window that holds it by more than 2σ, but those windows still
+        // share their ordinary values with the windows beside them.
+        let mut xs: Vec<f64> = (0..200).map(|i| (10 + (i * 7) % 5) as f64).collect();
+        xs[100] = 1000.0;
+        let sd = {
+            let m = xs.iter().sum::<f64>() / xs.len() as f64;
+            (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64).sqrt()
+        };
+        assert!(1000.0 / 5.0 > 2.0 * sd, "the spike moves a window's mean");
+        assert_eq!(change_points(&xs, sd), Vec::<usize>::new());
+        // A level that shifts and stays is a change point.
+        let mut shift: Vec<f64> = (0..200).map(|i| (10 + (i * 7) % 5) as f64).collect();
+        shift[140..].iter_mut().for_each(|x| *x += 1000.0);
+        let m = shift.iter().sum::<f64>() / 200.0;
+        let sd = (shift.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 200.0).sqrt();
+        assert_eq!(change_points(&shift, sd), [139, 140]);
+        // Through `thin`: the spike and the shift are kept, not the spike's neighbours.
+        let items: Vec<Value> = xs
+            .iter()
+            .map(|x| Value::Num(format!("{x}").into()))
+            .collect();
+        let t = thin(&items, &Query::default(), &marker).unwrap();
+        assert!(t.items.contains(&Value::Num("1000".into())));
+        assert!(t.items.len() <= 8, "kept {:?}", t.items);
+    }
+
+    #[test]
+    fn only_long_runs_are_broken_down_by_category() {
+        let t = thin(&logs(200), &Query::parse("request 120"), &marker).unwrap();
+        let summaries: Vec<String> = t
+            .items
+            .iter()
+            .map(Value::to_json)
+            .filter(|j| j.contains("omitted"))
+            .collect();
+        let run = |s: &str| -> usize {
+            let at = s.find(" of 200").unwrap();
+            s[..at].rsplit('"').next().unwrap().parse().unwrap()
+        };
+        assert!(
+            summaries.iter().any(|s| run(s) < BREAKDOWN_MIN_RUN),
+            "{summaries:?}"
+        );
+        assert!(
+            summaries.iter().any(|s| run(s) >= BREAKDOWN_MIN_RUN),
+            "{summaries:?}"
+        );
+        for s in &summaries {
+            let broken_down = s.contains("omitted (");
+            assert_eq!(broken_down, run(s) >= BREAKDOWN_MIN_RUN, "{s}");
+        }
     }
 
     #[test]

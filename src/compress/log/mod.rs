@@ -273,7 +273,7 @@ mod tests {
         );
         assert!(
             out.text
-                .contains("disk full on /var\n[headroom: 49 lines omitted (49 ERROR)"),
+                .contains("disk full on /var\n[headroom: 49 ERROR lines omitted;"),
             "{}",
             out.text
         );
@@ -377,6 +377,26 @@ mod tests {
             );
         }
         assert!(out.text.len() * 5 < log.len(), "{}", out.text);
+    }
+
+    #[test]
+    fn a_passing_test_at_the_end_is_not_kept_for_being_last() {
+        let mut log = String::from(
+            "=== RUN   TestBad\n    bad_test.go:9: want 1, got 2\n--- FAIL: TestBad (0.00s)\n",
+        );
+        for i in 0..60 {
+            log.push_str(&format!(
+                "=== RUN   TestOk{i}\n    ok_test.go:{i}: step {i} done\n--- PASS: TestOk{i} (0.00s)\n"
+            ));
+        }
+        log.push_str("FAIL\nFAIL\texample.com/pkg\t0.031s\n");
+        let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
+        let hash = hash_of(log.as_bytes());
+        let end = format!(
+            "(60 passed); retrieve: headroom retrieve {hash}]\nFAIL\nFAIL\texample.com/pkg\t0.031s\n"
+        );
+        assert!(out.text.ends_with(&end), "{}", out.text);
+        assert!(!out.text.contains("TestOk59"), "{}", out.text);
     }
 
     /// `cargo test --release --lib compress::log::tests::throughput -- --ignored --nocapture`

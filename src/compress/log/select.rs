@@ -79,11 +79,11 @@ fn choose(
 ) -> Vec<bool> {
     let n = lines.len();
     let mut keep = vec![false; n];
-    for k in keep.iter_mut().take(HEAD) {
-        *k = true;
-    }
-    for k in keep.iter_mut().skip(n.saturating_sub(TAIL)) {
-        *k = true;
+    // The first and last lines always; the lines next to them unless they
+    // belong to a test that passed (the run's end is its results, not the
+    // last passing test).
+    for i in (0..n.min(HEAD)).chain(n.saturating_sub(TAIL)..n) {
+        keep[i] = i == 0 || i + 1 == n || !routine[i];
     }
 
     // Exemplars per (template, tier), in order of first appearance.
@@ -308,7 +308,10 @@ fn write(
     super::clean::Lines::join(out.iter(), trailing_newline)
 }
 
-/// `37 lines omitted (30 INFO, 7 WARN)`: the gap counted by level.
+/// `37 lines omitted (30 INFO, 7 WARN)`: the gap counted by level. A gap
+/// of one level says so once (`19 INFO lines omitted`, not `19 lines
+/// omitted (19 INFO)`), and lines of no level are what the counts leave
+/// (`47 lines omitted (16 passed)`, not `(16 passed, 31 other)`).
 fn gap_summary(infos: &[LineInfo]) -> String {
     let mut counts: Vec<(Label, usize)> = Vec::new();
     for info in infos.iter().filter(|i| i.label != Label::Blank) {
@@ -317,15 +320,52 @@ fn gap_summary(infos: &[LineInfo]) -> String {
             None => counts.push((info.label, 1)),
         }
     }
+    counts.retain(|(l, _)| *l != Label::Other);
     counts.sort_by_key(|(l, _)| *l);
     let noun = if infos.len() == 1 { "line" } else { "lines" };
-    let mut s = format!("{} {noun} omitted", infos.len());
-    if !(counts.is_empty() || counts.len() == 1 && counts[0].0 == Label::Other) {
-        let parts: Vec<String> = counts
-            .iter()
-            .map(|(l, c)| format!("{c} {}", l.name()))
-            .collect();
-        s.push_str(&format!(" ({})", parts.join(", ")));
+    match counts.as_slice() {
+        [] => format!("{} {noun} omitted", infos.len()),
+        [(label, c)] if *c == infos.len() => format!("{c} {} {noun} omitted", label.name()),
+        _ => {
+            let parts: Vec<String> = counts
+                .iter()
+                .map(|(l, c)| format!("{c} {}", l.name()))
+                .collect();
+            format!("{} {noun} omitted ({})", infos.len(), parts.join(", "))
+        }
     }
-    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn infos(labels: &[Label]) -> Vec<LineInfo> {
+        labels
+            .iter()
+            .map(|&label| LineInfo {
+                label,
+                tier: Tier::Info,
+                summary: false,
+                continuation: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gap_summaries_count_by_level_once() {
+        use Label::*;
+        let cases: &[(&[Label], &str)] = &[
+            (&[Info], "1 INFO line omitted"),
+            (&[Info, Info, Info], "3 INFO lines omitted"),
+            (&[Info, Debug, Info], "3 lines omitted (2 INFO, 1 DEBUG)"),
+            (&[Passed, Other, Other], "3 lines omitted (1 passed)"),
+            (&[Other, Other], "2 lines omitted"),
+            (&[Info, Blank, Info], "3 lines omitted (2 INFO)"),
+            (&[Blank], "1 line omitted"),
+        ];
+        for (labels, want) in cases {
+            assert_eq!(gap_summary(&infos(labels)), *want, "{labels:?}");
+        }
+    }
 }
