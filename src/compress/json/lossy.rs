@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -284,6 +284,7 @@ impl Series {
 
 /// FxHash's multiply-rotate, a word at a time: fast, and good enough where
 /// a collision costs only a comparison.
+#[derive(Default)]
 struct QuickHasher(u64);
 
 impl QuickHasher {
@@ -319,6 +320,14 @@ fn hash_of(parts: impl Hash) -> u64 {
 /// than a regex: it runs on every text field of every item.
 fn template(s: &str) -> String {
     let mut out = String::with_capacity(48);
+    template_into(s, &mut out);
+    out
+}
+
+/// [`template`] written into `out` (cleared first), for a caller that
+/// takes millions of them and needs none for long.
+fn template_into(s: &str, out: &mut String) {
+    out.clear();
     for (n, word) in s.split_whitespace().take(6).enumerate() {
         if n > 0 {
             out.push(' ');
@@ -353,7 +362,6 @@ fn template(s: &str) -> String {
             }
         }
     }
-    out
 }
 
 /// The coarse shape of a token-like string (a path, an id, a key): letter
@@ -1002,7 +1010,15 @@ pub fn plan(
             .iter()
             .map(|st| st.tracked && st.overflow && st.strings * 2 >= st.present)
             .collect();
-        let features = |i: usize, out: &mut Vec<u64>| {
+        // Features are hashed with the quick hasher: a collision only makes
+        // one entry look a little less novel.
+        let quick = |parts: &dyn Fn(&mut QuickHasher)| {
+            let mut h = QuickHasher(0);
+            parts(&mut h);
+            h.finish()
+        };
+        let mut shape_buf = String::new();
+        let mut features = |i: usize, out: &mut Vec<u64>| {
             out.clear();
             if let Some(k) = entries.key(i) {
                 out.push(hash_of(("key", shape(k))));
@@ -1018,13 +1034,14 @@ pub fn plan(
             for &l in a.leaves_of(i) {
                 let f = l.field;
                 if categorical[f as usize] {
-                    out.push(hash_of((f, a.text_of(l))));
+                    out.push(quick(&|h| (f, a.text_of(l)).hash(h)));
                 } else if textual[f as usize] && l.kind() == Kind::Str {
-                    out.push(hash_of((f, template(a.text_of(l)))));
+                    template_into(a.text_of(l), &mut shape_buf);
+                    out.push(quick(&|h| (f, shape_buf.as_str()).hash(h)));
                 }
             }
         };
-        let mut seen: HashSet<u64> = HashSet::new();
+        let mut seen: HashSet<u64, BuildHasherDefault<QuickHasher>> = HashSet::default();
         let mut fs = Vec::new();
         for i in (0..n).filter(|&i| keep[i]) {
             features(i, &mut fs);
