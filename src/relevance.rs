@@ -178,10 +178,9 @@ fn query_term_counts(doc: &str, terms: &[String]) -> (usize, Vec<usize>) {
     let mut len = 0;
     let mut tally = |t: &str| {
         len += 1;
+        let lower = (!t.is_ascii()).then(|| t.to_lowercase());
         for (q, c) in terms.iter().zip(counts.iter_mut()) {
-            if q.len() == t.len() && q.eq_ignore_ascii_case(t)
-                || (!t.is_ascii() && *q == t.to_lowercase())
-            {
+            if q.len() == t.len() && q.eq_ignore_ascii_case(t) || lower.as_ref() == Some(q) {
                 *c += 1;
             }
         }
@@ -190,9 +189,14 @@ fn query_term_counts(doc: &str, terms: &[String]) -> (usize, Vec<usize>) {
         if word.is_empty() {
             continue;
         }
-        let parts = split_identifier(word);
-        if parts.len() > 1 {
-            parts.into_iter().for_each(&mut tally);
+        // Most words are one part: lower case, digits, no underscore.
+        let may_split =
+            !word.is_ascii() || word.bytes().any(|b| b == b'_' || b.is_ascii_uppercase());
+        if may_split {
+            let parts = split_identifier(word);
+            if parts.len() > 1 {
+                parts.into_iter().for_each(&mut tally);
+            }
         }
         tally(word);
     }

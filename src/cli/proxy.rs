@@ -128,10 +128,7 @@ pub fn run(args: Args) -> Result<Exit> {
         auth_token: args.auth_token.filter(|t| !t.is_empty()),
         ..server_config(args.serve, &config, args.log_format.into())
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = proxy::runtime().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let addr = SocketAddr::new(args.host, args.port);
         let listener = tokio::net::TcpListener::bind(addr)

@@ -75,10 +75,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Exit> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = headroom::proxy::runtime().context("cannot start the async runtime")?;
     if args.print_env {
         return runtime.block_on(print_env(args.port, args.auth_token));
     }
