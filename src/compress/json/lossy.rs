@@ -51,6 +51,9 @@ const MAX_NESTED_KEYS: usize = 64;
 /// series) are read as records with indexed fields.
 const MAX_TUPLE: usize = 8;
 
+/// The field names of a tuple's positions.
+const TUPLE_FIELDS: [&str; MAX_TUPLE] = ["0", "1", "2", "3", "4", "5", "6", "7"];
+
 /// Numbers inside one string after this many are not looked at.
 const MAX_SLOTS: usize = 8;
 
@@ -311,6 +314,13 @@ impl Hasher for QuickHasher {
 
 fn hash_of(parts: impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+/// [`hash_of`] with the [`QuickHasher`], where a collision costs little.
+fn quick_hash(parts: impl Hash) -> u64 {
+    let mut h = QuickHasher::default();
     parts.hash(&mut h);
     h.finish()
 }
@@ -633,7 +643,6 @@ impl Analysis {
         by_shape: bool,
         ids: &mut FieldIds,
     ) {
-        const INDEX: [&str; MAX_TUPLE] = ["0", "1", "2", "3", "4", "5", "6", "7"];
         match v {
             Value::Obj(pairs)
                 if depth < 3
@@ -651,7 +660,7 @@ impl Analysis {
                     && items.iter().all(Value::is_scalar) =>
             {
                 for (j, child) in items.iter().enumerate() {
-                    let id = self.field_id(parent, INDEX[j], &mut ids.by_hash);
+                    let id = self.field_id(parent, TUPLE_FIELDS[j], &mut ids.by_hash);
                     self.push_leaf(id, child);
                 }
             }
@@ -701,7 +710,6 @@ impl Analysis {
         by_shape: bool,
         ids: &mut FieldIds,
     ) {
-        const INDEX: [&str; MAX_TUPLE] = ["0", "1", "2", "3", "4", "5", "6", "7"];
         match r.peek() {
             // As in `walk`: the entry's own object, or a nested one that
             // is not a map; a scan counts a nested object's members first.
@@ -729,7 +737,7 @@ impl Analysis {
                 r.enter();
                 let mut j = 0;
                 while r.next_item() {
-                    let id = self.field_id(parent, INDEX[j], &mut ids.by_hash);
+                    let id = self.field_id(parent, TUPLE_FIELDS[j], &mut ids.by_hash);
                     self.push_leaf(id, &r.scalar());
                     j += 1;
                 }
@@ -1010,13 +1018,8 @@ pub fn plan(
             .iter()
             .map(|st| st.tracked && st.overflow && st.strings * 2 >= st.present)
             .collect();
-        // Features are hashed with the quick hasher: a collision only makes
-        // one entry look a little less novel.
-        let quick = |parts: &dyn Fn(&mut QuickHasher)| {
-            let mut h = QuickHasher(0);
-            parts(&mut h);
-            h.finish()
-        };
+        // A collision of features only makes one entry look a little less
+        // novel: they take the quick hash.
         let mut shape_buf = String::new();
         let mut features = |i: usize, out: &mut Vec<u64>| {
             out.clear();
@@ -1034,10 +1037,10 @@ pub fn plan(
             for &l in a.leaves_of(i) {
                 let f = l.field;
                 if categorical[f as usize] {
-                    out.push(quick(&|h| (f, a.text_of(l)).hash(h)));
+                    out.push(quick_hash((f, a.text_of(l))));
                 } else if textual[f as usize] && l.kind() == Kind::Str {
                     template_into(a.text_of(l), &mut shape_buf);
-                    out.push(quick(&|h| (f, shape_buf.as_str()).hash(h)));
+                    out.push(quick_hash((f, shape_buf.as_str())));
                 }
             }
         };
