@@ -854,4 +854,32 @@ mod tests {
         let deep = "[".repeat(100_000);
         assert!(parse(&deep).is_err());
     }
+
+    #[test]
+    fn reader_writes_what_write_json_writes_and_counts_members() {
+        for text in [
+            r#"{ "a" : [ 1 , -2.5e3 , "x\ty\u00e9\"\\\/" ] , "b" : { } , "c" : [ ] , "d" : null }"#,
+            r#"[true,false,"plain",{"k\"ey":{"n":[[1],[2,3]]}}]"#,
+            r#""\ud83d\ude00""#,
+            "  42  ",
+        ] {
+            let mut out = String::new();
+            Reader::new(text).compact(&mut out);
+            assert_eq!(out, parse(text).unwrap().to_json(), "{text}");
+        }
+        let mut r = Reader::new(r#" {"a":1,"b":[2,{"c":"]}"}],"d":"e"}"#);
+        assert_eq!(r.members(), (3, false));
+        assert!(!r.is_empty());
+        r.enter();
+        assert_eq!(r.next_key().as_deref(), Some("a"));
+        r.skip();
+        assert_eq!(r.next_key().as_deref(), Some("b"));
+        assert_eq!(r.members(), (2, false));
+        r.skip();
+        assert_eq!(r.next_key().as_deref(), Some("d"));
+        assert_eq!(r.scalar(), Value::Str("e".into()));
+        assert_eq!(r.next_key(), None);
+        assert_eq!(Reader::new("[1, \"2\", null]").members(), (3, true));
+        assert!(Reader::new("[ ]").is_empty());
+    }
 }
