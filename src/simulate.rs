@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::ccr::{RetrieveVia, Sink, hash_of};
+use crate::ccr::{RetrieveVia, Sink};
 use crate::compress::Context;
 use crate::convo::{self, BlockKind, Compression, Conversation, Format, Role};
 use crate::pipeline::Kind;
@@ -41,10 +41,10 @@ pub struct RecordingSink {
 }
 
 impl Sink for RecordingSink {
-    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
+    fn store_hashed(&self, original: &[u8], _kind: &str, hash: &str) -> Option<String> {
         self.originals.set(self.originals.get() + 1);
         self.bytes.set(self.bytes.get() + original.len());
-        Some(hash_of(original))
+        Some(hash.to_string())
     }
 }
 

@@ -72,15 +72,19 @@ pub fn hashes_in(text: &str) -> Vec<String> {
 ///
 /// `None` means the original could not be stored; the compressor must then
 /// keep everything (a marker that retrieves nothing is worse than no saving).
+///
+/// A sink is given the hash ([`hash_of`]) with the bytes: a compressor may
+/// need it for its markers before it knows whether to store, and hashing
+/// tens of megabytes twice is most of what storing them costs. A sink that
+/// wraps another passes the hash on.
 pub trait Sink {
-    fn store(&self, original: &[u8], kind: &str) -> Option<String>;
+    /// Stores `original`, whose hash is `hash`, and returns the hash it is
+    /// stored under.
+    fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String>;
 
-    /// [`Sink::store`] for a caller that already has `hash_of(original)`
-    /// (its markers needed it first): a store may skip hashing again,
-    /// which is most of the cost for a document of tens of megabytes.
-    fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
-        let _ = hash;
-        self.store(original, kind)
+    /// Stores `original` and returns its hash.
+    fn store(&self, original: &[u8], kind: &str) -> Option<String> {
+        self.store_hashed(original, kind, &hash_of(original))
     }
 }
 
@@ -89,10 +93,6 @@ pub trait Sink {
 macro_rules! store_is_sink {
     ($($t:ty),*) => {$(
         impl Sink for $t {
-            fn store(&self, original: &[u8], kind: &str) -> Option<String> {
-                self.put(original, kind).ok()
-            }
-
             fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
                 self.put_hashed(original, kind, hash).ok()
             }
@@ -106,10 +106,6 @@ store_is_sink!(store::SqliteStore, redis::RedisStore);
 pub struct HashOnlySink;
 
 impl Sink for HashOnlySink {
-    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-        Some(hash_of(original))
-    }
-
     fn store_hashed(&self, _original: &[u8], _kind: &str, hash: &str) -> Option<String> {
         Some(hash.to_string())
     }
@@ -122,9 +118,9 @@ pub(crate) struct MemorySink(pub std::cell::RefCell<Vec<Vec<u8>>>);
 
 #[cfg(test)]
 impl Sink for MemorySink {
-    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
+    fn store_hashed(&self, original: &[u8], _kind: &str, hash: &str) -> Option<String> {
         self.0.borrow_mut().push(original.to_vec());
-        Some(hash_of(original))
+        Some(hash.to_string())
     }
 }
 

@@ -180,10 +180,6 @@ fn put(store: &dyn OriginalStore, original: &[u8], kind: &str) -> Option<String>
 }
 
 impl Sink for LazySink<'_> {
-    fn store(&self, original: &[u8], kind: &str) -> Option<String> {
-        self.store_hashed(original, kind, &headroom::ccr::hash_of(original))
-    }
-
     fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
         let mut slot = self.slot();
         self.open(&mut slot);

@@ -66,8 +66,8 @@ impl Context<'_> {
         if !self.may_drop() {
             return None;
         }
-        let hash = self.sink?.store(original.as_bytes(), kind)?;
-        debug_assert_eq!(hash, hash_of(original.as_bytes()));
+        let hash = hash_of(original.as_bytes());
+        self.store_hashed(original, kind, &hash)?;
         Some(hash)
     }
 
@@ -78,6 +78,7 @@ impl Context<'_> {
         if !self.may_drop() {
             return None;
         }
+        debug_assert_eq!(hash, hash_of(original.as_bytes()));
         let stored = self.sink?.store_hashed(original.as_bytes(), kind, hash)?;
         (stored == hash).then_some(())
     }

@@ -472,9 +472,9 @@ fn paged(
 struct StoreSink<'a>(&'a Tools);
 
 impl Sink for StoreSink<'_> {
-    fn store(&self, original: &[u8], kind: &str) -> Option<String> {
+    fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
         match self.0.store() {
-            Ok(store) => match store.put(original, kind) {
+            Ok(store) => match store.put_hashed(original, kind, hash) {
                 Ok(h) => Some(h),
                 Err(e) => {
                     eprintln!("headroom: warning: {e}; keeping this output lossless");

@@ -648,8 +648,8 @@ struct Recording<'a> {
 }
 
 impl Sink for Recording<'_> {
-    fn store(&self, original: &[u8], kind: &str) -> Option<String> {
-        let hash = self.inner.store(original, kind)?;
+    fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
+        let hash = self.inner.store_hashed(original, kind, hash)?;
         self.stored.borrow_mut().push(hash.clone());
         Some(hash)
     }

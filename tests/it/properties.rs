@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use headroom::ccr::{Sink, hash_of, hashes_in};
+use headroom::ccr::{Sink, hashes_in};
 use headroom::compress::Context;
 use headroom::compress::json::{table, value};
 use headroom::pipeline;
@@ -16,10 +16,12 @@ use crate::support::tokens;
 struct MemSink(Mutex<HashMap<String, Vec<u8>>>);
 
 impl Sink for MemSink {
-    fn store(&self, original: &[u8], _kind: &str) -> Option<String> {
-        let h = hash_of(original);
-        self.0.lock().unwrap().insert(h.clone(), original.to_vec());
-        Some(h)
+    fn store_hashed(&self, original: &[u8], _kind: &str, hash: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(hash.to_string(), original.to_vec());
+        Some(hash.to_string())
     }
 }
 

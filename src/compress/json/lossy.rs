@@ -800,7 +800,7 @@ impl Analysis {
     /// A hash of entry `i`'s key and leaves: equal for identical entries
     /// (a filter only: equal hashes are confirmed by comparing the entries).
     fn leaf_hash(&self, key: Option<&str>, i: usize) -> u64 {
-        let mut h = QuickHasher(0);
+        let mut h = QuickHasher::default();
         key.hash(&mut h);
         for &l in self.leaves_of(i) {
             h.add(u64::from(l.field) << 32 | u64::from(l.len_kind));

@@ -614,10 +614,16 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Whether the container at the cursor has no members.
-    pub fn is_empty(&self) -> bool {
+    /// A second cursor at the same place, to look ahead with.
+    fn fork(&self) -> Reader<'a> {
         let mut r = Reader::new(self.0.src);
         r.0.i = self.0.i;
+        r
+    }
+
+    /// Whether the container at the cursor has no members.
+    pub fn is_empty(&self) -> bool {
+        let mut r = self.fork();
         r.enter();
         matches!(r.peek(), b'}' | b']')
     }
@@ -625,8 +631,7 @@ impl<'a> Reader<'a> {
     /// How many members the container at the cursor has, and whether all
     /// are scalars; the cursor stays where it is.
     pub fn members(&self) -> (usize, bool) {
-        let mut r = Reader::new(self.0.src);
-        r.0.i = self.0.i;
+        let mut r = self.fork();
         let object = r.peek() == b'{';
         r.enter();
         let (mut n, mut scalars) = (0, true);
