@@ -19,30 +19,14 @@
 //!   `… N match(es) in M more file(s)`;
 //! * a marker line.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use headroom::ccr::{Sink, hashes_in, parse_marker_line};
+use headroom::ccr::{hashes_in, parse_marker_line};
 use headroom::compress::Context;
 use headroom::pipeline::{self, Kind};
 use headroom::relevance::Query;
 use proptest::prelude::*;
 use regex::Regex;
 
-use crate::support::tokens;
-
-#[derive(Default)]
-struct MemSink(Mutex<HashMap<String, Vec<u8>>>);
-
-impl Sink for MemSink {
-    fn store_hashed(&self, original: &[u8], _kind: &str, hash: &str) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(hash.to_string(), original.to_vec());
-        Some(hash.to_string())
-    }
-}
+use crate::support::{MemSink, tokens};
 
 /// What a terminal shows of `line`: no escapes, no trailing whitespace.
 fn shown(line: &str) -> String {

@@ -1,29 +1,13 @@
 //! Property tests of the DESIGN §3 invariants over random JSON, through the library.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use headroom::ccr::{Sink, hashes_in};
+use headroom::ccr::hashes_in;
 use headroom::compress::Context;
 use headroom::compress::json::{table, value};
 use headroom::pipeline;
 use headroom::relevance::Query;
 use proptest::prelude::*;
 
-use crate::support::tokens;
-
-#[derive(Default)]
-struct MemSink(Mutex<HashMap<String, Vec<u8>>>);
-
-impl Sink for MemSink {
-    fn store_hashed(&self, original: &[u8], _kind: &str, hash: &str) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(hash.to_string(), original.to_vec());
-        Some(hash.to_string())
-    }
-}
+use crate::support::{MemSink, tokens};
 
 fn run(
     input: &str,

@@ -152,3 +152,18 @@ pub fn stored_originals(env: &Env) -> i64 {
     db.query_row("SELECT count(*) FROM originals", [], |r| r.get(0))
         .unwrap()
 }
+
+/// A sink that keeps every stored original by its hash, for tests that
+/// check each marker retrieves its original.
+#[derive(Default)]
+pub struct MemSink(pub std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>);
+
+impl headroom::ccr::Sink for MemSink {
+    fn store_hashed(&self, original: &[u8], _kind: &str, hash: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(hash.to_string(), original.to_vec());
+        Some(hash.to_string())
+    }
+}
