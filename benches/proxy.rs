@@ -7,6 +7,7 @@
 //! cargo bench --profile quick --bench proxy                  # 5 s per load
 //! cargo bench --profile quick --bench proxy -- --seconds 10
 //! cargo bench --profile quick --bench proxy -- --no-python   # headroom only
+//! cargo bench --profile quick --bench proxy -- --only memoized # the loads whose name has this
 //! ```
 //!
 //! The load is open loop: a scheduler thread sends request `i` at `i / rate`
@@ -45,12 +46,14 @@ fn main() {
     let mut seconds = 5.0f64;
     let mut python = true;
     let mut in_process = false;
+    let mut only = String::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(5.0),
             "--no-python" => python = false,
             "--in-process" => in_process = true,
+            "--only" => only = args.next().unwrap_or_default(),
             _ => {} // cargo bench passes `--bench`
         }
     }
@@ -63,7 +66,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    run(&rt, Duration::from_secs_f64(seconds), python);
+    run(&rt, Duration::from_secs_f64(seconds), python, &only);
 }
 
 // ---- the fake upstream ---------------------------------------------------
@@ -155,7 +158,11 @@ async fn start(
     let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(match std::env::var_os("HEADROOM_BENCH_PROXY_LOG") {
+            // Each request's log line, for looking into a case.
+            Some(f) if name == "headroom" => std::fs::File::create(f).unwrap().into(),
+            _ => Stdio::null(),
+        })
         .spawn()
         .ok()?;
     let url = format!("http://127.0.0.1:{port}");
@@ -190,7 +197,11 @@ async fn start_headroom(upstream: &str) -> (Proxy, Duration) {
     let home = tempfile::tempdir().unwrap();
     let cmd = |port: u16| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_headroom"));
-        cmd.args(["proxy", "--port", &port.to_string(), "--log-format", "off"])
+        let log = match std::env::var_os("HEADROOM_BENCH_PROXY_LOG") {
+            Some(_) => "text",
+            None => "off",
+        };
+        cmd.args(["proxy", "--port", &port.to_string(), "--log-format", log])
             .args(["--openai-base-url", &format!("{upstream}/v1")])
             .env("HEADROOM_HOME", home.path());
         cmd
@@ -558,7 +569,7 @@ fn request_201_in_process() {
             wire,
             sent,
             Some(store),
-            &[],
+            &headroom::proxy::retrieve::KnownStored::default(),
             r.list.clone(),
         ));
     });
@@ -682,7 +693,7 @@ struct Case {
     rss: bool,
 }
 
-fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
+fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &str) {
     let rt = runtime.handle();
     let up = rt.block_on(upstream());
     let (headroom, created) = rt.block_on(start_headroom(&up));
@@ -798,7 +809,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
             &(Arc::new(small) as BodyFn),
         );
     }
-    for case in &cases {
+    for case in cases.iter().filter(|c| c.name.contains(only)) {
         let mut direct = None;
         let mut cells = Vec::new();
         for p in &proxies {
@@ -842,88 +853,91 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool) {
         target: "≤ 100 MB",
     });
 
-    // Streaming: the first event, then each event against the upstream's pauses.
-    let (d_ttfb, d_late) = rt.block_on(stream_delays(&client, &chat(&up), 20));
-    let mut ttfb_cells = Vec::new();
-    let mut late_cells = Vec::new();
-    for p in &proxies {
-        let (ttfb, late) = rt.block_on(stream_delays(&client, &chat(&p.url), 20));
-        ttfb_cells.push(over(&ttfb, &d_ttfb));
-        late_cells.push(over(&late, &d_late));
+    if "streaming".contains(only) {
+        // Streaming: the first event, then each event against the upstream's pauses.
+        let (d_ttfb, d_late) = rt.block_on(stream_delays(&client, &chat(&up), 20));
+        let mut ttfb_cells = Vec::new();
+        let mut late_cells = Vec::new();
+        for p in &proxies {
+            let (ttfb, late) = rt.block_on(stream_delays(&client, &chat(&p.url), 20));
+            ttfb_cells.push(over(&ttfb, &d_ttfb));
+            late_cells.push(over(&late, &d_late));
+        }
+        rows.push(Row {
+            case: format!("streaming: time to first byte ({EVENTS} events {PAUSE:?} apart)"),
+            direct: format!("{} / {}", ms(d_ttfb.pct(0.5)), ms(d_ttfb.pct(0.99))),
+            cells: ttfb_cells,
+            target: "+ ≤ 1",
+        });
+        rows.push(Row {
+            case: "streaming: each event's delay after its pause".into(),
+            direct: format!("{} / {}", ms(d_late.pct(0.5)), ms(d_late.pct(0.99))),
+            cells: late_cells,
+            target: "≤ 1",
+        });
     }
-    rows.push(Row {
-        case: format!("streaming: time to first byte ({EVENTS} events {PAUSE:?} apart)"),
-        direct: format!("{} / {}", ms(d_ttfb.pct(0.5)), ms(d_ttfb.pct(0.99))),
-        cells: ttfb_cells,
-        target: "+ ≤ 1",
-    });
-    rows.push(Row {
-        case: "streaming: each event's delay after its pause".into(),
-        direct: format!("{} / {}", ms(d_late.pct(0.5)), ms(d_late.pct(0.99))),
-        cells: late_cells,
-        target: "≤ 1",
-    });
-
-    // A 200-turn conversation of about 2 MB, sent turn by turn as an agent
-    // sends it (each request the one before with a call and its result
-    // more), then requests 201 to 210, each the next turn, timed. (Sent
-    // whole at once, request 200 would compress 199 new results: over the
-    // budget, forwarded as it is while its compression goes on, racing
-    // request 201.)
-    let results: Vec<String> = (0..200 + LONG_TIMED)
-        .map(|t| tool_result(t)[..10_000].to_string() + "]")
-        .collect();
-    let timed: Vec<Bytes> = (200..200 + LONG_TIMED)
-        .map(|n| Bytes::from(conversation("long session", &results[..n])))
-        .collect();
-    let mut cells = Vec::new();
-    let mut direct = String::new();
-    for p in &proxies {
-        let (d, t) = rt.block_on(async {
-            for n in 0..200 {
-                let r = client
-                    .post(chat(&p.url))
-                    .body(conversation("long session", &results[..n]))
-                    .timeout(Duration::from_secs(120))
-                    .send()
-                    .await;
-                if let Ok(r) = r {
-                    let _ = r.bytes().await;
-                }
-            }
-            let mut d = Sample::default();
-            let mut t = Sample::default();
-            for body in &timed {
-                for (url, out) in [(chat(&up), &mut d), (chat(&p.url), &mut t)] {
-                    let at = Instant::now();
-                    match client.post(url).body(body.clone()).send().await {
-                        Ok(r) if r.status().is_success() => {
-                            let _ = r.bytes().await;
-                            out.ms.push(at.elapsed().as_secs_f64() * 1e3);
-                        }
-                        _ => out.errors += 1,
+    if "200-turn conversation".contains(only) {
+        // A 200-turn conversation of about 2 MB, sent turn by turn as an agent
+        // sends it (each request the one before with a call and its result
+        // more), then requests 201 to 210, each the next turn, timed. (Sent
+        // whole at once, request 200 would compress 199 new results: over the
+        // budget, forwarded as it is while its compression goes on, racing
+        // request 201.)
+        let results: Vec<String> = (0..200 + LONG_TIMED)
+            .map(|t| tool_result(t)[..10_000].to_string() + "]")
+            .collect();
+        let timed: Vec<Bytes> = (200..200 + LONG_TIMED)
+            .map(|n| Bytes::from(conversation("long session", &results[..n])))
+            .collect();
+        let mut cells = Vec::new();
+        let mut direct = String::new();
+        for p in &proxies {
+            let (d, t) = rt.block_on(async {
+                for n in 0..200 {
+                    let r = client
+                        .post(chat(&p.url))
+                        .body(conversation("long session", &results[..n]))
+                        .timeout(Duration::from_secs(120))
+                        .send()
+                        .await;
+                    if let Ok(r) = r {
+                        let _ = r.bytes().await;
                     }
                 }
+                let mut d = Sample::default();
+                let mut t = Sample::default();
+                for body in &timed {
+                    for (url, out) in [(chat(&up), &mut d), (chat(&p.url), &mut t)] {
+                        let at = Instant::now();
+                        match client.post(url).body(body.clone()).send().await {
+                            Ok(r) if r.status().is_success() => {
+                                let _ = r.bytes().await;
+                                out.ms.push(at.elapsed().as_secs_f64() * 1e3);
+                            }
+                            _ => out.errors += 1,
+                        }
+                    }
+                }
+                d.ms.sort_by(f64::total_cmp);
+                t.ms.sort_by(f64::total_cmp);
+                (d, t)
+            });
+            cells.push(over(&t, &d));
+            if direct.is_empty() {
+                direct = format!("{} / {}", ms(d.pct(0.5)), ms(d.pct(0.99)));
             }
-            d.ms.sort_by(f64::total_cmp);
-            t.ms.sort_by(f64::total_cmp);
-            (d, t)
-        });
-        cells.push(over(&t, &d));
-        if direct.is_empty() {
-            direct = format!("{} / {}", ms(d.pct(0.5)), ms(d.pct(0.99)));
         }
+        rows.push(Row {
+            case: format!(
+                "200-turn conversation ({} KB), requests 201-{}, each the next turn",
+                timed[0].len() / 1024,
+                200 + LONG_TIMED
+            ),
+            direct,
+            cells,
+            target: "≤ 5",
+        });
     }
-    rows.push(Row {
-        case: format!(
-            "200-turn conversation ({} KB), requests 201-{}, each the next turn",
-            timed[0].len() / 1024,
-            200 + LONG_TIMED
-        ),
-        direct,
-        cells,
-        target: "≤ 5",
-    });
     print_table(&names, &rows);
     println!(
         "{:.1} s per load; p99 of 10-20 samples is their maximum. Load average: {}",

@@ -136,6 +136,8 @@ pub(crate) struct State {
     pub store: Option<Arc<dyn OriginalStore>>,
     pub usage: Option<usage::Writer>,
     pub memo: rewrite::Memo,
+    /// Hashes seen in the store, for offering the retrieve tool.
+    pub known: retrieve::KnownStored,
     pub stats: stats::Stats,
     pub started: Instant,
 }
@@ -281,6 +283,7 @@ pub fn serve(config: Config, listener: TcpListener) -> Result<Handle, ProxyError
     let usage = config.store.as_ref().map(usage::Writer::start);
     let state = Arc::new(State {
         memo: rewrite::Memo::new(config.memo_bytes),
+        known: retrieve::KnownStored::default(),
         config,
         client,
         store,

@@ -130,7 +130,7 @@ pub fn rewrite_text(
     if let Some(resume) = resume {
         let mut hasher = Xxh3Default::new();
         hasher.update(&text.as_bytes()[..resume.end]);
-        let turn = Turn::new(text, settings, encoding, resume, hasher, &conv.messages);
+        let turn = Turn::new(text, settings, encoding, resume, hasher, conv.messages);
         memo.turns
             .keep(turn.done(c.leaves, tally, &out, output, text), None);
     }
@@ -241,14 +241,7 @@ fn rewrite_after(
     );
     let out = finish(text, &conv, &leaves, tally, output.as_ref(), memo, encoding);
     hasher.update(&text.as_bytes()[turn.resume.end..resume.end]);
-    let next = Turn::new(
-        text,
-        turn.settings,
-        encoding,
-        resume,
-        hasher,
-        &conv.messages,
-    );
+    let next = Turn::new(text, turn.settings, encoding, resume, hasher, conv.messages);
     let next = next.done(leaves, tally, &out, output, text);
     Some((out, next))
 }
@@ -317,18 +310,14 @@ impl Turn {
         encoding: Encoding,
         resume: convo::Resume,
         prefix: Xxh3Default,
-        messages: &[convo::Message],
+        mut messages: Vec<convo::Message>,
     ) -> Turn {
         let mut whole = prefix.clone();
         whole.update(&text.as_bytes()[resume.end..]);
-        let messages = messages
-            .iter()
-            .map(|m| convo::Message {
-                role: m.role,
-                range: m.range.clone(),
-                blocks: m.blocks.iter().map(skeleton).collect(),
-            })
-            .collect();
+        // In place: the earlier messages are skeletons already.
+        for b in messages.iter_mut().flat_map(|m| &mut m.blocks) {
+            skeletonize(b);
+        }
         Turn {
             settings,
             encoding,
@@ -389,21 +378,17 @@ impl Turn {
     }
 }
 
-/// A block as compressing later messages reads it: user text, calls' text,
-/// ids and names; no results.
-fn skeleton(b: &convo::Block) -> convo::Block {
-    let keep = matches!(b.kind, convo::BlockKind::User | convo::BlockKind::ToolCall);
-    convo::Block {
-        kind: b.kind,
-        text: if keep { b.text.clone() } else { String::new() },
-        call_id: b.call_id.clone(),
-        tool_name: b.tool_name.clone(),
-        leaves: Vec::new(),
+/// Reduces a block to what compressing later messages reads: user text,
+/// calls' text, ids and names; no results.
+fn skeletonize(b: &mut convo::Block) {
+    if !matches!(b.kind, convo::BlockKind::User | convo::BlockKind::ToolCall) {
+        b.text = String::new();
     }
+    b.leaves = Vec::new();
 }
 
-fn near_end(text: &str, end: usize) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(&text.as_bytes()[end.saturating_sub(256)..end])
+fn near_end(text: &(impl AsRef<[u8]> + ?Sized), end: usize) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(&text.as_ref()[end.saturating_sub(256)..end])
 }
 
 /// Conversations kept at most, and bytes (their outputs) held at most.
@@ -617,7 +602,26 @@ struct MemoInner {
     bytes: usize,
 }
 
+/// A body [`Memo::continues_cheaply`] may say yes to is at most this long,
+/// and has at most this much past the kept conversation's messages.
+const CHEAP_BODY_BYTES: usize = 1 << 20;
+const CHEAP_TAIL_BYTES: usize = 64 << 10;
+
 impl Memo {
+    /// Whether `body` looks like the next turn of a kept conversation with
+    /// little new in it: its rewrite is then a hash, a short parse and a
+    /// splice, cheaper than a hop to another thread and back. A guess from
+    /// the bytes just before that conversation's end, which the rewrite
+    /// checks.
+    pub fn continues_cheaply(&self, body: &[u8]) -> bool {
+        body.len() <= CHEAP_BODY_BYTES
+            && self.turns.lock().iter().any(|t| {
+                t.resume.end <= body.len()
+                    && body.len() - t.resume.end <= CHEAP_TAIL_BYTES
+                    && t.near_end == near_end(body, t.resume.end)
+            })
+    }
+
     pub fn new(cap: usize) -> Memo {
         Memo {
             cap,
@@ -880,6 +884,45 @@ mod tests {
                 g.next(9)
             ),
         }
+    }
+
+    /// The next turn of a kept conversation is told apart from a new
+    /// conversation, and from a next turn with much new in it.
+    #[test]
+    fn a_next_turn_with_little_new_continues_cheaply() {
+        let memo = Memo::new(1 << 20);
+        let first = body(1);
+        assert!(!memo.continues_cheaply(first.as_bytes()));
+        rewrite(
+            first.as_bytes(),
+            Some(&HashOnlySink),
+            &memo,
+            50,
+            RetrieveVia::Tool,
+        );
+        assert!(memo.continues_cheaply(body(2).as_bytes()));
+        // The same body again (a retry) also continues it.
+        assert!(memo.continues_cheaply(first.as_bytes()));
+        let other = first.replace("list the regions", "list the zones");
+        assert!(!memo.continues_cheaply(other.as_bytes()));
+        // The result in each turn is about 20 KB: four more turns are too much.
+        assert!(!memo.continues_cheaply(body(5).as_bytes()));
+        // Whatever it guessed, the rewrite is the whole body's.
+        let whole = rewrite(
+            body(2).as_bytes(),
+            Some(&HashOnlySink),
+            &Memo::new(1 << 20),
+            50,
+            RetrieveVia::Tool,
+        );
+        let next = rewrite(
+            body(2).as_bytes(),
+            Some(&HashOnlySink),
+            &memo,
+            50,
+            RetrieveVia::Tool,
+        );
+        assert_eq!(next, whole);
     }
 
     /// The rewrite of each turn picked up from the one before gives what

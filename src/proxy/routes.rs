@@ -2,7 +2,6 @@
 //! `/v1/compress`, `/v1/retrieve`) and the proxy itself, which takes every
 //! other method and path.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
@@ -569,7 +568,9 @@ impl Drop for Pending {
 /// A body too small to hold a result the pipeline compresses, and holding
 /// no marker to look up, is rewritten where it is: a parse and a count of a
 /// few hundred bytes, touching no store, cost less than the hop to the
-/// blocking pool and back.
+/// blocking pool and back. So is the next turn of a conversation the memo
+/// keeps, when little is new in it: under load, waiting for a blocking
+/// thread to be scheduled cost more than the rewrite.
 async fn rewrite_within_budget(
     st: &Shared,
     body: bytes::Bytes,
@@ -580,9 +581,9 @@ async fn rewrite_within_budget(
         st.stats.fail_open();
         (Rewritten::default(), None)
     };
-    if body.len() < crate::convo::compress::MIN_RESULT_BYTES
-        && memchr::memmem::find(&body, b"retrieve: headroom").is_none()
-    {
+    let tiny = body.len() < crate::convo::compress::MIN_RESULT_BYTES
+        && memchr::memmem::find(&body, b"retrieve: headroom").is_none();
+    if tiny || st.memo.continues_cheaply(&body) {
         let work = std::panic::AssertUnwindSafe(|| rewrite_and_offer(st, &body, wire));
         return std::panic::catch_unwind(work).unwrap_or_else(|_| fail_open());
     }
@@ -608,7 +609,7 @@ fn rewrite_and_offer(
     };
     let sink = store.map(|s| Recording {
         inner: s as &dyn Sink,
-        stored: RefCell::default(),
+        known: &st.known,
     });
     // Checked once here: a body of megabytes is not checked again to be
     // read for the tool.
@@ -622,11 +623,10 @@ fn rewrite_and_offer(
         st.config.lossy_min_tokens,
         via,
     );
-    let stored = sink.map(|s| s.stored.into_inner()).unwrap_or_default();
     let text = r.body.as_ref().map_or(input, |b| b.as_str());
     let with_tool = wire.and_then(|w| {
         let list = r.list.clone();
-        retrieve::prepare_knowing(policy, w, text, store, &stored, list).map(|b| (w, b))
+        retrieve::prepare_knowing(policy, w, text, store, &st.known, list).map(|b| (w, b))
     });
     (r, with_tool)
 }
@@ -640,17 +640,18 @@ impl AsRef<[u8]> for Text {
     }
 }
 
-/// A sink that remembers the hashes it stored, so offering the retrieve
-/// tool need not ask the store about markers this very request wrote.
+/// A sink that notes the hashes it stored as known, so offering the
+/// retrieve tool need not ask the store about markers this very request
+/// wrote.
 struct Recording<'a> {
     inner: &'a dyn Sink,
-    stored: RefCell<Vec<String>>,
+    known: &'a retrieve::KnownStored,
 }
 
 impl Sink for Recording<'_> {
     fn store_hashed(&self, original: &[u8], kind: &str, hash: &str) -> Option<String> {
         let hash = self.inner.store_hashed(original, kind, hash)?;
-        self.stored.borrow_mut().push(hash.clone());
+        self.known.insert(&hash);
         Some(hash)
     }
 }

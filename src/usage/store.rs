@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -255,30 +255,55 @@ pub fn append(loc: &StoreLocation, records: &[Record]) -> Result<(), UsageError>
     Ok(())
 }
 
+/// How often a pending batch looks for more records.
+const GATHER_POLL: Duration = Duration::from_millis(20);
+
+/// What the writer's next step is.
+enum Next {
+    Msg(Msg),
+    /// The pending batch has waited its interval.
+    Due,
+    Closed,
+}
+
 fn run(mut target: Target, opts: WriterOptions, rx: Receiver<Msg>, counters: &Counters) {
     let mut batch: Vec<Record> = Vec::with_capacity(opts.batch);
     let mut first_at = Instant::now();
     loop {
-        let wait = if batch.is_empty() {
-            Duration::from_secs(3600)
+        // An empty batch sleeps until its first record; the rest are
+        // gathered by polling, so handing one over does not wake this
+        // thread: one wake-up per request was a cost on the proxy's path.
+        let next = if batch.is_empty() {
+            rx.recv().map_or(Next::Closed, Next::Msg)
         } else {
-            opts.interval.saturating_sub(first_at.elapsed())
+            match rx.try_recv() {
+                Ok(m) => Next::Msg(m),
+                Err(TryRecvError::Disconnected) => Next::Closed,
+                Err(TryRecvError::Empty) => {
+                    let left = opts.interval.saturating_sub(first_at.elapsed());
+                    if !left.is_zero() {
+                        thread::sleep(left.min(GATHER_POLL));
+                        continue;
+                    }
+                    Next::Due
+                }
+            }
         };
         let mut ack = None;
-        let closed = match rx.recv_timeout(wait) {
-            Ok(Msg::Record(r)) => {
+        let closed = match next {
+            Next::Msg(Msg::Record(r)) => {
                 if batch.is_empty() {
                     first_at = Instant::now();
                 }
                 batch.push(*r);
                 false
             }
-            Ok(Msg::Flush(a)) => {
+            Next::Msg(Msg::Flush(a)) => {
                 ack = Some(a);
                 false
             }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => true,
+            Next::Due => false,
+            Next::Closed => true,
         };
         let due = batch.len() >= opts.batch
             || (!batch.is_empty() && first_at.elapsed() >= opts.interval)

@@ -110,12 +110,10 @@ impl Wire {
         }
     }
 
-    fn tool_name(self, tool: &Value) -> Option<&str> {
-        match self {
-            Wire::Chat => tool.pointer("/function/name"),
-            Wire::Anthropic | Wire::Responses => tool.get("name"),
-        }
-        .and_then(Value::as_str)
+    /// [`Wire::definition`] as JSON text, made once.
+    fn definition_text(self) -> &'static str {
+        static TEXT: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
+        TEXT[self as usize].get_or_init(|| self.definition().to_string())
     }
 }
 
@@ -133,40 +131,36 @@ pub fn prepare(
     body: &str,
     store: Option<&dyn OriginalStore>,
 ) -> Option<String> {
-    prepare_knowing(policy, wire, body, store, &[], None)
+    prepare_knowing(policy, wire, body, store, &KnownStored::default(), None)
 }
 
-/// [`prepare`], told the hashes this request has just stored: a marker of
-/// one of them counts without asking the store again (on Redis, a round
-/// trip on the request path saved); and told where the body's message list
-/// is (brackets included), when compression parsed it as valid JSON: then
-/// only the rest of the body is read, so a conversation of megabytes is not
-/// parsed again to find its `tools`.
+/// [`prepare`], told the hashes known to be stored (those this request has
+/// just stored, and markers found stored before): a marker of one counts
+/// without asking the store again (on Redis, a round trip on the request
+/// path saved); and told where the body's message list is (brackets
+/// included), when compression parsed it as valid JSON: then only the rest
+/// of the body is read, so a conversation of megabytes is not parsed again
+/// to find its `tools`.
 pub fn prepare_knowing(
     policy: Offer,
     wire: Wire,
     body: &str,
     store: Option<&dyn OriginalStore>,
-    stored: &[String],
+    known: &KnownStored,
     list: Option<Range<usize>>,
 ) -> Option<String> {
     let store = store?;
     let raw = top_tools(body, list)?;
-    let tools: Option<Vec<Value>> = match raw.clone().map(|r| &body[r]) {
-        Some(raw) if raw != "null" => Some(serde_json::from_str(raw).ok()?),
+    let tools = match raw.clone().map(|r| &body[r]) {
+        Some(raw) if raw != "null" => Some(Tools::read(raw)?),
         _ => None,
     };
-    if tools
-        .iter()
-        .flatten()
-        .any(|t| wire.tool_name(t) == Some(TOOL))
-    {
+    if tools.as_ref().is_some_and(|t| t.has(wire, TOOL)) {
         return None;
     }
-    // A marker this request stored counts at once; otherwise markers in
-    // order until one is stored: usually the first, so a long
-    // conversation is neither scanned to its end nor looked up marker by
-    // marker.
+    // Markers in order until one is known, then until one is stored:
+    // usually the first, so a long conversation is neither scanned to its
+    // end nor looked up marker by marker.
     let markers = || {
         crate::ccr::MARKER_HASH
             .captures_iter(body)
@@ -174,7 +168,7 @@ pub fn prepare_knowing(
             .map(|h| h.as_str())
     };
     let marked = || {
-        if !stored.is_empty() && markers().any(|h| stored.iter().any(|s| s == h)) {
+        if !known.is_empty() && markers().any(|h| known.contains(h)) {
             return true;
         }
         let mut seen: Vec<&str> = Vec::new();
@@ -183,15 +177,98 @@ pub fn prepare_knowing(
                 return false;
             }
             seen.push(h);
-            store.contains(h).unwrap_or(false)
+            let stored = store.contains(h).unwrap_or(false);
+            if stored {
+                known.insert(h);
+            }
+            stored
         })
     };
     let offered = match policy {
         Offer::Never => false,
-        Offer::Always => tools.as_ref().is_some_and(|t| !t.is_empty()) || marked(),
+        Offer::Always => tools.as_ref().is_some_and(|t| t.count > 0) || marked(),
         Offer::OnMarker => marked(),
     };
     offered.then(|| inject(wire, body, raw))?
+}
+
+/// Hashes seen stored, so a marker of one offers the tool without a store
+/// lookup on every turn. An original evicted since still counts: the tool,
+/// once offered, stays offered on a conversation's later turns anyway.
+#[derive(Debug, Default)]
+pub struct KnownStored {
+    hashes: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl KnownStored {
+    /// Hashes held at most; past that the set starts again.
+    const MAX: usize = 1 << 14;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.hashes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn insert(&self, hash: &str) {
+        let mut set = self.lock();
+        if set.len() >= Self::MAX {
+            set.clear();
+        }
+        set.insert(hash.to_string());
+    }
+
+    pub fn contains(&self, hash: &str) -> bool {
+        self.lock().contains(hash)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+}
+
+/// A request's own `tools`, read for their names only (their schemas are
+/// skipped, not built: an agent declares tens of KB of them every turn).
+struct Tools<'a> {
+    count: usize,
+    items: Vec<Named<'a>>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Named<'a> {
+    #[serde(borrow, default)]
+    name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    function: Option<NamedFunction<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct NamedFunction<'a> {
+    #[serde(borrow, default)]
+    name: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> Tools<'a> {
+    /// `None` when `raw` is not a JSON array.
+    fn read(raw: &'a str) -> Option<Tools<'a>> {
+        let items: Vec<&'a RawValue> = serde_json::from_str(raw).ok()?;
+        Some(Tools {
+            count: items.len(),
+            // An entry that is not an object names nothing.
+            items: items
+                .iter()
+                .map(|i| serde_json::from_str(i.get()).unwrap_or_default())
+                .collect(),
+        })
+    }
+
+    fn has(&self, wire: Wire, name: &str) -> bool {
+        self.items.iter().any(|t| {
+            let n = match wire {
+                Wire::Chat => t.function.as_ref().and_then(|f| f.name.as_deref()),
+                Wire::Anthropic | Wire::Responses => t.name.as_deref(),
+            };
+            n == Some(name)
+        })
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -236,7 +313,7 @@ fn offset(whole: &str, part: &str) -> Range<usize> {
 /// `body` with the tool's definition appended to its `tools` (at `raw` in
 /// `body`) or a `tools` list added, every other byte unchanged.
 fn inject(wire: Wire, body: &str, raw: Option<Range<usize>>) -> Option<String> {
-    let def = wire.definition().to_string();
+    let def = wire.definition_text();
     match raw.clone().map(|r| (r.clone(), &body[r])) {
         Some((at, list)) if list != "null" => {
             let end = at.end - 1;
@@ -691,12 +768,54 @@ mod tests {
             for policy in [Offer::Always, Offer::OnMarker, Offer::Never] {
                 for wire in [Wire::Anthropic, Wire::Chat] {
                     let whole = prepare(policy, wire, body, store);
-                    let known = prepare_knowing(policy, wire, body, store, &[], Some(at.clone()));
+                    let known = KnownStored::default();
+                    let known =
+                        prepare_knowing(policy, wire, body, store, &known, Some(at.clone()));
                     assert_eq!(known, whole, "{body}");
                 }
             }
         }
         assert!(prepare(Offer::Always, Wire::Chat, &bodies[1], store).is_some());
+    }
+
+    #[test]
+    fn tools_are_read_for_their_names_in_each_wire() {
+        let raw = r#"[{"type":"function","function":{"name":"headroom_retrieve","parameters":{"type":"object"}}},
+            {"name":"headroom\u005fretrieve","input_schema":{"properties":{"name":{"type":"string"}}}},
+            "not an object", 7, {"function":null}]"#;
+        let tools = Tools::read(raw).unwrap();
+        assert_eq!(tools.count, 5);
+        // An escaped name is the same name; a schema's own "name" is not one.
+        assert!(tools.has(Wire::Chat, TOOL) && tools.has(Wire::Anthropic, TOOL));
+        let theirs =
+            Tools::read(r#"[{"name":"Bash","input_schema":{"name":"headroom_retrieve"}}]"#)
+                .unwrap();
+        assert!(!theirs.has(Wire::Anthropic, TOOL) && !theirs.has(Wire::Responses, TOOL));
+        assert!(theirs.has(Wire::Responses, "Bash") && !theirs.has(Wire::Chat, "Bash"));
+        assert!(Tools::read(r#"{"name":"x"}"#).is_none());
+        assert_eq!(Tools::read("[]").unwrap().count, 0);
+    }
+
+    #[test]
+    fn a_marker_found_stored_is_known_from_then_on() {
+        let (store, hash, _dir) = store_with_one();
+        let body = format!(
+            r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={hash}]"}}]}}"#
+        );
+        let known = KnownStored::default();
+        let store = Some(&store as &dyn OriginalStore);
+        assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &known, None).is_some());
+        assert!(known.contains(&hash));
+        // Known, it offers the tool whatever the store now says.
+        let empty_dir = tempfile::tempdir().unwrap();
+        let empty = crate::ccr::store::SqliteStore::open(
+            &empty_dir.path().join("h.db"),
+            crate::ccr::store::StoreOptions::default(),
+        )
+        .unwrap();
+        let empty = Some(&empty as &dyn OriginalStore);
+        assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, empty, &known, None).is_some());
+        assert!(prepare(Offer::OnMarker, Wire::Chat, &body, empty).is_none());
     }
 
     #[test]
@@ -714,11 +833,14 @@ mod tests {
             r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={h}]"}}]}}"#
         );
         assert!(prepare(Offer::OnMarker, Wire::Chat, &body, store).is_none());
-        let out = prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &[h], None).unwrap();
+        let known = KnownStored::default();
+        known.insert(&h);
+        let out = prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &known, None).unwrap();
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["tools"][0]["function"]["name"], TOOL);
         // Told of another hash, the marker is looked up as before.
-        let other = ["fedcba9876543210".to_string()];
+        let other = KnownStored::default();
+        other.insert("fedcba9876543210");
         assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &other, None).is_none());
         assert!(prepare_knowing(Offer::Never, Wire::Chat, &body, store, &other, None).is_none());
     }
