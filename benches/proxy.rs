@@ -8,6 +8,8 @@
 //! cargo bench --profile quick --bench proxy -- --seconds 10
 //! cargo bench --profile quick --bench proxy -- --no-python   # headroom only
 //! cargo bench --profile quick --bench proxy -- --only memoized # the loads whose name has this
+//! HEADROOM_BENCH_BIN=/tmp/headroom-old cargo bench --bench proxy  # another build of headroom
+//! HEADROOM_BENCH_PROXY_LOG=proxy.log cargo bench --bench proxy    # the proxy's log lines
 //! ```
 //!
 //! The load is open loop: a scheduler thread sends request `i` at `i / rate`
@@ -196,7 +198,10 @@ async fn start(
 async fn start_headroom(upstream: &str) -> (Proxy, Duration) {
     let home = tempfile::tempdir().unwrap();
     let cmd = |port: u16| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_headroom"));
+        // Another build of headroom to compare with, when given.
+        let bin = std::env::var_os("HEADROOM_BENCH_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_headroom").into());
+        let mut cmd = Command::new(bin);
         let log = match std::env::var_os("HEADROOM_BENCH_PROXY_LOG") {
             Some(_) => "text",
             None => "off",

@@ -284,8 +284,8 @@ struct Turn {
     prefix_hash: u128,
     len: usize,
     hash: u128,
-    /// xxh3-64 of the 256 bytes before `resume.end`: a cheap first check.
-    near_end: u64,
+    /// [`sampled`] up to `resume.end`: a cheap first check.
+    sampled: u64,
     /// The messages, reduced to what compressing later ones reads.
     messages: Vec<convo::Message>,
     /// Every tool result's outcome, with its replacement text emptied (it
@@ -321,7 +321,7 @@ impl Turn {
         Turn {
             settings,
             encoding,
-            near_end: near_end(text, resume.end),
+            sampled: sampled(text, resume.end),
             resume,
             prefix_hash: prefix.digest128(),
             len: text.len(),
@@ -387,8 +387,23 @@ fn skeletonize(b: &mut convo::Block) {
     b.leaves = Vec::new();
 }
 
-fn near_end(text: &(impl AsRef<[u8]> + ?Sized), end: usize) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(&text.as_ref()[end.saturating_sub(256)..end])
+/// xxh3-64 of a sample of `text[..end]`: its last 256 bytes and 64 bytes
+/// at each of 15 points spread before them. Bodies of one agent's sessions
+/// share a system prompt, tools and the shape of every turn, and often end
+/// alike; the sample tells them apart at the cost of 1 KB, not of a hash of
+/// the whole prefix per session kept.
+fn sampled(text: &(impl AsRef<[u8]> + ?Sized), end: usize) -> u64 {
+    const POINTS: usize = 15;
+    const SPAN: usize = 64;
+    let bytes = &text.as_ref()[..end];
+    let tail = end.saturating_sub(256);
+    let mut h = Xxh3Default::new();
+    for i in 0..POINTS {
+        let at = tail * i / POINTS;
+        h.update(&bytes[at..(at + SPAN).min(tail)]);
+    }
+    h.update(&bytes[tail..]);
+    h.digest()
 }
 
 /// Conversations kept at most, and bytes (their outputs) held at most.
@@ -418,7 +433,7 @@ impl Turns {
             .filter(|t| {
                 t.settings == settings
                     && t.resume.end <= text.len()
-                    && t.near_end == near_end(text, t.resume.end)
+                    && t.sampled == sampled(text, t.resume.end)
             })
             .cloned()
             .collect();
@@ -618,7 +633,7 @@ impl Memo {
             && self.turns.lock().iter().any(|t| {
                 t.resume.end <= body.len()
                     && body.len() - t.resume.end <= CHEAP_TAIL_BYTES
-                    && t.near_end == near_end(body, t.resume.end)
+                    && t.sampled == sampled(body, t.resume.end)
             })
     }
 
