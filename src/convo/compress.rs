@@ -108,10 +108,23 @@ pub fn compress_leaves(
     ctx: &Context,
     memo: Option<&dyn LeafMemo>,
 ) -> Vec<LeafOutcome> {
+    compress_leaves_after(&[], conv, ctx, memo)
+}
+
+/// [`compress_leaves`] of `conv`'s messages coming after `earlier` (read
+/// for their calls and user text; numbered first), without gathering them
+/// into one list.
+pub fn compress_leaves_after(
+    earlier: &[&[Message]],
+    conv: &Conversation,
+    ctx: &Context,
+    memo: Option<&dyn LeafMemo>,
+) -> Vec<LeafOutcome> {
     let mut out = Vec::new();
     let mut calls: HashMap<&str, (&str, Option<&str>)> = HashMap::new();
     let mut last_user: &str = "";
-    for (mi, m) in conv.messages.iter().enumerate() {
+    let messages = earlier.iter().flat_map(|s| s.iter()).chain(&conv.messages);
+    for (mi, m) in messages.enumerate() {
         for (bi, b) in m.blocks.iter().enumerate() {
             match b.kind {
                 BlockKind::User if m.is_user_text() => last_user = &b.text,

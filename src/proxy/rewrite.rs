@@ -121,6 +121,7 @@ pub fn rewrite_text(
     let out = finish(
         text,
         &conv,
+        &[],
         &c.leaves,
         tally,
         output.as_ref(),
@@ -130,7 +131,15 @@ pub fn rewrite_text(
     if let Some(resume) = resume {
         let mut hasher = Xxh3Default::new();
         hasher.update(&text.as_bytes()[..resume.end]);
-        let turn = Turn::new(text, settings, encoding, resume, hasher, conv.messages);
+        let turn = Turn::new(
+            text,
+            settings,
+            encoding,
+            resume,
+            hasher,
+            Vec::new(),
+            conv.messages,
+        );
         memo.turns
             .keep(turn.done(c.leaves, tally, &out, output, text), None);
     }
@@ -142,6 +151,7 @@ pub fn rewrite_text(
 fn finish(
     text: &str,
     conv: &convo::Conversation,
+    earlier: &[&[convo::Message]],
     leaves: &[convo::LeafOutcome],
     tally: Tally,
     output: Option<&Arc<String>>,
@@ -163,7 +173,7 @@ fn finish(
     kinds.sort();
     kinds.dedup();
     out.kinds = kinds;
-    out.tools = compressed_tools(conv, leaves);
+    out.tools = compressed_tools(earlier, conv, leaves);
     let (before, after) = tally.total(text, memo, encoding);
     out.tokens_before = before;
     out.tokens_after = if changed { after } else { before };
@@ -203,12 +213,10 @@ fn rewrite_after(
     let ctx = turn.settings.context(sink, &cost);
     // The earlier messages as compressing the new ones reads them (their
     // calls and user text), with no results of their own to compress.
-    let mut conv = tail;
-    let new = std::mem::take(&mut conv.messages);
-    conv.messages = turn.messages.clone();
-    conv.messages.extend(new);
+    let conv = tail;
+    let earlier: Vec<&[convo::Message]> = turn.messages.iter().map(|s| &s[..]).collect();
     let view = MemoFor { memo, encoding };
-    let new = convo::compress::compress_leaves(&conv, &ctx, Some(&view));
+    let new = convo::compress::compress_leaves_after(&earlier, &conv, &ctx, Some(&view));
     // The earlier messages' output, then the rest of `text` with the new
     // results' replacements (all past the earlier messages) spliced in;
     // none when nothing was ever replaced: the output is `text`.
@@ -239,9 +247,26 @@ fn rewrite_after(
         memo,
         encoding,
     );
-    let out = finish(text, &conv, &leaves, tally, output.as_ref(), memo, encoding);
+    let out = finish(
+        text,
+        &conv,
+        &earlier,
+        &leaves,
+        tally,
+        output.as_ref(),
+        memo,
+        encoding,
+    );
     hasher.update(&text.as_bytes()[turn.resume.end..resume.end]);
-    let next = Turn::new(text, turn.settings, encoding, resume, hasher, conv.messages);
+    let next = Turn::new(
+        text,
+        turn.settings,
+        encoding,
+        resume,
+        hasher,
+        turn.messages.clone(),
+        conv.messages,
+    );
     let next = next.done(leaves, tally, &out, output, text);
     Some((out, next))
 }
@@ -286,8 +311,10 @@ struct Turn {
     hash: u128,
     /// [`sampled`] up to `resume.end`: a cheap first check.
     sampled: u64,
-    /// The messages, reduced to what compressing later ones reads.
-    messages: Vec<convo::Message>,
+    /// The messages, reduced to what compressing later ones reads: a
+    /// segment per turn, shared with the turns before (a long conversation's
+    /// next turn copies no message).
+    messages: Vec<Arc<[convo::Message]>>,
     /// Every tool result's outcome, with its replacement text emptied (it
     /// is in `output`).
     leaves: Vec<convo::LeafOutcome>,
@@ -310,14 +337,15 @@ impl Turn {
         encoding: Encoding,
         resume: convo::Resume,
         prefix: Xxh3Default,
-        mut messages: Vec<convo::Message>,
+        mut messages: Vec<Arc<[convo::Message]>>,
+        mut new: Vec<convo::Message>,
     ) -> Turn {
         let mut whole = prefix.clone();
         whole.update(&text.as_bytes()[resume.end..]);
-        // In place: the earlier messages are skeletons already.
-        for b in messages.iter_mut().flat_map(|m| &mut m.blocks) {
+        for b in new.iter_mut().flat_map(|m| &mut m.blocks) {
             skeletonize(b);
         }
+        messages.push(new.into());
         Turn {
             settings,
             encoding,
@@ -372,7 +400,11 @@ impl Turn {
     /// Bytes held.
     fn weight(&self) -> usize {
         self.output.as_ref().map_or(0, |o| o.len())
-            + self.messages.len() * 64
+            + self
+                .messages
+                .iter()
+                .map(|s| s.len() * 64 + 16)
+                .sum::<usize>()
             + self.leaves.len() * 128
             + 512
     }
@@ -498,12 +530,18 @@ impl Turns {
 
 /// The names of the calls answered by the compressed results, for usage records.
 fn compressed_tools(
+    earlier: &[&[convo::Message]],
     conv: &convo::Conversation,
     leaves: &[convo::compress::LeafOutcome],
 ) -> Vec<String> {
+    let messages: Vec<&convo::Message> = earlier
+        .iter()
+        .flat_map(|s| s.iter())
+        .chain(&conv.messages)
+        .collect();
     // The first call of each id names it.
     let mut names: HashMap<&str, &str> = HashMap::new();
-    for b in conv.messages.iter().flat_map(|m| &m.blocks) {
+    for b in messages.iter().flat_map(|m| &m.blocks) {
         if let (Some(id), Some(name)) = (b.call_id.as_deref(), b.tool_name.as_deref()) {
             names.entry(id).or_insert(name);
         }
@@ -512,7 +550,7 @@ fn compressed_tools(
         .iter()
         .filter(|l| l.replacement.is_some())
         .filter_map(|l| {
-            conv.messages
+            messages
                 .get(l.message)?
                 .blocks
                 .get(l.block)?
