@@ -393,7 +393,7 @@ mod tests {
         let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
         let hash = hash_of(log.as_bytes());
         let end = format!(
-            "(60 passed); retrieve: headroom retrieve {hash}]\nFAIL\nFAIL\texample.com/pkg\t0.031s\n"
+            "(60 passed); retrieve: headroom retrieve {hash}]\nFAIL\texample.com/pkg\t0.031s\n"
         );
         assert!(out.text.ends_with(&end), "{}", out.text);
         assert!(!out.text.contains("TestOk59"), "{}", out.text);

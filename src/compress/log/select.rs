@@ -63,8 +63,22 @@ pub fn render(
         let templates = template::build(lines);
         (infos.join().expect("classify does not panic"), templates)
     });
-    let routine = super::gotest::routine_test_lines(lines);
-    let keep = choose(lines, &infos, &templates, &routine, query);
+    let mut routine = super::gotest::routine_test_lines(lines);
+    let restated = super::gotest::restated_lines(lines);
+    routine
+        .iter_mut()
+        .zip(&restated)
+        .for_each(|(r, &s)| *r |= s);
+    let mut keep = choose(lines, &infos, &templates, &routine, query);
+    // A line that a kept line repeats goes wherever it borders a gap (and
+    // the first and last lines stay).
+    for i in (1..lines.len().saturating_sub(1)).filter(|&i| restated[i]) {
+        keep[i] = false;
+    }
+    // A gap cheaper than its marker is printed as it is.
+    keep_cheap_gaps(&mut keep, MARKER_TOKENS, |gap| {
+        lines[gap].iter().map(|l| estimate_tokens(l)).sum()
+    });
     write(lines, trailing_newline, &infos, &keep, marker)
 }
 
@@ -205,11 +219,6 @@ fn choose(
                 .for_each(|k| *k = false);
         }
     }
-
-    // A gap cheaper than its marker is printed as it is.
-    keep_cheap_gaps(&mut keep, MARKER_TOKENS, |gap| {
-        lines[gap].iter().map(|l| estimate_tokens(l)).sum()
-    });
     keep
 }
 
