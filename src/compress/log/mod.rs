@@ -65,11 +65,18 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
             lines.trailing_newline,
             &ctx.query,
             &marker,
+            ctx.cost,
         ));
         transforms.push("log:go-test-json".into());
         out
     } else {
-        select::render(&lines.lines, lines.trailing_newline, &ctx.query, &marker)
+        select::render(
+            &lines.lines,
+            lines.trailing_newline,
+            &ctx.query,
+            &marker,
+            ctx.cost,
+        )
     };
     // Nothing worth dropping: every line was kept, so the markers only add.
     if lossy.len() >= text.len() || !lossy.contains(&hash) {
