@@ -154,7 +154,8 @@ fn go_test_verbose_keeps_failed_tests_and_drops_passed_ones() {
     log.push_str("=== RUN   TestStoreEviction\n    store_test.go:88: evicted 3 entries, want 2\n--- FAIL: TestStoreEviction (0.01s)\nFAIL\nFAIL\texample.com/shop/store\t0.412s\n");
     let env = Env::new();
     let out = env.ok_str(&["compress"], &log);
-    let failure = "=== RUN   TestStoreEviction\n    store_test.go:88: evicted 3 entries, want 2\n--- FAIL: TestStoreEviction (0.01s)\nFAIL\nFAIL\texample.com/shop/store\t0.412s\n";
+    // The `=== RUN` line goes into the gap before it: `--- FAIL` names the test.
+    let failure = "]\n    store_test.go:88: evicted 3 entries, want 2\n--- FAIL: TestStoreEviction (0.01s)\nFAIL\nFAIL\texample.com/shop/store\t0.412s\n";
     assert!(out.contains(failure), "lost the failure:\n{out}");
     assert!(
         out.contains(" passed"),

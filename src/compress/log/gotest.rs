@@ -11,6 +11,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use super::classify::{self, Tier};
+
 #[derive(Deserialize)]
 struct Event {
     #[serde(rename = "Action")]
@@ -84,17 +86,76 @@ pub fn render<S: AsRef<str>>(lines: &[S]) -> Rendered {
 /// output, package results and build output are never marked.
 /// Each package's output (up to its `ok`/`FAIL` line) is read on its own:
 /// the same test name may pass in one package and fail in another.
+/// When some package failed, a package that passed is routine as a whole
+/// (its `ok` line, its `PASS`, what it printed outside its tests): the run
+/// is read for what failed, and the marker counts what passed.
 pub fn routine_test_lines(lines: &[impl AsRef<str>]) -> Vec<bool> {
     let mut out = vec![false; lines.len()];
+    let some_failed = lines.iter().any(|l| l.as_ref().starts_with("FAIL\t"));
     let mut start = 0;
     for (i, line) in lines.iter().enumerate() {
         let line = line.as_ref();
         if is_package_result(line) || i + 1 == lines.len() {
-            mark_package(&lines[start..=i], &mut out[start..=i]);
+            if some_failed && line.starts_with("ok  \t") {
+                out[start..=i].iter_mut().for_each(|r| *r = true);
+            } else {
+                mark_package(&lines[start..=i], &mut out[start..=i]);
+            }
             start = i + 1;
         }
     }
     out
+}
+
+/// Lines that a line kept anyway repeats, so that they can go into a gap
+/// beside them: a test's `=== RUN/CONT/NAME` line when its output runs
+/// straight into that test's own `--- FAIL` line (which names it as well),
+/// and a bare `PASS` or `FAIL` just before its package's `ok`/`FAIL` line.
+/// A progress line whose output is followed by another test's lines is
+/// needed to tell whose output it is, and is not marked.
+/// In such a failing test's output, a plain line (no error or warning) that
+/// a test of the same package which passed printed too tells nothing about
+/// the failure either (a banner every test prints).
+pub fn restated_lines(lines: &[impl AsRef<str>]) -> Vec<bool> {
+    let mut out = vec![false; lines.len()];
+    let mut start = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if is_package_result(line.as_ref()) || i + 1 == lines.len() {
+            restated_in_package(&lines[start..=i], &mut out[start..=i]);
+            start = i + 1;
+        }
+    }
+    out
+}
+
+fn restated_in_package(lines: &[impl AsRef<str>], out: &mut [bool]) {
+    let line = |i: usize| lines.get(i).map(AsRef::as_ref);
+    let mut routine = vec![false; lines.len()];
+    mark_package(lines, &mut routine);
+    let printed_by_passed: HashSet<&str> = (0..lines.len())
+        .filter(|&i| routine[i])
+        .filter_map(line)
+        .filter(|l| progress_of(l).is_none() && !ends_test(l))
+        .collect();
+    for i in 0..lines.len() {
+        let this = lines[i].as_ref();
+        if let Some(name) = progress_of(this) {
+            let end = (i + 1..lines.len())
+                .find(|&j| line(j).is_some_and(|l| progress_of(l).is_some() || ends_test(l)))
+                .unwrap_or(lines.len());
+            if line(end).and_then(|l| result_of(l, "--- FAIL: ")) != Some(name) {
+                continue;
+            }
+            out[i] = true;
+            for k in i + 1..end {
+                let l = lines[k].as_ref();
+                out[k] = printed_by_passed.contains(l)
+                    && matches!(classify::classify(l).tier, Tier::Info | Tier::Debug);
+            }
+        } else if this == "PASS" || this == "FAIL" {
+            out[i] = line(i + 1).is_some_and(is_package_result);
+        }
+    }
 }
 
 fn is_package_result(line: &str) -> bool {
@@ -196,6 +257,65 @@ mod tests {
                 true, true, true, // skipped
                 true, true, true, false, // failed without output: its FAIL line stays
                 false, false, false, false, false, false
+            ]
+        );
+    }
+
+    #[test]
+    fn a_passed_package_is_routine_when_another_failed() {
+        let pkg_ok = [
+            "testing: warning: no tests to run",
+            "PASS",
+            "ok  \texample.com/empty\t0.01s [no tests to run]",
+        ];
+        let pkg_failed = [
+            "=== RUN   TestBad",
+            "    bad_test.go:12: want 1, got 2",
+            "--- FAIL: TestBad (0.00s)",
+            "FAIL",
+            "FAIL\texample.com/pkg\t0.01s",
+        ];
+        let log: Vec<&str> = pkg_ok.iter().chain(&pkg_failed).copied().collect();
+        assert_eq!(
+            routine_test_lines(&log),
+            [true, true, true, false, false, false, false, false]
+        );
+        // In a run where nothing failed, the package results are the facts.
+        assert_eq!(routine_test_lines(&pkg_ok), [false; 3]);
+    }
+
+    #[test]
+    fn progress_lines_that_a_fail_line_repeats_are_restated() {
+        let log = [
+            "=== RUN   TestC",
+            "    c_test.go:7: fine",
+            "this is stderr",
+            "--- PASS: TestC (0.00s)",
+            "=== RUN   TestA",
+            "this is stderr",
+            "only TestA says this",
+            "    a_test.go:9: want 1, got 2",
+            "--- FAIL: TestA (0.00s)",
+            // Output followed by another test's line: the CONT line says whose it is.
+            "=== CONT  TestB/x",
+            "    b_test.go:5: failed x",
+            "=== CONT  TestB/y",
+            "--- FAIL: TestB (0.00s)",
+            "    --- FAIL: TestB/x (0.00s)",
+            "FAIL",
+            "FAIL\texample.com/pkg\t0.01s",
+            "PASS",
+        ];
+        assert_eq!(
+            restated_lines(&log),
+            [
+                false, false, false, false, // a pass is routine, not restated
+                true,  // RUN TestA: its FAIL line names it
+                true,  // a line TestC (passed) printed as well
+                false, false, false, // its own output and its FAIL line
+                false, false, false, false, false, // CONT TestB/x is needed
+                true, false, // bare FAIL before the package line
+                false  // bare PASS with no package line after it
             ]
         );
     }

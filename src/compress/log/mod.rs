@@ -65,11 +65,18 @@ pub fn compress(text: &str, ctx: &Context) -> Option<Compressed> {
             lines.trailing_newline,
             &ctx.query,
             &marker,
+            ctx.cost,
         ));
         transforms.push("log:go-test-json".into());
         out
     } else {
-        select::render(&lines.lines, lines.trailing_newline, &ctx.query, &marker)
+        select::render(
+            &lines.lines,
+            lines.trailing_newline,
+            &ctx.query,
+            &marker,
+            ctx.cost,
+        )
     };
     // Nothing worth dropping: every line was kept, so the markers only add.
     if lossy.len() >= text.len() || !lossy.contains(&hash) {
@@ -393,7 +400,7 @@ mod tests {
         let out = compress(&log, &ctx(Some(&MemSink::default()), "", false)).unwrap();
         let hash = hash_of(log.as_bytes());
         let end = format!(
-            "(60 passed); retrieve: headroom retrieve {hash}]\nFAIL\nFAIL\texample.com/pkg\t0.031s\n"
+            "(60 passed); retrieve: headroom retrieve {hash}]\nFAIL\texample.com/pkg\t0.031s\n"
         );
         assert!(out.text.ends_with(&end), "{}", out.text);
         assert!(!out.text.contains("TestOk59"), "{}", out.text);

@@ -15,8 +15,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::classify::{self, Label, LineInfo, Tier};
 use super::template::{self, Templates};
+use crate::compress::gaps;
 use crate::compress::lines::slots;
-use crate::compress::{gaps, keep_cheap_gaps};
 use crate::relevance::{self, Query};
 
 /// Repeated errors also keep the first line of each variant (each host,
@@ -42,15 +42,16 @@ const QUERY_ANCHORED: usize = 100;
 /// Lines kept at the start and end of the log.
 const HEAD: usize = 2;
 const TAIL: usize = 3;
-/// A gap estimated at no more tokens than a marker is printed instead.
-const MARKER_TOKENS: usize = 28;
 
-/// The lossy rendering of `lines`; `marker` turns a summary into a marker line.
+/// The lossy rendering of `lines`; `marker` turns a summary into a marker
+/// line, and `cost` counts the tokens of a text (a gap that costs no more
+/// than its marker is printed instead).
 pub fn render(
     lines: &[Cow<'_, str>],
     trailing_newline: bool,
     query: &Query,
     marker: &dyn Fn(&str) -> String,
+    cost: &dyn Fn(&str) -> usize,
 ) -> String {
     // Two independent passes over every line: run them side by side.
     let (infos, templates) = std::thread::scope(|s| {
@@ -63,8 +64,31 @@ pub fn render(
         let templates = template::build(lines);
         (infos.join().expect("classify does not panic"), templates)
     });
-    let routine = super::gotest::routine_test_lines(lines);
-    let keep = choose(lines, &infos, &templates, &routine, query);
+    let mut routine = super::gotest::routine_test_lines(lines);
+    let restated = super::gotest::restated_lines(lines);
+    routine
+        .iter_mut()
+        .zip(&restated)
+        .for_each(|(r, &s)| *r |= s);
+    let mut keep = choose(lines, &infos, &templates, &routine, query);
+    // A line that a kept line repeats goes wherever it borders a gap (and
+    // the first and last lines stay).
+    for i in (1..lines.len().saturating_sub(1)).filter(|&i| restated[i]) {
+        keep[i] = false;
+    }
+    // A gap that costs no more tokens than its own marker is printed as it
+    // is. Only a gap near a marker's size is counted: no line of a log runs
+    // at more than 16 bytes a token, nor a marker at more than 64 tokens.
+    for gap in gaps(&keep) {
+        let bytes: usize = lines[gap.clone()].iter().map(|l| l.len() + 1).sum();
+        if bytes > 64 * 16 {
+            continue;
+        }
+        let marker_cost = cost(&marker(&gap_summary(&infos[gap.clone()])));
+        if bytes <= marker_cost * 16 && cost(&lines[gap.clone()].join("\n")) <= marker_cost {
+            keep[gap].iter_mut().for_each(|k| *k = true);
+        }
+    }
     write(lines, trailing_newline, &infos, &keep, marker)
 }
 
@@ -205,11 +229,6 @@ fn choose(
                 .for_each(|k| *k = false);
         }
     }
-
-    // A gap cheaper than its marker is printed as it is.
-    keep_cheap_gaps(&mut keep, MARKER_TOKENS, |gap| {
-        lines[gap].iter().map(|l| estimate_tokens(l)).sum()
-    });
     keep
 }
 
@@ -285,10 +304,6 @@ fn with_singulars(terms: &[String]) -> Vec<String> {
     out
 }
 
-fn estimate_tokens(line: &str) -> usize {
-    line.len() / 4 + 1
-}
-
 /// The kept lines as they are, a marker in each gap.
 fn write(
     lines: &[Cow<'_, str>],
@@ -350,6 +365,47 @@ mod tests {
                 continuation: false,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_gap_is_weighed_against_its_marker_in_real_tokens() {
+        let log: Vec<Cow<'_, str>> = [
+            "=== RUN   TestA",
+            "    a_test.go:9: want 1, got 2",
+            "--- FAIL: TestA (0.00s)",
+            "=== RUN   TestOk",
+            "--- PASS: TestOk (0.00s)",
+            "=== RUN   TestB",
+            "    b_test.go:9: want 3, got 4",
+            "--- FAIL: TestB (0.00s)",
+            "FAIL",
+            "FAIL\texample.com/pkg\t0.01s",
+        ]
+        .into_iter()
+        .map(Cow::Borrowed)
+        .collect();
+        let marker = |s: &str| format!("[headroom: {s}; retrieve: x]");
+        let run =
+            |cost: &dyn Fn(&str) -> usize| render(&log, true, &Query::parse(""), &marker, cost);
+        // A byte a token: the three lines (the passed test and the RUN line
+        // that `--- FAIL: TestB` repeats) cost more than their marker.
+        let out = run(&|s: &str| s.len());
+        assert!(
+            out.contains("--- FAIL: TestA (0.00s)\n[headroom: 3 lines omitted (1 passed); retrieve: x]\n    b_test.go:9"),
+            "{out}"
+        );
+        // Dear markers: the same lines are printed instead.
+        let out = run(&|s: &str| {
+            if s.starts_with("[headroom") {
+                100
+            } else {
+                s.len()
+            }
+        });
+        assert!(
+            out.contains("=== RUN   TestOk\n--- PASS: TestOk (0.00s)\n=== RUN   TestB\n"),
+            "{out}"
+        );
     }
 
     #[test]
