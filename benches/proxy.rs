@@ -310,14 +310,28 @@ fn load(
     rate: f64,
     dur: Duration,
     body: &BodyFn,
+    warm: usize,
 ) -> Vec<Sample> {
     let n = (rate * dur.as_secs_f64()).ceil() as usize;
     // Made before the clock starts, so making them never delays a send; a
-    // long run cycles through 512 of them. Numbered on from the last load,
-    // so a case never meets a conversation an earlier one sent.
+    // long run cycles through 4096 of them (a memoized case's sessions go
+    // on growing until then). Numbered on from the last load, so a case
+    // never meets a conversation an earlier one sent.
+    const CYCLE: usize = 4096;
     static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let first = SEQ.fetch_add(n.min(512), std::sync::atomic::Ordering::Relaxed);
-    let bodies: Vec<Bytes> = (first..first + n.min(512))
+    let first = SEQ.fetch_add(warm + n.min(CYCLE), std::sync::atomic::Ordering::Relaxed);
+    rt.block_on(async {
+        for i in first..first + warm {
+            let b = Bytes::from(body(i));
+            for url in urls {
+                if let Ok(r) = client.post(url).body(b.clone()).send().await {
+                    let _ = r.bytes().await;
+                }
+            }
+        }
+    });
+    let first = first + warm;
+    let bodies: Vec<Bytes> = (first..first + n.min(CYCLE))
         .map(|i| Bytes::from(body(i)))
         .collect();
     let samples: Arc<Vec<Mutex<Sample>>> =
@@ -696,6 +710,9 @@ struct Case {
     target: &'static str,
     /// Sample the proxies' peak RSS during this load.
     rss: bool,
+    /// Requests sent one at a time before the clock starts, untimed: what
+    /// the case measures from (a memoized case's first turns).
+    warm: usize,
 }
 
 fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &str) {
@@ -765,6 +782,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
             body: Arc::new(small),
             target: "p50 ≤ 0.3, p99 ≤ 1",
             rss: false,
+            warm: 0,
         },
         Case {
             name: "passthrough (small request, nothing to compress)",
@@ -772,6 +790,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
             body: Arc::new(small),
             target: "p50 ≤ 0.3, p99 ≤ 1",
             rss: false,
+            warm: 0,
         },
         Case {
             name: "100 KB JSON tool result, new conversation each",
@@ -779,6 +798,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
             body: Arc::new(|i| conversation(&format!("session {i}"), &[tool_result(i)])),
             target: "p99 ≤ 10",
             rss: false,
+            warm: 0,
         },
         Case {
             name: "100 KB JSON tool result, new conversation each",
@@ -786,6 +806,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
             body: Arc::new(|i| conversation(&format!("session {i}"), &[tool_result(i)])),
             target: "p99 ≤ 10",
             rss: false,
+            warm: 0,
         },
         Case {
             name: "same conversation + 1 turn (memoized), 8 sessions",
@@ -793,6 +814,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
             body: Arc::clone(&memo),
             target: "p99 ≤ 1",
             rss: true,
+            warm: SESSIONS,
         },
         Case {
             name: "same 100 KB result, another last turn each time",
@@ -800,6 +822,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
             body: other_last,
             target: "-",
             rss: false,
+            warm: 1,
         },
     ];
     let mut rss_at_load = Vec::new();
@@ -812,6 +835,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
             100.0,
             Duration::from_millis(300),
             &(Arc::new(small) as BodyFn),
+            0,
         );
     }
     for case in cases.iter().filter(|c| c.name.contains(only)) {
@@ -832,7 +856,7 @@ fn run(runtime: &tokio::runtime::Runtime, dur: Duration, python: bool, only: &st
                 })
             };
             let urls = [chat(&up), chat(&p.url)];
-            let s = load(rt, &client, &urls, case.rate, dur, &case.body);
+            let s = load(rt, &client, &urls, case.rate, dur, &case.body, case.warm);
             sampling.store(false, std::sync::atomic::Ordering::Relaxed);
             let _ = sampler.join();
             if case.rss {

@@ -459,7 +459,7 @@ impl Turns {
         hits: &AtomicU64,
         after: impl FnOnce(&Turn, Xxh3Default) -> Option<(Rewritten, Turn)>,
     ) -> Option<Rewritten> {
-        let candidates: Vec<Arc<Turn>> = self
+        let mut candidates: Vec<Arc<Turn>> = self
             .lock()
             .iter()
             .filter(|t| {
@@ -469,12 +469,22 @@ impl Turns {
             })
             .cloned()
             .collect();
+        // One pass over the body, shortest prefix first, however many
+        // candidates there are (sessions of one agent can sample alike);
+        // the longest that matches leaves the least to do.
+        candidates.sort_by_key(|t| t.resume.end);
+        let mut hasher = Xxh3Default::new();
+        let mut hashed = 0;
+        let mut found: Option<(Arc<Turn>, Xxh3Default)> = None;
         for turn in candidates {
-            let mut hasher = Xxh3Default::new();
-            hasher.update(&text.as_bytes()[..turn.resume.end]);
-            if hasher.digest128() != turn.prefix_hash {
-                continue;
+            hasher.update(&text.as_bytes()[hashed..turn.resume.end]);
+            hashed = turn.resume.end;
+            let longer = found.as_ref().is_none_or(|(f, _)| f.resume.end < hashed);
+            if longer && hasher.digest128() == turn.prefix_hash {
+                found = Some((turn, hasher.clone()));
             }
+        }
+        if let Some((turn, hasher)) = found {
             if text.len() == turn.len {
                 let mut whole = hasher.clone();
                 whole.update(&text.as_bytes()[turn.resume.end..]);
@@ -976,6 +986,39 @@ mod tests {
             RetrieveVia::Tool,
         );
         assert_eq!(next, whole);
+    }
+
+    /// Sessions alike but for one byte, taking turns: each next turn is
+    /// picked up from its own session's, never from another's.
+    #[test]
+    fn sessions_that_sample_alike_resume_their_own_turns() {
+        let memo = Memo::new(8 << 20);
+        let session = |k: u8, turns: usize| {
+            body(turns).replace(
+                "list the regions",
+                &format!("list the region{}", (b'a' + k) as char),
+            )
+        };
+        for turns in 1..=3 {
+            for k in 0..6 {
+                let b = session(k, turns);
+                let whole = rewrite(
+                    b.as_bytes(),
+                    Some(&HashOnlySink),
+                    &Memo::new(8 << 20),
+                    50,
+                    RetrieveVia::Tool,
+                );
+                let next = rewrite(
+                    b.as_bytes(),
+                    Some(&HashOnlySink),
+                    &memo,
+                    50,
+                    RetrieveVia::Tool,
+                );
+                assert_eq!(next, whole, "session {k} turn {turns}");
+            }
+        }
     }
 
     /// The rewrite of each turn picked up from the one before gives what
