@@ -118,13 +118,13 @@ impl Wire {
 }
 
 /// The body to send with the tool offered (`None`: sent as it is). The
-/// decision is a pure function of the request and the store, so every
-/// later turn of a conversation decides the same way and its cached prefix
-/// stays put: `always` offers it to requests that declare tools of their
-/// own (an agent's) or hold a marker, `on-marker` only to those holding a
-/// marker. A marker counts only when its hash is in the store: text that
-/// merely looks like one offers nothing. A client with a tool of that name
-/// keeps its own.
+/// decision is a function of the request and the store (a hash once found
+/// there counts from then on), so every later turn of a conversation
+/// decides the same way and its cached prefix stays put: `always` offers it
+/// to requests that declare tools of their own (an agent's) or hold a
+/// marker, `on-marker` only to those holding a marker. A marker counts only
+/// when its hash is in the store: text that merely looks like one offers
+/// nothing. A client with a tool of that name keeps its own.
 pub fn prepare(
     policy: Offer,
     wire: Wire,
