@@ -118,16 +118,7 @@ pub fn rewrite_text(
     // A body nothing was replaced in is its own output: not copied.
     let replaced = c.leaves.iter().any(|l| l.replacement.is_some());
     let output = replaced.then(|| Arc::new(c.output));
-    let out = finish(
-        text,
-        &conv,
-        &[],
-        &c.leaves,
-        tally,
-        output.as_ref(),
-        memo,
-        encoding,
-    );
+    let out = finish(text, &conv, &[], &c.leaves, tally, output.as_ref(), &view);
     if let Some(resume) = resume {
         let mut hasher = Xxh3Default::new();
         hasher.update(&text.as_bytes()[..resume.end]);
@@ -155,8 +146,7 @@ fn finish(
     leaves: &[convo::LeafOutcome],
     tally: Tally,
     output: Option<&Arc<String>>,
-    memo: &Memo,
-    encoding: Encoding,
+    view: &MemoFor,
 ) -> Rewritten {
     let mut out = Rewritten {
         model: conv.model.clone(),
@@ -174,7 +164,7 @@ fn finish(
     kinds.dedup();
     out.kinds = kinds;
     out.tools = compressed_tools(earlier, conv, leaves);
-    let (before, after) = tally.total(text, memo, encoding);
+    let (before, after) = tally.total(text, view.memo, view.encoding);
     out.tokens_before = before;
     out.tokens_after = if changed { after } else { before };
     // Every replacement is inside the list: its end moves by what they saved.
@@ -254,8 +244,7 @@ fn rewrite_after(
         &leaves,
         tally,
         output.as_ref(),
-        memo,
-        encoding,
+        &view,
     );
     hasher.update(&text.as_bytes()[turn.resume.end..resume.end]);
     let next = Turn::new(
