@@ -938,6 +938,17 @@ mod tests {
         }
     }
 
+    /// `body` rewritten with `memo` as the proxy rewrites it.
+    fn run(memo: &Memo, body: &str) -> Rewritten {
+        rewrite(
+            body.as_bytes(),
+            Some(&HashOnlySink),
+            memo,
+            50,
+            RetrieveVia::Tool,
+        )
+    }
+
     /// The next turn of a kept conversation is told apart from a new
     /// conversation, and from a next turn with much new in it.
     #[test]
@@ -945,13 +956,7 @@ mod tests {
         let memo = Memo::new(1 << 20);
         let first = body(1);
         assert!(!memo.continues_cheaply(first.as_bytes()));
-        rewrite(
-            first.as_bytes(),
-            Some(&HashOnlySink),
-            &memo,
-            50,
-            RetrieveVia::Tool,
-        );
+        run(&memo, &first);
         assert!(memo.continues_cheaply(body(2).as_bytes()));
         // The same body again (a retry) also continues it.
         assert!(memo.continues_cheaply(first.as_bytes()));
@@ -960,20 +965,8 @@ mod tests {
         // The result in each turn is about 20 KB: four more turns are too much.
         assert!(!memo.continues_cheaply(body(5).as_bytes()));
         // Whatever it guessed, the rewrite is the whole body's.
-        let whole = rewrite(
-            body(2).as_bytes(),
-            Some(&HashOnlySink),
-            &Memo::new(1 << 20),
-            50,
-            RetrieveVia::Tool,
-        );
-        let next = rewrite(
-            body(2).as_bytes(),
-            Some(&HashOnlySink),
-            &memo,
-            50,
-            RetrieveVia::Tool,
-        );
+        let whole = run(&Memo::new(1 << 20), &body(2));
+        let next = run(&memo, &body(2));
         assert_eq!(next, whole);
     }
 
@@ -991,20 +984,8 @@ mod tests {
         for turns in 1..=3 {
             for k in 0..6 {
                 let b = session(k, turns);
-                let whole = rewrite(
-                    b.as_bytes(),
-                    Some(&HashOnlySink),
-                    &Memo::new(8 << 20),
-                    50,
-                    RetrieveVia::Tool,
-                );
-                let next = rewrite(
-                    b.as_bytes(),
-                    Some(&HashOnlySink),
-                    &memo,
-                    50,
-                    RetrieveVia::Tool,
-                );
+                let whole = run(&Memo::new(8 << 20), &b);
+                let next = run(&memo, &b);
                 assert_eq!(next, whole, "session {k} turn {turns}");
             }
         }

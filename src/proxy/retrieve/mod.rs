@@ -680,15 +680,27 @@ mod tests {
     use super::*;
 
     /// A store holding one original, and its hash.
-    fn store_with_one() -> (crate::ccr::store::SqliteStore, String, tempfile::TempDir) {
+    fn empty_store() -> (crate::ccr::store::SqliteStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::ccr::store::SqliteStore::open(
             &dir.path().join("h.db"),
             crate::ccr::store::StoreOptions::default(),
         )
         .unwrap();
+        (store, dir)
+    }
+
+    fn store_with_one() -> (crate::ccr::store::SqliteStore, String, tempfile::TempDir) {
+        let (store, dir) = empty_store();
         let hash = store.put(b"line one\nthe fact: 4242\n", "text").unwrap();
         (store, hash, dir)
+    }
+
+    /// A chat request whose one tool result is a marker of `hash`.
+    fn marked_body(hash: &str) -> String {
+        format!(
+            r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={hash}]"}}]}}"#
+        )
     }
 
     #[test]
@@ -799,20 +811,13 @@ mod tests {
     #[test]
     fn a_marker_found_stored_is_known_from_then_on() {
         let (store, hash, _dir) = store_with_one();
-        let body = format!(
-            r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={hash}]"}}]}}"#
-        );
+        let body = marked_body(&hash);
         let known = KnownStored::default();
         let store = Some(&store as &dyn OriginalStore);
         assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, store, &known, None).is_some());
         assert!(known.contains(&hash));
         // Known, it offers the tool whatever the store now says.
-        let empty_dir = tempfile::tempdir().unwrap();
-        let empty = crate::ccr::store::SqliteStore::open(
-            &empty_dir.path().join("h.db"),
-            crate::ccr::store::StoreOptions::default(),
-        )
-        .unwrap();
+        let (empty, _empty_dir) = empty_store();
         let empty = Some(&empty as &dyn OriginalStore);
         assert!(prepare_knowing(Offer::OnMarker, Wire::Chat, &body, empty, &known, None).is_some());
         assert!(prepare(Offer::OnMarker, Wire::Chat, &body, empty).is_none());
@@ -821,17 +826,10 @@ mod tests {
     #[test]
     fn a_marker_this_request_stored_offers_the_tool_without_a_lookup() {
         // A store that has never seen the hash: only being told counts.
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::ccr::store::SqliteStore::open(
-            &dir.path().join("h.db"),
-            crate::ccr::store::StoreOptions::default(),
-        )
-        .unwrap();
+        let (store, _dir) = empty_store();
         let store = Some(&store as &dyn OriginalStore);
         let h = "0123456789abcdef".to_string();
-        let body = format!(
-            r#"{{"model":"m","messages":[{{"role":"tool","content":"[headroom: 9 lines omitted; retrieve: headroom_retrieve hash={h}]"}}]}}"#
-        );
+        let body = marked_body(&h);
         assert!(prepare(Offer::OnMarker, Wire::Chat, &body, store).is_none());
         let known = KnownStored::default();
         known.insert(&h);
