@@ -114,7 +114,8 @@ pub fn rewrite_text(
     let ctx = settings.context(sink, &cost);
     let view = MemoFor { memo, encoding };
     let c = convo::compress_memo(text, &conv, &ctx, None, Some(&view));
-    let tally = tally(text, Tally::default(), &c.leaves, memo, encoding);
+    let ends: Vec<usize> = conv.messages.iter().map(|m| m.range.end).collect();
+    let tally = tally(text, Tally::default(), &c.leaves, &ends, memo, encoding);
     // A body nothing was replaced in is its own output: not copied.
     let replaced = c.leaves.iter().any(|l| l.replacement.is_some());
     let output = replaced.then(|| Arc::new(c.output));
@@ -234,6 +235,11 @@ fn rewrite_after(
         text,
         turn.tally,
         &leaves[turn.leaves.len()..],
+        &conv
+            .messages
+            .iter()
+            .map(|m| m.range.end)
+            .collect::<Vec<_>>(),
         memo,
         encoding,
     );
@@ -594,21 +600,38 @@ impl Tally {
     }
 }
 
-/// `t` carried on over `leaves` (each past `t.pos`).
+/// `t` carried on over `leaves` (each past `t.pos`) to the last of
+/// `ends`, where messages end (ascending).
 fn tally(
     text: &str,
     mut t: Tally,
     leaves: &[convo::LeafOutcome],
+    ends: &[usize],
     memo: &Memo,
     encoding: Encoding,
 ) -> Tally {
+    let count_to = |t: &mut Tally, end: usize| {
+        // A stretch per message: counted the same whether the body is
+        // counted whole or turn by turn, and each message once (a long
+        // conversation's latest messages are not counted again with it).
+        let from = ends.partition_point(|&e| e <= t.pos);
+        for &e in ends[from..].iter().take_while(|&&e| e < end) {
+            t.before += gap_tokens(&text[t.pos..e], memo, encoding);
+            t.pos = e;
+        }
+        t.before += gap_tokens(&text[t.pos..end], memo, encoding);
+        t.pos = end;
+    };
     for leaf in leaves.iter().filter(|l| l.tokens_before > 0) {
-        t.before += gap_tokens(&text[t.pos..leaf.range.start], memo, encoding);
+        count_to(&mut t, leaf.range.start);
         t.before += leaf.tokens_before as u64;
         if leaf.replacement.is_some() {
             t.saved += leaf.tokens_before.saturating_sub(leaf.tokens_after) as u64;
         }
         t.pos = leaf.range.end;
+    }
+    if let Some(&last) = ends.last().filter(|&&e| e > t.pos) {
+        count_to(&mut t, last);
     }
     t
 }
@@ -808,10 +831,28 @@ mod tests {
     }
 
     /// Usage records count whole requests' input tokens (#11, #12's
-    /// summary line), without tokenizing the whole body every turn.
+    /// summary line), without tokenizing the whole body every turn: a
+    /// stretch per message, so each message is counted once.
     #[test]
     fn counts_whole_requests() {
         let count = |s: &str| tokens::count(s, Encoding::O200k) as u64;
+        // `s` counted in pieces cut where its messages end, and around
+        // `leaf` (left out).
+        let pieces = |s: &str, leaf: Range<usize>| {
+            let mut cuts: Vec<usize> = convo::parse(s)
+                .unwrap()
+                .messages
+                .iter()
+                .map(|m| m.range.end)
+                .chain([0, s.len(), leaf.start, leaf.end])
+                .collect();
+            cuts.sort();
+            cuts.dedup();
+            cuts.windows(2)
+                .filter(|w| w[0] != leaf.start || leaf.is_empty())
+                .map(|w| count(&s[w[0]..w[1]]))
+                .sum::<u64>()
+        };
         let memo = Memo::new(1 << 20);
         // Nothing to compress: the whole body, counted as it is.
         let small = format!(
@@ -829,8 +870,11 @@ mod tests {
             assert!(r.body.is_none());
             assert_eq!(
                 (r.tokens_before, r.tokens_after),
-                (count(&small), count(&small))
+                (pieces(&small, 0..0), pieces(&small, 0..0))
             );
+            // Cut where messages end, the count stays the whole body's
+            // within a token or so a message.
+            assert!(pieces(&small, 0..0).abs_diff(count(&small)) <= 2);
         }
         // A tool result compressed: the rest of the body counted as bytes,
         // the result as the pipeline counted it; the difference is what the
@@ -853,7 +897,7 @@ mod tests {
         let [leaf] = &c.leaves[..] else {
             panic!("one result")
         };
-        let rest = count(&one[..leaf.range.start]) + count(&one[leaf.range.end..]);
+        let rest = pieces(&one, leaf.range.clone());
         for _ in 0..2 {
             let r = rewrite(
                 one.as_bytes(),
