@@ -185,9 +185,9 @@ fn query_term_counts(doc: &str, terms: &[String]) -> (usize, Vec<usize>) {
             }
         }
     };
-    for word in doc.split(|c: char| !c.is_alphanumeric() && c != '_') {
+    let mut each = |word: &str| {
         if word.is_empty() {
-            continue;
+            return;
         }
         // Most words are one part: lower case, digits, no underscore.
         let may_split =
@@ -199,6 +199,20 @@ fn query_term_counts(doc: &str, terms: &[String]) -> (usize, Vec<usize>) {
             }
         }
         tally(word);
+    };
+    if doc.is_ascii() {
+        // The same words, found byte by byte: no character is decoded.
+        let mut start = 0;
+        for (i, b) in doc.bytes().enumerate() {
+            if !(b.is_ascii_alphanumeric() || b == b'_') {
+                each(&doc[start..i]);
+                start = i + 1;
+            }
+        }
+        each(&doc[start..]);
+    } else {
+        doc.split(|c: char| !c.is_alphanumeric() && c != '_')
+            .for_each(each);
     }
     (len, counts)
 }
@@ -230,6 +244,19 @@ pub fn matches(docs: &[&str], query: &Query, max_ranked: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_documents_are_read_as_any_other() {
+        let terms: Vec<String> = ["checkout", "fail", "page", "svc"]
+            .map(String::from)
+            .to_vec();
+        let doc = r#"{"ts":"12:01","msg":"CheckoutFailed in svc_checkout: page=3 (fail, FAIL)"}"#;
+        let (len, counts) = query_term_counts(doc, &terms);
+        // One word more that is not ASCII reads the document the other way.
+        let (len2, counts2) = query_term_counts(&format!("{doc} café"), &terms);
+        assert_eq!((len + 1, &counts), (len2, &counts2));
+        assert_eq!(counts, [2, 2, 1, 1]);
+    }
 
     #[test]
     fn query_parsing_finds_terms_and_anchors() {
