@@ -160,11 +160,6 @@ async fn start(
     let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(match std::env::var_os("HEADROOM_BENCH_PROXY_LOG") {
-            // Each request's log line, for looking into a case.
-            Some(f) if name == "headroom" => std::fs::File::create(f).unwrap().into(),
-            _ => Stdio::null(),
-        })
         .spawn()
         .ok()?;
     let url = format!("http://127.0.0.1:{port}");
@@ -202,11 +197,14 @@ async fn start_headroom(upstream: &str) -> (Proxy, Duration) {
         let bin = std::env::var_os("HEADROOM_BENCH_BIN")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_headroom").into());
         let mut cmd = Command::new(bin);
-        let log = match std::env::var_os("HEADROOM_BENCH_PROXY_LOG") {
-            Some(_) => "text",
-            None => "off",
-        };
-        cmd.args(["proxy", "--port", &port.to_string(), "--log-format", log])
+        // Each request's log line, for looking into a case, when asked for.
+        let log = std::env::var_os("HEADROOM_BENCH_PROXY_LOG");
+        let format = if log.is_some() { "text" } else { "off" };
+        cmd.stderr(match &log {
+            Some(f) => std::fs::File::create(f).unwrap().into(),
+            None => Stdio::null(),
+        });
+        cmd.args(["proxy", "--port", &port.to_string(), "--log-format", format])
             .args(["--openai-base-url", &format!("{upstream}/v1")])
             .env("HEADROOM_HOME", home.path());
         cmd
@@ -263,6 +261,7 @@ async fn start_python(upstream: &str) -> Option<Proxy> {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = Command::new(bin);
+    cmd.stderr(Stdio::null());
     cmd.args(["proxy", "--host", "127.0.0.1", "--port", &port.to_string()])
         .args([
             "--openai-api-url",

@@ -102,18 +102,30 @@ pub fn gaps(keep: &[bool]) -> Vec<Range<usize>> {
     out
 }
 
-/// Keeps every gap whose content costs no more than a marker would: a
-/// marker that saves nothing only hides what it stands for.
-pub fn keep_cheap_gaps(
-    keep: &mut [bool],
-    marker_cost: usize,
-    gap_cost: impl Fn(Range<usize>) -> usize,
-) {
+/// Keeps every gap that `cheap` says costs no more than its marker would:
+/// a marker that saves nothing only hides what it stands for.
+pub fn keep_cheap_gaps(keep: &mut [bool], cheap: impl Fn(Range<usize>) -> bool) {
     for gap in gaps(keep) {
-        if gap_cost(gap.clone()) <= marker_cost {
+        if cheap(gap.clone()) {
             keep[gap].iter_mut().for_each(|k| *k = true);
         }
     }
+}
+
+/// Whether `lines`, printed one per line, cost no more tokens than
+/// `marker_cost`. Only lines near that size are counted: no text runs at
+/// more than 16 bytes a token.
+pub fn lines_cost_at_most<S: std::borrow::Borrow<str>>(
+    lines: &[S],
+    marker_cost: usize,
+    cost: &dyn Fn(&str) -> usize,
+) -> bool {
+    lines_bytes(lines) <= marker_cost * 16 && cost(&lines.join("\n")) <= marker_cost
+}
+
+/// The bytes of `lines` printed one per line.
+pub fn lines_bytes<S: std::borrow::Borrow<str>>(lines: &[S]) -> usize {
+    lines.iter().map(|l| l.borrow().len() + 1).sum()
 }
 
 /// A compressor's result.

@@ -114,8 +114,14 @@ pub fn rewrite_text(
     let ctx = settings.context(sink, &cost);
     let view = MemoFor { memo, encoding };
     let c = convo::compress_memo(text, &conv, &ctx, None, Some(&view));
-    let ends: Vec<usize> = conv.messages.iter().map(|m| m.range.end).collect();
-    let tally = tally(text, Tally::default(), &c.leaves, &ends, memo, encoding);
+    let tally = tally(
+        text,
+        Tally::default(),
+        &c.leaves,
+        &conv.messages,
+        memo,
+        encoding,
+    );
     // A body nothing was replaced in is its own output: not copied.
     let replaced = c.leaves.iter().any(|l| l.replacement.is_some());
     let output = replaced.then(|| Arc::new(c.output));
@@ -235,11 +241,7 @@ fn rewrite_after(
         text,
         turn.tally,
         &leaves[turn.leaves.len()..],
-        &conv
-            .messages
-            .iter()
-            .map(|m| m.range.end)
-            .collect::<Vec<_>>(),
+        &conv.messages,
         memo,
         encoding,
     );
@@ -344,7 +346,7 @@ impl Turn {
         Turn {
             settings,
             encoding,
-            sampled: sampled(text, resume.end),
+            sampled: sampled(text.as_bytes(), resume.end),
             resume,
             prefix_hash: prefix.digest128(),
             len: text.len(),
@@ -392,6 +394,12 @@ impl Turn {
         self
     }
 
+    /// Whether `body` may repeat this turn's messages: as long, and alike
+    /// where [`sampled`] looks (the prefix hash decides).
+    fn may_continue(&self, body: &[u8]) -> bool {
+        self.resume.end <= body.len() && self.sampled == sampled(body, self.resume.end)
+    }
+
     /// Bytes held.
     fn weight(&self) -> usize {
         self.output.as_ref().map_or(0, |o| o.len())
@@ -419,10 +427,10 @@ fn skeletonize(b: &mut convo::Block) {
 /// share a system prompt, tools and the shape of every turn, and often end
 /// alike; the sample tells them apart at the cost of 1 KB, not of a hash of
 /// the whole prefix per session kept.
-fn sampled(text: &(impl AsRef<[u8]> + ?Sized), end: usize) -> u64 {
+fn sampled(text: &[u8], end: usize) -> u64 {
     const POINTS: usize = 15;
     const SPAN: usize = 64;
-    let bytes = &text.as_ref()[..end];
+    let bytes = &text[..end];
     let tail = end.saturating_sub(256);
     let mut h = Xxh3Default::new();
     for i in 0..POINTS {
@@ -457,11 +465,7 @@ impl Turns {
         let mut candidates: Vec<Arc<Turn>> = self
             .lock()
             .iter()
-            .filter(|t| {
-                t.settings == settings
-                    && t.resume.end <= text.len()
-                    && t.sampled == sampled(text, t.resume.end)
-            })
+            .filter(|t| t.settings == settings && t.may_continue(text.as_bytes()))
             .cloned()
             .collect();
         // One pass over the body, shortest prefix first, however many
@@ -600,13 +604,13 @@ impl Tally {
     }
 }
 
-/// `t` carried on over `leaves` (each past `t.pos`) to the last of
-/// `ends`, where messages end (ascending).
+/// `t` carried on over `leaves` (each past `t.pos`) to the end of the
+/// last of `messages` (in order).
 fn tally(
     text: &str,
     mut t: Tally,
     leaves: &[convo::LeafOutcome],
-    ends: &[usize],
+    messages: &[convo::Message],
     memo: &Memo,
     encoding: Encoding,
 ) -> Tally {
@@ -614,8 +618,12 @@ fn tally(
         // A stretch per message: counted the same whether the body is
         // counted whole or turn by turn, and each message once (a long
         // conversation's latest messages are not counted again with it).
-        let from = ends.partition_point(|&e| e <= t.pos);
-        for &e in ends[from..].iter().take_while(|&&e| e < end) {
+        let from = messages.partition_point(|m| m.range.end <= t.pos);
+        for e in messages[from..]
+            .iter()
+            .map(|m| m.range.end)
+            .take_while(|&e| e < end)
+        {
             t.before += gap_tokens(&text[t.pos..e], memo, encoding);
             t.pos = e;
         }
@@ -630,7 +638,7 @@ fn tally(
         }
         t.pos = leaf.range.end;
     }
-    if let Some(&last) = ends.last().filter(|&&e| e > t.pos) {
+    if let Some(last) = messages.last().map(|m| m.range.end).filter(|&e| e > t.pos) {
         count_to(&mut t, last);
     }
     t
@@ -690,11 +698,11 @@ impl Memo {
     /// checks.
     pub fn continues_cheaply(&self, body: &[u8]) -> bool {
         body.len() <= CHEAP_BODY_BYTES
-            && self.turns.lock().iter().any(|t| {
-                t.resume.end <= body.len()
-                    && body.len() - t.resume.end <= CHEAP_TAIL_BYTES
-                    && t.sampled == sampled(body, t.resume.end)
-            })
+            && self
+                .turns
+                .lock()
+                .iter()
+                .any(|t| t.may_continue(body) && body.len() - t.resume.end <= CHEAP_TAIL_BYTES)
     }
 
     pub fn new(cap: usize) -> Memo {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -258,14 +258,6 @@ pub fn append(loc: &StoreLocation, records: &[Record]) -> Result<(), UsageError>
 /// How often a pending batch looks for more records.
 const GATHER_POLL: Duration = Duration::from_millis(20);
 
-/// What the writer's next step is.
-enum Next {
-    Msg(Msg),
-    /// The pending batch has waited its interval.
-    Due,
-    Closed,
-}
-
 fn run(mut target: Target, opts: WriterOptions, rx: Receiver<Msg>, counters: &Counters) {
     let mut batch: Vec<Record> = Vec::with_capacity(opts.batch);
     let mut first_at = Instant::now();
@@ -274,36 +266,36 @@ fn run(mut target: Target, opts: WriterOptions, rx: Receiver<Msg>, counters: &Co
         // gathered by polling, so handing one over does not wake this
         // thread: one wake-up per request was a cost on the proxy's path.
         let next = if batch.is_empty() {
-            rx.recv().map_or(Next::Closed, Next::Msg)
+            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
         } else {
             match rx.try_recv() {
-                Ok(m) => Next::Msg(m),
-                Err(TryRecvError::Disconnected) => Next::Closed,
+                Ok(m) => Ok(m),
+                Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
                 Err(TryRecvError::Empty) => {
                     let left = opts.interval.saturating_sub(first_at.elapsed());
                     if !left.is_zero() {
                         thread::sleep(left.min(GATHER_POLL));
                         continue;
                     }
-                    Next::Due
+                    Err(RecvTimeoutError::Timeout)
                 }
             }
         };
         let mut ack = None;
         let closed = match next {
-            Next::Msg(Msg::Record(r)) => {
+            Ok(Msg::Record(r)) => {
                 if batch.is_empty() {
                     first_at = Instant::now();
                 }
                 batch.push(*r);
                 false
             }
-            Next::Msg(Msg::Flush(a)) => {
+            Ok(Msg::Flush(a)) => {
                 ack = Some(a);
                 false
             }
-            Next::Due => false,
-            Next::Closed => true,
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
         };
         let due = batch.len() >= opts.batch
             || (!batch.is_empty() && first_at.elapsed() >= opts.interval)

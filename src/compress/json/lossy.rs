@@ -1115,15 +1115,17 @@ pub fn plan(
 
     // A marker costs about as much as a short row; runs cheaper than their
     // marker are kept instead.
-    keep_cheap_gaps(&mut keep, marker_bytes, |gap| {
-        gap.map(|i| {
-            entries.key(i).map_or(0, str::len)
-                + a.leaves_of(i)
-                    .iter()
-                    .map(|l| (l.len_kind >> 3) as usize + 1)
-                    .sum::<usize>()
-        })
-        .sum()
+    keep_cheap_gaps(&mut keep, |gap| {
+        let bytes: usize = gap
+            .map(|i| {
+                entries.key(i).map_or(0, str::len)
+                    + a.leaves_of(i)
+                        .iter()
+                        .map(|l| (l.len_kind >> 3) as usize + 1)
+                        .sum::<usize>()
+            })
+            .sum();
+        bytes <= marker_bytes
     });
 
     let kept = keep.iter().filter(|&&k| k).count();

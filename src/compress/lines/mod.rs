@@ -29,7 +29,7 @@ use regex::Regex;
 
 use super::log::clean::{self, Lines};
 use super::log::select::query_hits;
-use super::{Compressed, Context, gaps, keep_cheap_gaps};
+use super::{Compressed, Context, gaps, keep_cheap_gaps, lines_cost_at_most};
 
 /// When more lines than this report failures, repeated ones keep only
 /// their first few and last occurrence per shape.
@@ -183,14 +183,8 @@ fn plan(lines: &[Cow<'_, str>], ctx: &Context) -> Plan {
     };
     let mut keep = plan.keep.clone();
     let marker_cost = (ctx.cost)(&ctx.marker_line(&summary(&plan, 0..n), &"0".repeat(16)));
-    keep_cheap_gaps(&mut keep, marker_cost, |gap| {
-        let bytes: usize = lines[gap.clone()].iter().map(|l| l.len() + 1).sum();
-        // Only a gap near the marker's size is worth counting exactly.
-        if bytes > marker_cost * 16 {
-            usize::MAX
-        } else {
-            (ctx.cost)(&lines[gap].join("\n"))
-        }
+    keep_cheap_gaps(&mut keep, |gap| {
+        lines_cost_at_most(&lines[gap], marker_cost, ctx.cost)
     });
     Plan { keep, ..plan }
 }

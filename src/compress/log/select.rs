@@ -15,8 +15,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::classify::{self, Label, LineInfo, Tier};
 use super::template::{self, Templates};
-use crate::compress::gaps;
 use crate::compress::lines::slots;
+use crate::compress::{gaps, keep_cheap_gaps, lines_bytes, lines_cost_at_most};
 use crate::relevance::{self, Query};
 
 /// Repeated errors also keep the first line of each variant (each host,
@@ -79,16 +79,12 @@ pub fn render(
     // A gap that costs no more tokens than its own marker is printed as it
     // is. Only a gap near a marker's size is counted: no line of a log runs
     // at more than 16 bytes a token, nor a marker at more than 64 tokens.
-    for gap in gaps(&keep) {
-        let bytes: usize = lines[gap.clone()].iter().map(|l| l.len() + 1).sum();
-        if bytes > 64 * 16 {
-            continue;
+    keep_cheap_gaps(&mut keep, |gap| {
+        lines_bytes(&lines[gap.clone()]) <= 64 * 16 && {
+            let marker_cost = cost(&marker(&gap_summary(&infos[gap.clone()])));
+            lines_cost_at_most(&lines[gap], marker_cost, cost)
         }
-        let marker_cost = cost(&marker(&gap_summary(&infos[gap.clone()])));
-        if bytes <= marker_cost * 16 && cost(&lines[gap.clone()].join("\n")) <= marker_cost {
-            keep[gap].iter_mut().for_each(|k| *k = true);
-        }
-    }
+    });
     write(lines, trailing_newline, &infos, &keep, marker)
 }
 

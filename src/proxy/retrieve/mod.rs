@@ -186,7 +186,7 @@ pub fn prepare_knowing(
     };
     let offered = match policy {
         Offer::Never => false,
-        Offer::Always => tools.as_ref().is_some_and(|t| t.count > 0) || marked(),
+        Offer::Always => tools.as_ref().is_some_and(|t| !t.items.is_empty()) || marked(),
         Offer::OnMarker => marked(),
     };
     offered.then(|| inject(wire, body, raw))?
@@ -228,7 +228,7 @@ impl KnownStored {
 /// A request's own `tools`, read for their names only (their schemas are
 /// skipped, not built: an agent declares tens of KB of them every turn).
 struct Tools<'a> {
-    count: usize,
+    /// One per entry; an entry that is not an object names nothing.
     items: Vec<Named<'a>>,
 }
 
@@ -251,8 +251,6 @@ impl<'a> Tools<'a> {
     fn read(raw: &'a str) -> Option<Tools<'a>> {
         let items: Vec<&'a RawValue> = serde_json::from_str(raw).ok()?;
         Some(Tools {
-            count: items.len(),
-            // An entry that is not an object names nothing.
             items: items
                 .iter()
                 .map(|i| serde_json::from_str(i.get()).unwrap_or_default())
@@ -679,7 +677,7 @@ pub fn stream(wire: Wire, mut up: Upstream, first: reqwest::Response) -> ByteStr
 mod tests {
     use super::*;
 
-    /// A store holding one original, and its hash.
+    /// An empty store, and the directory it lives in.
     fn empty_store() -> (crate::ccr::store::SqliteStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::ccr::store::SqliteStore::open(
@@ -690,6 +688,7 @@ mod tests {
         (store, dir)
     }
 
+    /// A store holding one original, and its hash.
     fn store_with_one() -> (crate::ccr::store::SqliteStore, String, tempfile::TempDir) {
         let (store, dir) = empty_store();
         let hash = store.put(b"line one\nthe fact: 4242\n", "text").unwrap();
@@ -780,10 +779,15 @@ mod tests {
             for policy in [Offer::Always, Offer::OnMarker, Offer::Never] {
                 for wire in [Wire::Anthropic, Wire::Chat] {
                     let whole = prepare(policy, wire, body, store);
-                    let known = KnownStored::default();
-                    let known =
-                        prepare_knowing(policy, wire, body, store, &known, Some(at.clone()));
-                    assert_eq!(known, whole, "{body}");
+                    let told = prepare_knowing(
+                        policy,
+                        wire,
+                        body,
+                        store,
+                        &KnownStored::default(),
+                        Some(at.clone()),
+                    );
+                    assert_eq!(told, whole, "{body}");
                 }
             }
         }
@@ -796,7 +800,7 @@ mod tests {
             {"name":"headroom\u005fretrieve","input_schema":{"properties":{"name":{"type":"string"}}}},
             "not an object", 7, {"function":null}]"#;
         let tools = Tools::read(raw).unwrap();
-        assert_eq!(tools.count, 5);
+        assert_eq!(tools.items.len(), 5);
         // An escaped name is the same name; a schema's own "name" is not one.
         assert!(tools.has(Wire::Chat, TOOL) && tools.has(Wire::Anthropic, TOOL));
         let theirs =
@@ -805,7 +809,7 @@ mod tests {
         assert!(!theirs.has(Wire::Anthropic, TOOL) && !theirs.has(Wire::Responses, TOOL));
         assert!(theirs.has(Wire::Responses, "Bash") && !theirs.has(Wire::Chat, "Bash"));
         assert!(Tools::read(r#"{"name":"x"}"#).is_none());
-        assert_eq!(Tools::read("[]").unwrap().count, 0);
+        assert!(Tools::read("[]").unwrap().items.is_empty());
     }
 
     #[test]
