@@ -139,18 +139,26 @@ fn split_identifier(word: &str) -> Vec<&str> {
 
 /// BM25 score of each document for the query's terms (k1 = 1.2, b = 0.75).
 pub fn bm25(docs: &[&str], query: &Query) -> Vec<f64> {
-    if query.terms.is_empty() || docs.is_empty() {
-        return vec![0.0; docs.len()];
-    }
-    // Per document: its length in terms and how often each query term occurs.
-    // Only query terms are counted, so no term list is built per document.
-    let stats: Vec<(usize, Vec<usize>)> = docs
+    let stats: Vec<TermCounts> = docs
         .iter()
         .map(|d| query_term_counts(d, &query.terms))
         .collect();
-    let n = docs.len() as f64;
+    scores(&stats, query.terms.len(), |_| true)
+}
+
+/// A document's length in terms and how often each query term occurs in it.
+type TermCounts = (usize, Vec<usize>);
+
+/// BM25 scores from each document's [`TermCounts`], counting only the terms
+/// whose document frequency `counts` accepts. Only query terms are counted,
+/// so no term list is built per document.
+fn scores(stats: &[TermCounts], terms: usize, counts: impl Fn(usize) -> bool) -> Vec<f64> {
+    if terms == 0 || stats.is_empty() {
+        return vec![0.0; stats.len()];
+    }
+    let n = stats.len() as f64;
     let avg_len = stats.iter().map(|s| s.0).sum::<usize>() as f64 / n;
-    let df: Vec<usize> = (0..query.terms.len())
+    let df: Vec<usize> = (0..terms)
         .map(|q| stats.iter().filter(|s| s.1[q] > 0).count())
         .collect();
     let (k1, b) = (1.2, 0.75);
@@ -159,7 +167,7 @@ pub fn bm25(docs: &[&str], query: &Query) -> Vec<f64> {
         .map(|(len, tfs)| {
             tfs.iter()
                 .zip(&df)
-                .filter(|(tf, _)| **tf > 0)
+                .filter(|(tf, d)| **tf > 0 && counts(**d))
                 .map(|(&tf, &d)| {
                     let (tf, d) = (tf as f64, d as f64);
                     let idf = (1.0 + (n - d + 0.5) / (d + 0.5)).ln();
@@ -173,48 +181,71 @@ pub fn bm25(docs: &[&str], query: &Query) -> Vec<f64> {
 
 /// The number of terms in `doc` (as [`terms_of`] counts them) and how often
 /// each of `terms` (lower-case) occurs among them.
-fn query_term_counts(doc: &str, terms: &[String]) -> (usize, Vec<usize>) {
+fn query_term_counts(doc: &str, terms: &[String]) -> TermCounts {
     let mut counts = vec![0; terms.len()];
     let mut len = 0;
-    let mut tally = |t: &str| {
-        len += 1;
-        let lower = (!t.is_ascii()).then(|| t.to_lowercase());
-        for (q, c) in terms.iter().zip(counts.iter_mut()) {
-            if q.len() == t.len() && q.eq_ignore_ascii_case(t) || lower.as_ref() == Some(q) {
-                *c += 1;
-            }
-        }
-    };
-    let mut each = |word: &str| {
-        if word.is_empty() {
-            return;
-        }
-        // Most words are one part: lower case, digits, no underscore.
-        let may_split =
-            !word.is_ascii() || word.bytes().any(|b| b == b'_' || b.is_ascii_uppercase());
-        if may_split {
-            let parts = split_identifier(word);
-            if parts.len() > 1 {
-                parts.into_iter().for_each(&mut tally);
-            }
-        }
-        tally(word);
-    };
     if doc.is_ascii() {
-        // The same words, found byte by byte: no character is decoded.
-        let mut start = 0;
-        for (i, b) in doc.bytes().enumerate() {
-            if !(b.is_ascii_alphanumeric() || b == b'_') {
-                each(&doc[start..i]);
-                start = i + 1;
+        // The same words, found byte by byte: no character is decoded, and
+        // a word of one part (no `_`, no capital after a lower-case letter
+        // or digit) is compared only when some term has its length.
+        let bit = |n: usize| 1u64 << n.min(63);
+        let lengths = terms.iter().fold(0, |m, t| m | bit(t.len()));
+        let b = doc.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let start = i;
+            let mut one_part = true;
+            let mut after_lower = false;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                let c = b[i];
+                one_part &= c != b'_' && !(after_lower && c.is_ascii_uppercase());
+                after_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+                i += 1;
             }
+            let word = &doc[start..i];
+            if !one_part {
+                count_word(word, terms, &mut counts, &mut len);
+            } else if !word.is_empty() {
+                len += 1;
+                if lengths & bit(word.len()) != 0 {
+                    count_term(word, terms, &mut counts);
+                }
+            }
+            i += 1;
         }
-        each(&doc[start..]);
     } else {
         doc.split(|c: char| !c.is_alphanumeric() && c != '_')
-            .for_each(each);
+            .for_each(|w| count_word(w, terms, &mut counts, &mut len));
     }
     (len, counts)
+}
+
+/// Counts `word` and, when it is an identifier of several parts, each part.
+fn count_word(word: &str, terms: &[String], counts: &mut [usize], len: &mut usize) {
+    if word.is_empty() {
+        return;
+    }
+    // Most words are one part: lower case, digits, no underscore.
+    let may_split = !word.is_ascii() || word.bytes().any(|b| b == b'_' || b.is_ascii_uppercase());
+    if may_split {
+        let parts = split_identifier(word);
+        if parts.len() > 1 {
+            *len += parts.len();
+            parts.into_iter().for_each(|p| count_term(p, terms, counts));
+        }
+    }
+    *len += 1;
+    count_term(word, terms, counts);
+}
+
+/// Adds one to the count of each of `terms` (lower-case) that `t` is.
+fn count_term(t: &str, terms: &[String], counts: &mut [usize]) {
+    let lower = (!t.is_ascii()).then(|| t.to_lowercase());
+    for (q, c) in terms.iter().zip(counts.iter_mut()) {
+        if q.len() == t.len() && q.eq_ignore_ascii_case(t) || lower.as_ref() == Some(q) {
+            *c += 1;
+        }
+    }
 }
 
 /// Indices of the documents that answer the query: exact anchor hits, and
@@ -223,13 +254,47 @@ pub fn matches(docs: &[&str], query: &Query, max_ranked: usize) -> Vec<usize> {
     if query.is_empty() {
         return Vec::new();
     }
-    let mut hits: Vec<usize> = (0..docs.len())
+    let hits: Vec<usize> = (0..docs.len())
         .filter(|&i| query.anchor_hit(docs[i]))
         .collect();
-    let scores = bm25(docs, query);
+    with_best(hits, &bm25(docs, query), max_ranked)
+}
+
+/// The documents a compressor keeps for the query, of `n` that `doc` writes
+/// one at a time into a buffer: [`matches`], except that a term most of the
+/// documents carry ranks none of them. Such a term tells them apart no more
+/// than chance (its Robertson–Spärck Jones weight is below zero), and ranking
+/// by it alone would keep whichever documents are shortest.
+pub fn select(
+    n: usize,
+    query: &Query,
+    max_ranked: usize,
+    mut doc: impl FnMut(usize, &mut String),
+) -> Vec<usize> {
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let mut hits = Vec::new();
+    let mut stats = Vec::with_capacity(n);
+    let mut buf = String::new();
+    for i in 0..n {
+        buf.clear();
+        doc(i, &mut buf);
+        if query.anchor_hit(&buf) {
+            hits.push(i);
+        }
+        stats.push(query_term_counts(&buf, &query.terms));
+    }
+    let scores = scores(&stats, query.terms.len(), |df| df * 2 <= n);
+    with_best(hits, &scores, max_ranked)
+}
+
+/// `hits` and the documents scoring within half of the top score (at most
+/// `max_ranked` of them), sorted and unique.
+fn with_best(mut hits: Vec<usize>, scores: &[f64], max_ranked: usize) -> Vec<usize> {
     let top = scores.iter().cloned().fold(0.0, f64::max);
     if top > 0.0 {
-        let mut ranked: Vec<usize> = (0..docs.len())
+        let mut ranked: Vec<usize> = (0..scores.len())
             .filter(|&i| scores[i] >= top * 0.5)
             .collect();
         ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
@@ -297,6 +362,7 @@ mod tests {
             "Émile saw x_1 and X_1",
             "",
             "ünïcode_Thing 12 SaveSession",
+            "GET /api/save_Session ERROR x_1 _save save_ a1Session ab__cd __ _",
         ] {
             let all = terms_of(doc);
             let expected: Vec<usize> = terms
@@ -309,6 +375,22 @@ mod tests {
                 "{doc}"
             );
         }
+    }
+
+    #[test]
+    fn a_term_most_documents_carry_selects_none() {
+        let docs = [
+            "checkout ok",
+            "checkout ok again",
+            "checkout failed",
+            "login ok",
+        ];
+        let select_of =
+            |q: &str| select(docs.len(), &Query::parse(q), 10, |i, s| s.push_str(docs[i]));
+        assert_eq!(select_of("checkout failed"), [2]);
+        assert_eq!(select_of("checkout"), Vec::<usize>::new());
+        // Retrieval still finds every document that has the word.
+        assert_eq!(matches(&docs, &Query::parse("checkout"), 10), [0, 1, 2]);
     }
 
     #[test]

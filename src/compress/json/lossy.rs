@@ -999,9 +999,14 @@ pub fn plan(
 
     // The query: anchors and the best BM25 matches.
     if !query.is_empty() {
-        let texts: Vec<String> = (0..n).map(|i| entry_text(entries, i)).collect();
-        let docs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        for i in relevance::matches(&docs, query, 12) {
+        let entry_text = |i: usize, s: &mut String| {
+            if let Some(k) = entries.key(i) {
+                s.push_str(k);
+                s.push(' ');
+            }
+            write_json(entries.value(i), s);
+        };
+        for i in relevance::select(n, query, 12, entry_text) {
             keep[i] = true;
         }
     }
@@ -1167,13 +1172,6 @@ pub fn plan(
         summaries,
         dropped: n - kept,
     })
-}
-
-/// An entry as one searchable text: its key, then its value as JSON.
-fn entry_text(entries: Entries, i: usize) -> String {
-    let mut s = entries.key(i).map(|k| format!("{k} ")).unwrap_or_default();
-    write_json(entries.value(i), &mut s);
-    s
 }
 
 /// Marks the outliers of one numeric series beyond 2σ (the most extreme few

@@ -264,19 +264,20 @@ pub(crate) fn query_hits(lines: &[Cow<'_, str>], query: &Query) -> Vec<usize> {
     if query.is_empty() {
         return Vec::new();
     }
-    let docs: Vec<&str> = lines.iter().map(|l| l.as_ref()).collect();
     let terms = Query {
         terms: with_singulars(&query.terms),
         anchors: Vec::new(),
     };
-    let mut hits = relevance::matches(&docs, &terms, QUERY_RANKED);
+    let mut hits = relevance::select(lines.len(), &terms, QUERY_RANKED, |i, s| {
+        s.push_str(&lines[i]);
+    });
     let anchors = Query {
         terms: Vec::new(),
         anchors: query.anchors.clone(),
     };
     hits.extend(
-        (0..docs.len())
-            .filter(|&i| anchors.anchor_hit(docs[i]))
+        (0..lines.len())
+            .filter(|&i| anchors.anchor_hit(&lines[i]))
             .take(QUERY_ANCHORED),
     );
     hits
