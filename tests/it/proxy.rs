@@ -604,6 +604,49 @@ fn oversized_bodies_get_413_in_the_providers_shape() {
     assert!(up.seen().is_empty());
 }
 
+/// A body sent in pieces with no length announced (chunked): forwarded whole
+/// and byte for byte under the limit, 413 once its pieces pass it.
+#[test]
+fn chunked_bodies_are_read_whole_up_to_the_limit() {
+    let env = Env::new();
+    let up = Upstream::start();
+    let proxy = Proxy::start(&env, &up, &["--max-body-mb", "1"]);
+    let url = format!("{}/v1/messages", proxy.url);
+    let chunked = |body: String| {
+        let pieces: Vec<Result<Vec<u8>, std::io::Error>> = body
+            .into_bytes()
+            .chunks(4096)
+            .map(|c| Ok(c.to_vec()))
+            .collect();
+        let url = url.clone();
+        runtime().block_on(async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                    pieces,
+                )))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap())
+        })
+    };
+    let fits = format!(r#"{{"model":"m","pad":"{}"}}"#, "x".repeat(900_000));
+    let (status, _) = chunked(fits.clone());
+    assert_eq!(status, 200);
+    assert_eq!(up.last().body, fits.as_bytes());
+    let over = format!(
+        r#"{{"model":"m","pad":"{}"}}"#,
+        "x".repeat((1 << 20) + 1000)
+    );
+    let (status, out) = chunked(over);
+    assert_eq!(status, 413);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["error"]["type"], "request_too_large");
+    assert_eq!(up.seen().len(), 1);
+}
+
 #[test]
 fn ops_endpoints_and_prometheus_metrics() {
     let env = Env::new();
