@@ -196,10 +196,13 @@ fn query_term_counts(doc: &str, terms: &[String]) -> TermCounts {
             let start = i;
             let mut one_part = true;
             let mut after_lower = false;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                let c = b[i];
-                one_part &= c != b'_' && !(after_lower && c.is_ascii_uppercase());
-                after_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            while i < b.len() {
+                let class = WORD_BYTES[usize::from(b[i])];
+                if class == 0 {
+                    break;
+                }
+                one_part &= class != UNDERSCORE && !(after_lower && class == UPPER);
+                after_lower = class == LOWER_OR_DIGIT;
                 i += 1;
             }
             let word = &doc[start..i];
@@ -219,6 +222,31 @@ fn query_term_counts(doc: &str, terms: &[String]) -> TermCounts {
     }
     (len, counts)
 }
+
+/// The classes of ASCII bytes in words ([`WORD_BYTES`]); 0 is not in a word.
+const UPPER: u8 = 1;
+const LOWER_OR_DIGIT: u8 = 2;
+const UNDERSCORE: u8 = 3;
+
+/// Each byte's class: what the word scan of an ASCII document asks of it.
+static WORD_BYTES: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_uppercase() {
+            UPPER
+        } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            LOWER_OR_DIGIT
+        } else if c == b'_' {
+            UNDERSCORE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Counts `word` and, when it is an identifier of several parts, each part.
 fn count_word(word: &str, terms: &[String], counts: &mut [usize], len: &mut usize) {

@@ -346,7 +346,11 @@ fn template_into(s: &str, out: &mut String) {
         let mut i = 0;
         while i < b.len() {
             let c = b[i];
-            let hex_run = b[i..].iter().take_while(|x| x.is_ascii_hexdigit()).count();
+            let hex_run = if c.is_ascii_hexdigit() {
+                b[i..].iter().take_while(|x| x.is_ascii_hexdigit()).count()
+            } else {
+                0
+            };
             if hex_run >= 8 || c.is_ascii_digit() {
                 // A hex id, or a number with optional `.`-separated parts.
                 let mut j = i + hex_run.max(1);
@@ -365,6 +369,9 @@ fn template_into(s: &str, out: &mut String) {
                 let close = i + 1 + b[i + 1..].iter().position(|&x| x == c).unwrap();
                 out.push('#');
                 i = close + 1;
+            } else if c.is_ascii() {
+                out.push(char::from(c.to_ascii_lowercase()));
+                i += 1;
             } else {
                 let ch_len = word[i..].chars().next().map_or(1, char::len_utf8);
                 out.extend(word[i..i + ch_len].chars().flat_map(char::to_lowercase));
