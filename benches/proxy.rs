@@ -10,6 +10,7 @@
 //! cargo bench --profile quick --bench proxy -- --only memoized # the loads whose name has this
 //! HEADROOM_BENCH_BIN=/tmp/headroom-old cargo bench --bench proxy  # another build of headroom
 //! HEADROOM_BENCH_PROXY_LOG=proxy.log cargo bench --bench proxy    # the proxy's log lines
+//! HEADROOM_BENCH_PAUSE_MS=50 cargo bench --bench proxy -- --in-process  # a pause before each rewrite
 //! ```
 //!
 //! The load is open loop: a scheduler thread sends request `i` at `i / rate`
@@ -612,7 +613,10 @@ fn request_201_in_process() {
 /// A request carrying a new 100 KB JSON tool result, rewritten in
 /// process: compression and the store's put, with the store checkpointing
 /// as a commit crosses its threshold (SQLite's default) and in the
-/// background (as the proxy runs it), and with no store at all.
+/// background (as the proxy runs it), and with no store at all. With
+/// `HEADROOM_BENCH_PAUSE_MS`, each rewrite follows a pause, as at 20
+/// requests a second: on a virtual machine whose CPU sleeps between them the
+/// same work takes up to twice as long as back to back.
 fn new_result_in_process() {
     use headroom::ccr::store::{SqliteStore, StoreOptions};
     use headroom::ccr::{RetrieveVia, Sink};
@@ -626,6 +630,10 @@ fn new_result_in_process() {
     let mut background = SqliteStore::open(&dir.path().join("background.db"), opts).unwrap();
     background.checkpoint_in_background().unwrap();
     let memo = Memo::new(64 << 20);
+    let pause = std::env::var("HEADROOM_BENCH_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis);
     let mut seed = 0;
     let mut line = Vec::new();
     for (name, sink) in [
@@ -637,6 +645,9 @@ fn new_result_in_process() {
         for i in 0..100 {
             seed += 1;
             let body = conversation(&format!("session {i}"), &[tool_result(seed)]);
+            if let Some(pause) = pause {
+                std::thread::sleep(pause);
+            }
             let at = Instant::now();
             std::hint::black_box(rewrite(&body, sink, &memo, 50, RetrieveVia::Tool));
             s.ms.push(at.elapsed().as_secs_f64() * 1e3);

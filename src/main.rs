@@ -4,6 +4,8 @@ mod cli;
 
 use std::process::ExitCode;
 
+// jemalloc: a request's memory is reused, not returned to the kernel and
+// faulted in again (Cargo.toml says what that cost).
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
