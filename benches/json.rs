@@ -21,10 +21,6 @@ use headroom::ccr::HashOnlySink;
 use headroom::compress::Context;
 use headroom::tokens::{self, Encoding};
 
-// The binary's allocator, so the figures are the binary's.
-#[global_allocator]
-static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 const WORDS: &[&str] = &[
     "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
     "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",

@@ -4,11 +4,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-// jemalloc: a request's memory is reused, not returned to the kernel and
-// faulted in again (Cargo.toml says what that cost).
-#[global_allocator]
-static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 fn main() -> ExitCode {
     cli::main()
 }
