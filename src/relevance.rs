@@ -143,7 +143,7 @@ pub fn bm25(docs: &[&str], query: &Query) -> Vec<f64> {
         .iter()
         .map(|d| query_term_counts(d, &query.terms))
         .collect();
-    scores(&stats, query.terms.len(), |_| true)
+    scores_of(&stats, query.terms.len(), |_| true)
 }
 
 /// A document's length in terms and how often each query term occurs in it.
@@ -152,7 +152,7 @@ type TermCounts = (usize, Vec<usize>);
 /// BM25 scores from each document's [`TermCounts`], counting only the terms
 /// whose document frequency `counts` accepts. Only query terms are counted,
 /// so no term list is built per document.
-fn scores(stats: &[TermCounts], terms: usize, counts: impl Fn(usize) -> bool) -> Vec<f64> {
+fn scores_of(stats: &[TermCounts], terms: usize, counts: impl Fn(usize) -> bool) -> Vec<f64> {
     if terms == 0 || stats.is_empty() {
         return vec![0.0; stats.len()];
     }
@@ -313,7 +313,7 @@ pub fn select(
         }
         stats.push(query_term_counts(&buf, &query.terms));
     }
-    let scores = scores(&stats, query.terms.len(), |df| df * 2 <= n);
+    let scores = scores_of(&stats, query.terms.len(), |df| df * 2 <= n);
     with_best(hits, &scores, max_ranked)
 }
 
